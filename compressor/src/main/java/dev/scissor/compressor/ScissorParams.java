@@ -1,0 +1,148 @@
+package dev.scissor.compressor;
+
+/**
+ * Parameters of LLaVA-Scissor compression, validated on construction.
+ *
+ * <ul>
+ *   <li>{@code tau}: similarity threshold; two tokens are adjacent iff their cosine is strictly
+ *       greater than tau. Must lie in [-1, 1] unless {@code allowAnyTau} is set (values outside
+ *       that range give "nothing merges" (tau &ge; 1) or "everything merges" (tau &lt; -1)).</li>
+ *   <li>{@code epsilon}: the sampled-approximation parameter of the original; a connected-components
+ *       call over n tokens samples {@code k = min(n, ceil(ln n / epsilon^2))} vertices. 0 means
+ *       exact (every vertex sampled). With the default 0.05, every n &le; 3233 is exact.</li>
+ *   <li>{@code budget}: optional exact token count per window (budget mode: the temporal step is a
+ *       single-linkage cut to exactly K components instead of a threshold).</li>
+ *   <li>{@code seed}: seed of the default sampler, so that reruns are identical.</li>
+ * </ul>
+ *
+ * @param tau similarity threshold
+ * @param epsilon sampling parameter, in [0, 1]
+ * @param budget token budget per window, or {@code null} for threshold mode
+ * @param seed seed of the default sample orders
+ * @param allowAnyTau accept any finite tau (outside [-1, 1])
+ */
+public record ScissorParams(double tau, double epsilon, Budget budget, long seed, boolean allowAnyTau) {
+
+    /** Default similarity threshold of the paper's shipped configuration. */
+    public static final double DEFAULT_TAU = 0.9;
+    /** Default epsilon of the paper. */
+    public static final double DEFAULT_EPSILON = 0.05;
+    /** Default sampler seed. */
+    public static final long DEFAULT_SEED = 0L;
+
+    /** Validates every field. */
+    public ScissorParams {
+        if (!Double.isFinite(tau)) {
+            throw new IllegalArgumentException("tau must be a finite number, got " + tau);
+        }
+        if (!allowAnyTau && (tau < -1.0 || tau > 1.0)) {
+            throw new IllegalArgumentException("tau must lie in [-1, 1] (cosine similarity), got " + tau
+                    + "; pass allowAnyTau (--allow-any-tau) to use it anyway");
+        }
+        if (!(epsilon >= 0.0 && epsilon <= 1.0)) {
+            throw new IllegalArgumentException("epsilon must lie in [0, 1] (0 = exact components), got " + epsilon);
+        }
+    }
+
+    /** The paper's defaults: tau 0.9, epsilon 0.05, no budget. */
+    public static ScissorParams defaults() {
+        return new ScissorParams(DEFAULT_TAU, DEFAULT_EPSILON, null, DEFAULT_SEED, false);
+    }
+
+    /** Threshold mode with the given tau and epsilon. */
+    public static ScissorParams of(final double tau, final double epsilon) {
+        return new ScissorParams(tau, epsilon, null, DEFAULT_SEED, false);
+    }
+
+    /** A copy with another tau. */
+    public ScissorParams withTau(final double newTau) {
+        return new ScissorParams(newTau, epsilon, budget, seed, allowAnyTau);
+    }
+
+    /** A copy with a token budget (budget mode), or {@code null} for threshold mode. */
+    public ScissorParams withBudget(final Budget newBudget) {
+        return new ScissorParams(tau, epsilon, newBudget, seed, allowAnyTau);
+    }
+
+    /** A copy with another sampler seed. */
+    public ScissorParams withSeed(final long newSeed) {
+        return new ScissorParams(tau, epsilon, budget, newSeed, allowAnyTau);
+    }
+
+    /** A copy that accepts any finite tau. */
+    public ScissorParams withAllowAnyTau(final boolean allow) {
+        return new ScissorParams(tau, epsilon, budget, seed, allow);
+    }
+
+    /**
+     * Sample size of one connected-components call over n vertices:
+     * {@code min(n, ceil(ln n / epsilon^2))}, natural log, as in the original.
+     *
+     * @param n number of vertices
+     * @return number of sampled vertices
+     */
+    public int sampleSize(final int n) {
+        if (n <= 0) {
+            return 0;
+        }
+        if (epsilon == 0.0) {
+            return n;
+        }
+        final double k = Math.ceil(Math.log(n) / (epsilon * epsilon));
+        return k >= n ? n : (int) k;
+    }
+
+    /**
+     * A token budget per window: either an exact count K or a retention ratio r of the window's
+     * input tokens ({@code K = round(r * T * N)}, at least 1).
+     *
+     * @param tokens exact count, or 0 when a ratio is given
+     * @param retention ratio in (0, 1], or 0 when a count is given
+     */
+    public record Budget(int tokens, double retention) {
+
+        /** Validates that exactly one of the two is set and in range. */
+        public Budget {
+            final boolean hasTokens = tokens != 0;
+            final boolean hasRatio = retention != 0.0;
+            if (hasTokens == hasRatio) {
+                throw new IllegalArgumentException("a budget is either a token count or a retention ratio, not both or neither");
+            }
+            if (hasTokens && tokens < 1) {
+                throw new IllegalArgumentException("budget must be at least 1 token, got " + tokens);
+            }
+            if (hasRatio && !(retention > 0.0 && retention <= 1.0)) {
+                throw new IllegalArgumentException("retention must lie in (0, 1], got " + retention);
+            }
+        }
+
+        /** An exact token count K per window. */
+        public static Budget tokens(final int k) {
+            if (k < 1) {
+                throw new IllegalArgumentException("budget must be at least 1 token, got " + k);
+            }
+            return new Budget(k, 0.0);
+        }
+
+        /** A retention ratio r: K = round(r * T * N) per window. */
+        public static Budget retention(final double r) {
+            if (!(r > 0.0 && r <= 1.0)) {
+                throw new IllegalArgumentException("retention must lie in (0, 1], got " + r);
+            }
+            return new Budget(0, r);
+        }
+
+        /**
+         * The token count for a window of {@code inputTokens} tokens.
+         *
+         * @param inputTokens T * N
+         * @return K, at least 1
+         */
+        public int tokensFor(final long inputTokens) {
+            if (tokens != 0) {
+                return tokens;
+            }
+            return (int) Math.max(1L, Math.round(retention * inputTokens));
+        }
+    }
+}

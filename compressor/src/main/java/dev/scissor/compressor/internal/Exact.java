@@ -1,0 +1,71 @@
+package dev.scissor.compressor.internal;
+
+/**
+ * Certified discrete decisions. Similarities come from float32 BLAS products, whose value depends
+ * on the blocking of the call; a threshold or argmax decision closer than the rounding-error bound
+ * is re-decided on a float64 cosine of the original vectors. Decisions are therefore the float64
+ * decisions and do not depend on the BLAS library or call shape.
+ */
+public final class Exact {
+
+    /** Norm clamp of the L2 normalisation, as in the project's decision 2. */
+    public static final double NORM_EPS = 1e-12;
+    private static final double U = 0x1.0p-24;
+
+    private Exact() {
+    }
+
+    /**
+     * Bound on |float32 dot - exact cosine| for two vectors normalised in float32 (each element
+     * rounded once) and summed in float32 in any order: (k + 4) u, with a safety factor.
+     *
+     * @param k vector length
+     * @return the bound
+     */
+    public static float cosineErrorBound(final int k) {
+        return (float) ((k + 4) * U * 1.05);
+    }
+
+    /** L2 norm in double. */
+    public static double norm(final float[] x, final int off, final int d) {
+        double s = 0;
+        for (int i = 0; i < d; i++) {
+            final double v = x[off + i];
+            s += v * v;
+        }
+        return Math.sqrt(s);
+    }
+
+    /** Dot product in double. */
+    public static double dot(final float[] x, final int xOff, final float[] y, final int yOff, final int d) {
+        double s = 0;
+        for (int i = 0; i < d; i++) {
+            s += (double) x[xOff + i] * y[yOff + i];
+        }
+        return s;
+    }
+
+    /** Cosine in double with norms clamped to {@link #NORM_EPS}. */
+    public static double cosine(final float[] x, final int xOff, final double xNorm,
+                                final float[] y, final int yOff, final double yNorm, final int d) {
+        return dot(x, xOff, y, yOff, d) / (Math.max(xNorm, NORM_EPS) * Math.max(yNorm, NORM_EPS));
+    }
+
+    /**
+     * Writes the float32 L2-normalised rows of {@code x} into {@code out} and their double norms
+     * into {@code norms}.
+     */
+    public static void normalizeRows(final float[] x, final int xOff, final int rows, final int d,
+                                     final float[] out, final int outOff, final double[] norms, final int normsOff) {
+        for (int r = 0; r < rows; r++) {
+            final int o = xOff + r * d;
+            final double n = norm(x, o, d);
+            norms[normsOff + r] = n;
+            final double inv = 1.0 / Math.max(n, NORM_EPS);
+            final int w = outOff + r * d;
+            for (int i = 0; i < d; i++) {
+                out[w + i] = (float) (x[o + i] * inv);
+            }
+        }
+    }
+}

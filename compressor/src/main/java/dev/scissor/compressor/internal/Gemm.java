@@ -1,0 +1,35 @@
+package dev.scissor.compressor.internal;
+
+import dev.ludovic.netlib.blas.BLAS;
+
+/**
+ * Dense float32 products {@code C = A * B^T} on row-major data, through netlib BLAS: the system
+ * OpenBLAS when {@code libblas.so.3} is installed, else netlib's pure-Java implementation.
+ */
+public final class Gemm {
+
+    private static final BLAS BLAS_INSTANCE = BLAS.getInstance();
+
+    private Gemm() {
+    }
+
+    /** The BLAS implementation in use, e.g. {@code JNIBLAS} (native) or {@code Java11BLAS}. */
+    public static String implementation() {
+        return BLAS_INSTANCE.getClass().getSimpleName();
+    }
+
+    /**
+     * {@code C[i*ldc + j] = sum_l A[i*lda + l] * B[j*ldb + l]} for i &lt; m, j &lt; n, l &lt; k
+     * (each with its offset). Row i of A and row j of B are token vectors.
+     */
+    public static void abt(final int m, final int n, final int k,
+                           final float[] a, final int aOff, final int lda,
+                           final float[] b, final int bOff, final int ldb,
+                           final float[] c, final int cOff, final int ldc) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        // Row-major C (m x n) = A B^T is column-major C^T (n x m) = B A^T.
+        BLAS_INSTANCE.sgemm("T", "N", n, m, k, 1.0f, b, bOff, ldb, a, aOff, lda, 0.0f, c, cOff, ldc);
+    }
+}

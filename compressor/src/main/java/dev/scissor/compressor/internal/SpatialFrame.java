@@ -1,0 +1,31 @@
+package dev.scissor.compressor.internal;
+
+/**
+ * The spatial SCC result of one frame: its component tokens (plain means), their float32
+ * normalisations and double norms, and the component label of every input token.
+ */
+public final class SpatialFrame {
+
+    /** Number of spatial components (tokens). */
+    public final int count;
+    /** Token dimension. */
+    public final int dim;
+    /** Component index (output order) of each of the frame's N tokens. */
+    public final int[] labels;
+    /** Component means, [count, dim] row-major. */
+    public final float[] tokens;
+    /** Float32 L2-normalised component means, [count, dim]. */
+    public final float[] normalized;
+    /** Double L2 norms of the component means. */
+    public final double[] norms;
+
+    public SpatialFrame(final int count, final int dim, final int[] labels, final float[] tokens,
+                 final float[] normalized, final double[] norms) {
+        this.count = count;
+        this.dim = dim;
+        this.labels = labels;
+        this.tokens = tokens;
+        this.normalized = normalized;
+        this.norms = norms;
+    }
+}

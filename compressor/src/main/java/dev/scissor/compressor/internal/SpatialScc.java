@@ -1,0 +1,94 @@
+package dev.scissor.compressor.internal;
+
+import dev.scissor.compressor.SampleOrders;
+import dev.scissor.compressor.ScissorParams;
+
+/**
+ * Spatial SCC of one frame: cosine adjacency (strict {@code > tau}, self-loops, zero-norm tokens
+ * isolated), sampled connected components with an exact partition, components ordered by their
+ * highest-degree member, one mean token per component. Holds reusable work buffers; not thread-safe.
+ */
+public final class SpatialScc {
+
+    private float[] xn = new float[0];
+    private double[] norms = new double[0];
+    private float[] sims = new float[0];
+    private long[] bits = new long[0];
+    private int[] degree = new int[0];
+    private double[] acc = new double[0];
+    private int[] counts = new int[0];
+    private final Components components = new Components();
+
+    /**
+     * Computes the spatial SCC of tokens {@code x[off .. off + n*d)}.
+     *
+     * @param x token data, row-major [n, d]
+     * @param off offset of the first token
+     * @param n number of tokens
+     * @param d token dimension
+     * @param params tau and epsilon
+     * @param orders sample orders (consulted only when the sample is incomplete, or for replays)
+     * @param frameSeq the frame's sequence number, passed to the sampler
+     * @return the frame's components
+     */
+    public SpatialFrame compute(final float[] x, final int off, final int n, final int d,
+                                final ScissorParams params, final SampleOrders orders, final long frameSeq) {
+        final int words = Bits.words(n);
+        ensure(n, d, words);
+        Exact.normalizeRows(x, off, n, d, xn, 0, norms, 0);
+        Gemm.abt(n, n, d, xn, 0, d, xn, 0, d, sims, 0, n);
+        java.util.Arrays.fill(bits, 0, n * words, 0L);
+        final double tau = params.tau();
+        final double err = Exact.cosineErrorBound(d);
+        for (int i = 0; i < n; i++) {
+            if (norms[i] == 0.0) {
+                continue; // a zero-norm token has no edges at any tau
+            }
+            for (int j = i; j < n; j++) {
+                if (norms[j] == 0.0) {
+                    continue;
+                }
+                final double v = sims[i * n + j];
+                final boolean edge;
+                if (v - err > tau) {
+                    edge = true;
+                } else if (v + err <= tau) {
+                    edge = false;
+                } else {
+                    edge = Exact.cosine(x, off + i * d, norms[i], x, off + j * d, norms[j], d) > tau;
+                }
+                if (edge) {
+                    Bits.set(bits, i * words, j);
+                    Bits.set(bits, j * words, i);
+                }
+            }
+        }
+        final int[] sampled = Sampling.sample(params, orders, SampleOrders.Stage.SPATIAL, frameSeq, n);
+        final int[] labels = new int[n];
+        final int m = components.label(bits, n, words, sampled, degree, labels);
+        final float[] tokens = new float[m * d];
+        Means.componentMeans(x, off, n, d, labels, m, acc, counts, tokens);
+        final float[] normalized = new float[m * d];
+        final double[] tokenNorms = new double[m];
+        Exact.normalizeRows(tokens, 0, m, d, normalized, 0, tokenNorms, 0);
+        return new SpatialFrame(m, d, labels, tokens, normalized, tokenNorms);
+    }
+
+    private void ensure(final int n, final int d, final int words) {
+        if (xn.length < n * d) {
+            xn = new float[n * d];
+            acc = new double[n * d];
+        }
+        if (norms.length < n) {
+            norms = new double[n];
+            degree = new int[n];
+            counts = new int[n];
+        }
+        if (sims.length < n * n) {
+            sims = new float[n * n];
+        }
+        if (bits.length < n * words) {
+            bits = new long[n * words];
+        }
+    }
+}

@@ -78,6 +78,8 @@ public final class SlidingWindow {
     private int[] bestJ;
     private int[] candidates;
     private final float cosErr;
+    private long spatialNanos;
+    private long temporalNanos;
 
     /**
      * Creates a window.
@@ -131,6 +133,16 @@ public final class SlidingWindow {
         this.cosErr = Exact.cosineErrorBound(dim);
     }
 
+    /** Total time spent in spatial steps since creation, in nanoseconds. */
+    public long spatialNanos() {
+        return spatialNanos;
+    }
+
+    /** Total time spent computing new frames' temporal similarities since creation, in nanoseconds. */
+    public long temporalSimilarityNanos() {
+        return temporalNanos;
+    }
+
     /** Frames currently held. */
     public int size() {
         return count;
@@ -181,12 +193,16 @@ public final class SlidingWindow {
         for (int r = 0; r < n; r++) {
             xNorm[slot * n + r] = Exact.norm(x, (slot * n + r) * d, d);
         }
+        final long t0 = System.nanoTime();
         spatial[slot] = scc.compute(x, slot * len, n, d, params, orders, frameSeq);
         seq[slot] = frameSeq;
         count++;
+        final long t1 = System.nanoTime();
         for (int t = 0; t < count; t++) {
             pair(slot, (head + t) % capacity);
         }
+        spatialNanos += t1 - t0;
+        temporalNanos += System.nanoTime() - t1;
         sinceEmit++;
         if (count == capacity && (!emitted || sinceEmit >= hop)) {
             return emit();

@@ -28,21 +28,26 @@ public final class Exact {
 
     /** L2 norm in double. */
     public static double norm(final float[] x, final int off, final int d) {
-        double s = 0;
-        for (int i = 0; i < d; i++) {
-            final double v = x[off + i];
-            s += v * v;
-        }
-        return Math.sqrt(s);
+        return Math.sqrt(dot(x, off, x, off, d));
     }
 
-    /** Dot product in double. */
+    /** Dot product in double (four partial sums: a fixed, deterministic order). */
     public static double dot(final float[] x, final int xOff, final float[] y, final int yOff, final int d) {
-        double s = 0;
-        for (int i = 0; i < d; i++) {
-            s += (double) x[xOff + i] * y[yOff + i];
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 3 < d; i += 4) {
+            s0 += (double) x[xOff + i] * y[yOff + i];
+            s1 += (double) x[xOff + i + 1] * y[yOff + i + 1];
+            s2 += (double) x[xOff + i + 2] * y[yOff + i + 2];
+            s3 += (double) x[xOff + i + 3] * y[yOff + i + 3];
         }
-        return s;
+        for (; i < d; i++) {
+            s0 += (double) x[xOff + i] * y[yOff + i];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** Cosine in double with norms clamped to {@link #NORM_EPS}. */

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what Scissor needs on a fresh Debian/Ubuntu machine (idempotent; a no-op when present).
+#   - a JDK 17+ and Maven 3.8+ to build,
+#   - OpenBLAS (libopenblas0), which netlib BLAS picks up for the compressor's dense math
+#     (without it the compressor falls back to pure Java, about 15x slower).
+set -euo pipefail
+need=()
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+dpkg -s libopenblas0 >/dev/null 2>&1 || dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need+=(libopenblas0)
+if ((${#need[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: please install: ${need[*]} (e.g. sudo apt-get install -y ${need[*]})" >&2
+    exit 1
+  fi
+  echo "setup: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi

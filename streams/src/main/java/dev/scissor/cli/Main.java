@@ -1,0 +1,51 @@
+package dev.scissor.cli;
+
+import dev.scissor.compressor.bench.CompressorBench;
+import dev.scissor.compressor.cli.CompressCommand;
+import java.util.Arrays;
+
+/** The {@code scissor} command line: dispatches to subcommands. */
+public final class Main {
+
+    private static final String HELP = String.join("\n",
+            "usage: scissor <command> [options]",
+            "",
+            "commands:",
+            "  compress   compress a token dump (.npy [T,N,D] or [N,D]) with LLaVA-Scissor",
+            "  bench      benchmark the compressor against OpenBLAS sgemm on this machine",
+            "  demo       compress a sample token video and show the result",
+            "  test       set up the machine and run every test (handled by the ./scissor launcher)",
+            "",
+            "run 'scissor <command> --help' for a command's options");
+
+    private Main() {
+    }
+
+    /**
+     * Entry point.
+     *
+     * @param args the command and its options
+     */
+    public static void main(final String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(final String[] args) {
+        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
+            System.out.println(HELP);
+            return args.length == 0 ? 2 : 0;
+        }
+        final String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (args[0]) {
+            case "compress":
+                return CompressCommand.run(rest, System.out, System.err);
+            case "bench":
+                return CompressorBench.run(rest, System.out, System.err);
+            case "demo":
+                return DemoCommand.run(rest, System.out, System.err);
+            default:
+                System.err.println("scissor: unknown command '" + args[0] + "'\n" + HELP);
+                return 2;
+        }
+    }
+}

@@ -41,7 +41,7 @@ public final class SlidingWindow {
     private final boolean budgetMode;
 
     private final float[] x;
-    private final double[] xNorm;
+    private final double[] xNorm; // float32-accurate norms of the ring's tokens (bounds, zero test)
     private final long[] seq;
     private final SpatialFrame[] spatial;
     private int head;
@@ -130,7 +130,7 @@ public final class SlidingWindow {
         this.bestV = new float[ringRows];
         this.bestJ = new int[ringRows];
         this.candidates = new int[ringRows];
-        this.cosErr = Exact.cosineErrorBound(dim);
+        this.cosErr = Exact.cosineErrorBound(dim) * 1.01f; // |X_i| is known to float32 accuracy
     }
 
     /** Total time spent in spatial steps since creation, in nanoseconds. */
@@ -190,11 +190,11 @@ public final class SlidingWindow {
         }
         final int slot = (head + count) % capacity;
         System.arraycopy(tokens, off, x, slot * len, len);
-        for (int r = 0; r < n; r++) {
-            xNorm[slot * n + r] = Exact.norm(x, (slot * n + r) * d, d);
-        }
         final long t0 = System.nanoTime();
         spatial[slot] = scc.compute(x, slot * len, n, d, params, orders, frameSeq);
+        for (int r = 0; r < n; r++) {
+            xNorm[slot * n + r] = spatial[slot].inputNorms[r];
+        }
         seq[slot] = frameSeq;
         count++;
         final long t1 = System.nanoTime();
@@ -533,11 +533,12 @@ public final class SlidingWindow {
     private int exactArgmax(final int r, final int m, final int[] slots, final float[] retained,
                             final double[] retainedNorm) {
         final double floor = bestV[r] - 2.0 * cosErr * xNorm[r];
+        final double exact = Exact.norm(x, r * d, d);
         int best = -1;
         double bestCos = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < m; j++) {
             if (cols[slots[j] * ringRows + r] >= floor) {
-                final double c = Exact.cosine(x, r * d, xNorm[r], retained, j * d, retainedNorm[j], d);
+                final double c = Exact.cosine(x, r * d, exact, retained, j * d, retainedNorm[j], d);
                 if (c > bestCos) {
                     bestCos = c;
                     best = j;

@@ -96,7 +96,7 @@ public final class CompressorBench {
             final ScissorParams p = ScissorParams.defaults();
             final SampleOrders orders = SampleOrders.seeded(0);
             final double[] t = new double[repeats * 8];
-            for (int w = 0; w < 16; w++) {
+            for (int w = 0; w < 300; w++) {
                 scc.compute(frames, (w % 8) * N * d, N, d, p, orders, w);
             }
             for (int r = 0; r < t.length; r++) {

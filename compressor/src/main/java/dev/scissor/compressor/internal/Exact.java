@@ -26,6 +26,17 @@ public final class Exact {
         return (float) ((k + 4) * U * 1.05);
     }
 
+    /**
+     * Bound on |G_ij / sqrt(G_ii G_jj) - exact cosine| when the Gram entries G of the raw vectors
+     * come from a float32 product: twice {@link #cosineErrorBound}.
+     *
+     * @param k vector length
+     * @return the bound
+     */
+    public static float gramCosineErrorBound(final int k) {
+        return 2 * cosineErrorBound(k);
+    }
+
     /** L2 norm in double. */
     public static double norm(final float[] x, final int off, final int d) {
         return Math.sqrt(dot(x, off, x, off, d));

@@ -18,14 +18,17 @@ public final class SpatialFrame {
     public final float[] normalized;
     /** Double L2 norms of the component means. */
     public final double[] norms;
+    /** Float32 L2 norms of the frame's N input tokens (0 for a zero-norm token). */
+    public final float[] inputNorms;
 
     public SpatialFrame(final int count, final int dim, final int[] labels, final float[] tokens,
-                 final float[] normalized, final double[] norms) {
+                 final float[] normalized, final double[] norms, final float[] inputNorms) {
         this.count = count;
         this.dim = dim;
         this.labels = labels;
         this.tokens = tokens;
         this.normalized = normalized;
         this.norms = norms;
+        this.inputNorms = inputNorms;
     }
 }

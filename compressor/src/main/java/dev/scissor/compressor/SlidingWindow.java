@@ -169,6 +169,25 @@ public final class SlidingWindow {
      *     that does not increase; the window is unchanged
      */
     public WindowResult push(final long frameSeq, final float[] tokens, final int off) {
+        add(frameSeq, tokens, off);
+        if (count == capacity && (!emitted || sinceEmit >= hop)) {
+            return emit();
+        }
+        return null;
+    }
+
+    /**
+     * Adds a frame, evicting the oldest when the window is full, and never emits: for callers that
+     * decide themselves when to {@link #emit()} (hop counting kept elsewhere, early emits on scene
+     * changes), and for rebuilding a window from stored frames.
+     *
+     * @param frameSeq the frame's sequence number, greater than the previous frame's
+     * @param tokens the frame's tokens, [N, D] row-major from {@code off}
+     * @param off offset of the frame's first value
+     * @throws IllegalArgumentException for a short array, a non-finite value or a sequence number
+     *     that does not increase; the window is unchanged
+     */
+    public void add(final long frameSeq, final float[] tokens, final int off) {
         final int len = n * d;
         if (tokens == null || off < 0 || off > tokens.length - len) {
             throw new IllegalArgumentException("frame needs " + len + " floats (N=" + n + ", D=" + d + ") from offset "
@@ -204,10 +223,60 @@ public final class SlidingWindow {
         spatialNanos += t1 - t0;
         temporalNanos += System.nanoTime() - t1;
         sinceEmit++;
-        if (count == capacity && (!emitted || sinceEmit >= hop)) {
-            return emit();
+    }
+
+    /** Sequence number of the newest frame. @throws IllegalStateException when the window is empty */
+    public long newestSeq() {
+        if (count == 0) {
+            throw new IllegalStateException("the window is empty");
         }
-        return null;
+        return seq[(head + count - 1) % capacity];
+    }
+
+    /**
+     * How new the newest frame is: the fraction of its N tokens whose spatial component has no
+     * temporal edge ({@code cos > tau}) to any spatial token of the frame before it. 0 means every
+     * part of the frame was already there; 1 means nothing was (a scene cut). It is 0 when the window
+     * holds fewer than two frames.
+     *
+     * <p>In budget mode the cached similarities are compared with tau in float32 (the value is a
+     * signal for early emits, not part of the compressed output).
+     *
+     * @return the novelty in [0, 1]
+     */
+    public double novelty() {
+        if (count < 2) {
+            return 0.0;
+        }
+        final int f = (head + count - 1) % capacity;
+        final int g = (head + count - 2) % capacity;
+        final SpatialFrame pf = spatial[f];
+        final SpatialFrame pg = spatial[g];
+        final int sf = pf.count;
+        final int sg = pg.count;
+        final int block = f * capacity + g;
+        final boolean[] matched = new boolean[sf];
+        for (int i = 0; i < sf; i++) {
+            if (budgetMode) {
+                final float[] sims = simBlocks[block];
+                for (int j = 0; j < sg && !matched[i]; j++) {
+                    matched[i] = pf.norms[i] != 0.0 && pg.norms[j] != 0.0 && sims[i * sg + j] > params.tau();
+                }
+            } else {
+                final long[] edges = edgeBlocks[block];
+                final int wg = Bits.words(sg);
+                for (int w = 0; w < wg && !matched[i]; w++) {
+                    matched[i] = edges[i * wg + w] != 0L;
+                }
+            }
+        }
+        int fresh = 0;
+        for (int t = 0; t < n; t++) {
+            if (!matched[pf.labels[t]]) {
+                fresh++;
+            }
+        }
+        return (double) fresh / n;
     }
 
     /** Similarities of frame f's spatial tokens (the newest) against frame g's. */

@@ -109,4 +109,43 @@ class ScissorTest {
         assertEquals(1, w.size());
         assertEquals(2, w.push(2, ok, 0).frames());
     }
+
+    @Test
+    void noveltyIsZeroForARepeatedFrameAndOneForAnUnrelatedOne() {
+        for (final ScissorParams params : new ScissorParams[] {ScissorParams.defaults(),
+            ScissorParams.defaults().withBudget(ScissorParams.Budget.tokens(5))}) {
+            final float[] a = RandomVideos.video(1, 1, 12, 8, 3, 0.05);
+            final float[] b = new float[a.length];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (i % 8 == 0 ? 1f : 0f) * (i / 8 % 2 == 0 ? 1 : -1); // +-e0: cos with a's tokens < 0.9
+            }
+            final SlidingWindow w = new SlidingWindow(params, SampleOrders.seeded(0), 12, 8, 4, 4, 4);
+            w.add(1, a, 0);
+            assertEquals(0.0, w.novelty(), "one frame has nothing before it");
+            w.add(2, a, 0);
+            assertEquals(0.0, w.novelty());
+            w.add(3, b, 0);
+            assertEquals(1.0, w.novelty());
+            assertEquals(3, w.newestSeq());
+        }
+    }
+
+    @Test
+    void addThenEmitEqualsPush() {
+        final float[] video = RandomVideos.video(3, 6, 10, 6, 3, 0.1);
+        final SlidingWindow pushed = new SlidingWindow(ScissorParams.defaults(), SampleOrders.seeded(0), 10, 6, 5, 4, 2);
+        final SlidingWindow added = new SlidingWindow(ScissorParams.defaults(), SampleOrders.seeded(0), 10, 6, 5, 4, 2);
+        WindowResult last = null;
+        for (int t = 0; t < 6; t++) {
+            final WindowResult r = pushed.push(t, video, t * 60);
+            added.add(t, video, t * 60);
+            if (r != null) {
+                last = r;
+                final WindowResult e = added.emit();
+                assertArrayEquals(r.tokens(), e.tokens());
+                assertArrayEquals(r.assignment(), e.assignment());
+            }
+        }
+        assertEquals(5, last.frameSeqs()[3]);
+    }
 }

@@ -13,6 +13,7 @@ public final class Main {
             "commands:",
             "  compress   compress a token dump (.npy [T,N,D] or [N,D]) with LLaVA-Scissor",
             "  bench      benchmark the compressor against OpenBLAS sgemm on this machine",
+            "  compressor run the Kafka Streams compressor against a broker (tokens -> windows)",
             "  demo       compress a sample token video and show the result",
             "  test       set up the machine and run every test (handled by the ./scissor launcher)",
             "",
@@ -45,6 +46,8 @@ public final class Main {
                 return CompressCommand.run(rest, System.out, System.err);
             case "bench":
                 return CompressorBench.run(rest, System.out, System.err);
+            case "compressor":
+                return CompressorCommand.run(rest, System.out, System.err);
             case "demo":
                 return DemoCommand.run(rest, System.out, System.err);
             default:

@@ -1,0 +1,182 @@
+package dev.scissor.cli;
+
+import dev.scissor.kafka.KafkaTopics;
+import dev.scissor.streams.CompressorApp;
+import dev.scissor.streams.CompressorConfig;
+import dev.scissor.streams.CompressorTopology;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * {@code scissor compressor}: runs the Kafka Streams compressor against a broker until stopped
+ * (Ctrl-C or SIGTERM, which commit and close cleanly).
+ */
+final class CompressorCommand {
+
+    private static final String HELP = String.join("\n",
+            "usage: scissor compressor --bootstrap HOST:PORT [options]",
+            "",
+            "Reads FrameTokens from the tokens topic, writes CompressedWindows to the windows topic and",
+            "dead letters to the dlq topic, exactly once. Run several with the same application id to share",
+            "the streams (partitions) among them.",
+            "",
+            "options:",
+            "  --bootstrap SERVERS     Kafka bootstrap servers (required)",
+            "  --config FILE           a properties file of settings (scissor.* keys and any Kafka Streams key)",
+            "  --set KEY=VALUE         one setting; repeatable; wins over --config",
+            "  --application-id ID     Kafka Streams application id (default " + CompressorConfig.DEFAULT_APPLICATION_ID
+                    + ")",
+            "  --state-dir DIR         where the RocksDB state lives (default: Kafka Streams' default)",
+            "  --create-topics         create missing tokens/windows/dlq topics first",
+            "  --partitions P          partitions of created topics (default 8)",
+            "  --replication R         replication factor of created topics (default 1)",
+            "  --run-for SECONDS       stop after this long (default: run until stopped)",
+            "  --describe-config       print every scissor.* setting with its default and exit",
+            "",
+            "example: scissor compressor --bootstrap localhost:9092 --create-topics --set scissor.window.frames=32 \\",
+            "           --set scissor.hop.frames=8 --set scissor.retention=0.1");
+
+    private CompressorCommand() {
+    }
+
+    static int run(final String[] args, final PrintStream out, final PrintStream err) {
+        final Map<String, Object> settings = new LinkedHashMap<>();
+        final Map<String, Object> overrides = new LinkedHashMap<>();
+        boolean createTopics = false;
+        int partitions = 8;
+        short replication = 1;
+        long runForSeconds = -1;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                final String a = args[i];
+                switch (a) {
+                    case "-h", "--help" -> {
+                        out.println(HELP);
+                        return 0;
+                    }
+                    case "--describe-config" -> {
+                        out.print(CompressorConfig.describe());
+                        return 0;
+                    }
+                    case "--bootstrap" -> overrides.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, value(args, ++i, a));
+                    case "--application-id" -> overrides.put(StreamsConfig.APPLICATION_ID_CONFIG, value(args, ++i, a));
+                    case "--state-dir" -> overrides.put(StreamsConfig.STATE_DIR_CONFIG, value(args, ++i, a));
+                    case "--config" -> {
+                        final Properties p = new Properties();
+                        try (Reader r = Files.newBufferedReader(Path.of(value(args, ++i, a)))) {
+                            p.load(r);
+                        }
+                        p.forEach((k, v) -> settings.put(k.toString(), v));
+                    }
+                    case "--set" -> {
+                        final String kv = value(args, ++i, a);
+                        final int eq = kv.indexOf('=');
+                        if (eq < 1) {
+                            throw new IllegalArgumentException("--set takes KEY=VALUE, got '" + kv + "'");
+                        }
+                        overrides.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+                    }
+                    case "--create-topics" -> createTopics = true;
+                    case "--partitions" -> partitions = Integer.parseInt(value(args, ++i, a));
+                    case "--replication" -> replication = Short.parseShort(value(args, ++i, a));
+                    case "--run-for" -> runForSeconds = Long.parseLong(value(args, ++i, a));
+                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+                }
+            }
+            settings.putAll(overrides);
+            if (!settings.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+                throw new IllegalArgumentException("--bootstrap HOST:PORT is required");
+            }
+        } catch (final IllegalArgumentException | IOException e) {
+            err.println("scissor compressor: " + e.getMessage() + "\n\n" + HELP);
+            return 2;
+        }
+        final CompressorConfig config;
+        try {
+            config = new CompressorConfig(settings);
+        } catch (final ConfigException e) {
+            err.println("scissor compressor: " + e.getMessage()
+                    + "\n(run 'scissor compressor --describe-config' for every setting)");
+            return 2;
+        }
+        try {
+            if (createTopics) {
+                try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        settings.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)))) {
+                    final Map<String, Integer> topics = new LinkedHashMap<>();
+                    topics.put(config.tokensTopic(), partitions);
+                    topics.put(config.windowsTopic(), partitions);
+                    topics.put(config.dlqTopic(), partitions);
+                    KafkaTopics.ensure(admin, topics, replication,
+                            Map.of("max.message.bytes", Integer.toString(CompressorTopology.MAX_MESSAGE_BYTES)),
+                            Duration.ofSeconds(60));
+                    out.println("scissor compressor: topics ready: " + topics.keySet());
+                }
+            }
+            return serve(config, runForSeconds, out, err);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } catch (final RuntimeException e) {
+            err.println("scissor compressor: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int serve(final CompressorConfig config, final long runForSeconds, final PrintStream out,
+                             final PrintStream err) throws InterruptedException {
+        final CompressorApp app = new CompressorApp(config);
+        final Thread hook = new Thread(app::close, "scissor-compressor-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        out.printf("scissor compressor: %s -> %s (dlq %s), W=%d H=%d tau=%s%s, %s%n", config.tokensTopic(),
+                config.windowsTopic(), config.dlqTopic(), config.windowFrames(), config.hopFrames(),
+                config.params().tau(), config.params().budget() == null ? "" : " budget " + config.params().budget(),
+                config.streamsProperties().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+        app.start();
+        final long deadline = runForSeconds < 0 ? Long.MAX_VALUE : System.nanoTime() + runForSeconds * 1_000_000_000L;
+        long lastCount = 0;
+        long lastReport = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            if (app.awaitStop(Duration.ofMillis(Math.min(10_000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000))))) {
+                break;
+            }
+            final long now = System.nanoTime();
+            final long count = app.recordsProcessed();
+            out.printf("scissor compressor: %s, %d token frames processed (%.1f/s)%n", app.state(), count,
+                    (count - lastCount) * 1e9 / (now - lastReport));
+            lastCount = count;
+            lastReport = now;
+        }
+        final long total = app.recordsProcessed();
+        app.close();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (final IllegalStateException shuttingDown) {
+            // the hook is running: it closes the app
+        }
+        if (app.failure() != null) {
+            err.println("scissor compressor: stopped after a failure: " + app.failure());
+            return 1;
+        }
+        out.println("scissor compressor: stopped after " + total + " token frames");
+        return 0;
+    }
+
+    private static String value(final String[] args, final int i, final String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+}

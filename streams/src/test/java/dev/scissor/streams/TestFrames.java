@@ -1,0 +1,75 @@
+package dev.scissor.streams;
+
+import dev.scissor.compressor.SampleOrders;
+import dev.scissor.compressor.ScissorParams;
+import dev.scissor.compressor.SlidingWindow;
+import dev.scissor.compressor.WindowResult;
+import dev.scissor.compressor.bench.SyntheticVideo;
+import dev.scissor.schemas.AvroTrust;
+import dev.scissor.schemas.ScissorSerdes;
+import dev.scissor.schemas.TensorBytes;
+import dev.scissor.schemas.avro.FrameTokens;
+import dev.scissor.schemas.avro.TokenDtype;
+import java.util.Arrays;
+
+/** Token frames for the streams tests: a synthetic video of GRID x GRID tokens of dim DIM. */
+final class TestFrames {
+
+    static final int GRID = 4;
+    static final int N = GRID * GRID;
+    static final int DIM = 8;
+    static final String MODEL = "test-encoder";
+
+    static {
+        AvroTrust.trustGeneratedClasses();
+    }
+
+    private TestFrames() {
+    }
+
+    /** A video of {@code frames} frames, [T, N, D]. */
+    static float[] video(final long seed, final int frames) {
+        return SyntheticVideo.generate(seed, frames, GRID, DIM, 3, 0.3);
+    }
+
+    /** Frame t of a video as a record of stream {@code stream} with sequence {@code seq}. */
+    static FrameTokens frame(final String stream, final long seq, final float[] video, final int t) {
+        return FrameTokens.newBuilder()
+                .setStreamId(stream)
+                .setSequence(seq)
+                .setTimestamp(1_000L * seq)
+                .setGridHeight(GRID)
+                .setGridWidth(GRID)
+                .setTokenDim(DIM)
+                .setDtype(TokenDtype.FLOAT32)
+                .setTensor(TensorBytes.toLittleEndian(video, t * N * DIM, N * DIM))
+                .setModelId(MODEL)
+                .build();
+    }
+
+    static byte[] bytes(final FrameTokens frame) {
+        return ScissorSerdes.frameTokens().serializer().serialize("tokens", frame);
+    }
+
+    /**
+     * What the compressor gives when called directly on these frames: a fresh window of exactly
+     * these frames, emitted once.
+     */
+    static WindowResult direct(final ScissorParams params, final float[] video, final int[] frameIndexes,
+                               final long[] seqs) {
+        final SlidingWindow w = new SlidingWindow(params, SampleOrders.seeded(params.seed()), N, DIM, GRID,
+                frameIndexes.length, frameIndexes.length);
+        for (int i = 0; i < frameIndexes.length; i++) {
+            w.add(seqs[i], video, frameIndexes[i] * N * DIM);
+        }
+        return w.emit();
+    }
+
+    static int[] range(final int from, final int to) {
+        return java.util.stream.IntStream.range(from, to).toArray();
+    }
+
+    static long[] longs(final int[] values) {
+        return Arrays.stream(values).asLongStream().toArray();
+    }
+}

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -31,9 +32,11 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -157,6 +160,7 @@ class CompressorIT {
         final List<ConsumerRecord<byte[], byte[]>> windows = new ArrayList<>();
         final List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
         final int expectedPerStream = (FRAMES - W) / H + 1;
+        final AtomicLong restoredByB = new AtomicLong();
 
         Process a = child(stateA, logA);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(),
@@ -165,6 +169,22 @@ class CompressorIT {
                      new ByteArrayDeserializer());
              CompressorApp b = new CompressorApp(new CompressorConfig(settings(dir.resolve("b"))))) {
             reader.subscribe(List.of("windows", "dlq"));
+            b.streams().setGlobalStateRestoreListener(new StateRestoreListener() {
+                @Override
+                public void onRestoreStart(final TopicPartition tp, final String store, final long start,
+                                           final long end) {
+                }
+
+                @Override
+                public void onBatchRestored(final TopicPartition tp, final String store, final long end,
+                                            final long restored) {
+                    restoredByB.addAndGet(restored);
+                }
+
+                @Override
+                public void onRestoreEnd(final TopicPartition tp, final String store, final long total) {
+                }
+            });
             b.start();
             await("two instances in the group", Duration.ofSeconds(60), () -> members(2));
 
@@ -218,6 +238,7 @@ class CompressorIT {
                         stream(s) + " window " + k + " tokens identical to an uninterrupted computation");
             }
         }
+        assertTrue(restoredByB.get() > 0, "the survivor restored the killed instance's state from the changelogs");
         assertEquals(1, dead.size(), "the garbage record, once");
         assertEquals("UNDECODABLE", DeadLetters.header(dead.get(0).headers(), DeadLetters.REASON));
         assertTrue(new File(stateA.toFile(), APP).exists(), "instance A kept RocksDB state on disk");

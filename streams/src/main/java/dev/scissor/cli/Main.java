@@ -13,7 +13,11 @@ public final class Main {
             "commands:",
             "  compress   compress a token dump (.npy [T,N,D] or [N,D]) with LLaVA-Scissor",
             "  bench      benchmark the compressor against OpenBLAS sgemm on this machine",
+            "  bench-streams  frames/s and window latency of the Kafka Streams compressor through a broker",
             "  compressor run the Kafka Streams compressor against a broker (tokens -> windows)",
+            "  capture    capture cameras, RTSP, files or lavfi at 2 fps into the frames topic (JPEG)",
+            "  encoder    run the ONNX vision encoder against a broker (frames -> tokens)",
+            "  bench-encoder  capture decode, encoder ms/frame and 2 fps cameras per machine, end to end",
             "  demo       compress a sample token video and show the result",
             "  test       set up the machine and run every test (handled by the ./scissor launcher)",
             "",
@@ -46,8 +50,16 @@ public final class Main {
                 return CompressCommand.run(rest, System.out, System.err);
             case "bench":
                 return CompressorBench.run(rest, System.out, System.err);
+            case "bench-streams":
+                return dev.scissor.bench.StreamsBench.run(rest, System.out, System.err);
             case "compressor":
                 return CompressorCommand.run(rest, System.out, System.err);
+            case "capture":
+                return CaptureCommand.run(rest, System.out, System.err);
+            case "encoder":
+                return EncoderCommand.run(rest, System.out, System.err);
+            case "bench-encoder":
+                return EncoderBenchCommand.run(rest, System.out, System.err);
             case "demo":
                 return DemoCommand.run(rest, System.out, System.err);
             default:

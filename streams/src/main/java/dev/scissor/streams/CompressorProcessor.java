@@ -159,13 +159,13 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
         value.asFloatBuffer().put(values);
         frames.put(frameKey(streamId, seq), value.array());
         state.addPending(seq);
-        release(record, streamId, state, seq, values);
+        release(record, streamId, state, seq, frame.getTimestamp(), values);
         states.put(streamId, state.encode());
     }
 
     /** Moves every frame whose grace has passed from the reorder buffer into the window, in order. */
     private void release(final Record<byte[], byte[]> record, final String streamId, final StreamState state,
-                         final long arrived, final float[] arrivedValues) {
+                         final long arrived, final long arrivedTimestamp, final float[] arrivedValues) {
         final int grace = config.graceFrames();
         while (state.pending.length > 0) {
             final long p = state.pending[0];
@@ -178,8 +178,7 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
             final long timestamp;
             if (p == arrived) {
                 values = arrivedValues;
-                timestamp = ByteBuffer.wrap(frames.get(frameKey(streamId, p)), 0, Long.BYTES)
-                        .order(ByteOrder.LITTLE_ENDIAN).getLong();
+                timestamp = arrivedTimestamp;
             } else {
                 final ByteBuffer b = ByteBuffer.wrap(frames.get(frameKey(streamId, p))).order(ByteOrder.LITTLE_ENDIAN);
                 timestamp = b.getLong();

@@ -185,6 +185,9 @@ class CompressorIT {
                 public void onRestoreEnd(final TopicPartition tp, final String store, final long total) {
                 }
             });
+            // A first, so that it owns tasks before B joins (the assignor then splits them between two
+            // caught-up instances) and its death really moves state.
+            await("the first instance in the group", Duration.ofSeconds(60), () -> members(1));
             b.start();
             await("two instances in the group", Duration.ofSeconds(60), () -> members(2));
 

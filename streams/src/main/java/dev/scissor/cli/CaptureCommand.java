@@ -1,0 +1,267 @@
+package dev.scissor.cli;
+
+import dev.scissor.encoder.capture.SequenceNumbers;
+import dev.scissor.encoder.capture.SourceSpec;
+import dev.scissor.kafka.KafkaTopics;
+import dev.scissor.pipeline.CaptureConfig;
+import dev.scissor.pipeline.CaptureStage;
+import dev.scissor.pipeline.EncoderConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * {@code scissor capture}: captures one or more video sources into the frames topic until they end
+ * or the process is stopped (Ctrl-C or SIGTERM stop the captures and flush the producer).
+ */
+final class CaptureCommand {
+
+    private static final String HELP = String.join("\n",
+            "usage: scissor capture --bootstrap HOST:PORT --source SRC --stream-id ID [--source SRC --stream-id ID ...]",
+            "                       [options]",
+            "",
+            "Captures video, samples it (default 2 fps, as video LLMs sample), scales it down (at most 640x640,",
+            "aspect kept), compresses it to JPEG and writes VideoFrame records to the frames topic, keyed by stream",
+            "id, with an idempotent producer. Each source runs on its own thread; the n-th --stream-id names the",
+            "n-th --source. Live sources reconnect with exponential backoff and jitter after a drop, and their",
+            "sequence numbers go on; files end their stream at the end of the file. The command exits when every",
+            "source has ended, or on Ctrl-C.",
+            "",
+            "sources:",
+            "  rtsp://[user:pass@]host[:port]/path    pull from an RTSP server (TCP)",
+            "  rtsp-listen://host:port/path           listen for a pusher (ANNOUNCE/RECORD), e.g. from ffmpeg -f rtsp",
+            "  rtmp:// srt:// udp:// tcp:// http(s):// other live streams FFmpeg reads",
+            "  /dev/videoN  or  v4l2:/dev/videoN      a V4L2 camera",
+            "  lavfi:GRAPH                            an FFmpeg test source, e.g. lavfi:testsrc2=size=1280x720:rate=25",
+            "  PATH  or  file:PATH                    a video file (paced at real time unless --fast)",
+            "",
+            "options:",
+            "  --bootstrap SERVERS     Kafka bootstrap servers (required)",
+            "  --source SRC            a source (repeatable)",
+            "  --stream-id ID          the stream id of a source (one per --source, in order)",
+            "  --source-option K=V     FFmpeg demuxer option of the last --source (repeatable), e.g.",
+            "                          video_size=1280x720, framerate=30, input_format=mjpeg, rtsp_transport=udp",
+            "  --fps F                 sampling rate (default 2; 0 = every frame)",
+            "  --max-size WxH          scale frames down to fit (default 640x640; 0x0 = source size)",
+            "  --quality Q             JPEG quantiser scale, 2 (best) .. 31 (default 5)",
+            "  --fast                  read files and lavfi as fast as they decode, not at real time",
+            "  --decoder-threads N     FFmpeg decoder threads per source (default 1; 0 = FFmpeg chooses)",
+            "  --first-sequence N      lowest sequence number (see below; default 0)",
+            "  --config FILE           a properties file (scissor.capture.* keys and Kafka producer keys)",
+            "  --set KEY=VALUE         one setting; repeatable; wins over --config",
+            "  --create-topics         create the frames topic if missing",
+            "  --partitions P          partitions of a created topic (default 8)",
+            "  --replication R         replication factor of a created topic (default 1)",
+            "  --run-for SECONDS       stop after this long (default: until the sources end or Ctrl-C)",
+            "  --describe-config       print every scissor.capture.* setting with its default and exit",
+            "",
+            "Sequence numbers are the capture time in sampling periods since 1970 (half-seconds at 2 fps),",
+            "raised to stay increasing: they keep increasing across reconnects and across restarts of the same",
+            "stream id, as the compressor requires. Live sources are stamped with the wall clock; files with their",
+            "start time plus media time. With --fast a file is stamped ahead of the clock: restart such a stream",
+            "with --first-sequence above its last number (printed on exit), or under a new stream id; the same",
+            "applies after lowering --fps for an existing stream id.",
+            "",
+            "example: scissor capture --bootstrap localhost:9092 --create-topics \\",
+            "           --source rtsp://10.0.0.5:554/live --stream-id lobby \\",
+            "           --source /dev/video0 --stream-id desk --source-option video_size=1280x720");
+
+    private CaptureCommand() {
+    }
+
+    static int run(final String[] args, final PrintStream out, final PrintStream err) {
+        final Map<String, Object> settings = new LinkedHashMap<>();
+        final Map<String, Object> overrides = new LinkedHashMap<>();
+        final List<String> sources = new ArrayList<>();
+        final List<String> ids = new ArrayList<>();
+        final List<Map<String, String>> sourceOptions = new ArrayList<>();
+        boolean createTopics = false;
+        int partitions = 8;
+        short replication = 1;
+        long runForSeconds = -1;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                final String a = args[i];
+                switch (a) {
+                    case "-h", "--help" -> {
+                        out.println(HELP);
+                        return 0;
+                    }
+                    case "--describe-config" -> {
+                        out.print(CaptureConfig.describe());
+                        return 0;
+                    }
+                    case "--bootstrap" -> overrides.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, value(args, ++i, a));
+                    case "--source" -> {
+                        sources.add(value(args, ++i, a));
+                        sourceOptions.add(new LinkedHashMap<>());
+                    }
+                    case "--stream-id" -> ids.add(value(args, ++i, a));
+                    case "--source-option" -> {
+                        final String kv = value(args, ++i, a);
+                        final int eq = kv.indexOf('=');
+                        if (eq < 1 || sourceOptions.isEmpty()) {
+                            throw new IllegalArgumentException("--source-option takes KEY=VALUE after a --source, got '"
+                                    + kv + "'");
+                        }
+                        sourceOptions.get(sourceOptions.size() - 1).put(kv.substring(0, eq), kv.substring(eq + 1));
+                    }
+                    case "--fps" -> overrides.put(CaptureConfig.FPS, value(args, ++i, a));
+                    case "--max-size" -> {
+                        final String v = value(args, ++i, a);
+                        final String[] wh = v.toLowerCase(java.util.Locale.ROOT).split("x");
+                        if (wh.length != 2) {
+                            throw new IllegalArgumentException("--max-size takes WxH, got '" + v + "'");
+                        }
+                        overrides.put(CaptureConfig.MAX_WIDTH, wh[0].strip());
+                        overrides.put(CaptureConfig.MAX_HEIGHT, wh[1].strip());
+                    }
+                    case "--quality" -> overrides.put(CaptureConfig.JPEG_QSCALE, value(args, ++i, a));
+                    case "--fast" -> overrides.put(CaptureConfig.REALTIME, "false");
+                    case "--decoder-threads" -> overrides.put(CaptureConfig.DECODER_THREADS, value(args, ++i, a));
+                    case "--first-sequence" -> overrides.put(CaptureConfig.FIRST_SEQUENCE, value(args, ++i, a));
+                    case "--config" -> {
+                        final Properties p = new Properties();
+                        try (Reader r = Files.newBufferedReader(Path.of(value(args, ++i, a)))) {
+                            p.load(r);
+                        }
+                        p.forEach((k, v) -> settings.put(k.toString(), v));
+                    }
+                    case "--set" -> {
+                        final String kv = value(args, ++i, a);
+                        final int eq = kv.indexOf('=');
+                        if (eq < 1) {
+                            throw new IllegalArgumentException("--set takes KEY=VALUE, got '" + kv + "'");
+                        }
+                        overrides.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+                    }
+                    case "--create-topics" -> createTopics = true;
+                    case "--partitions" -> partitions = Integer.parseInt(value(args, ++i, a));
+                    case "--replication" -> replication = Short.parseShort(value(args, ++i, a));
+                    case "--run-for" -> runForSeconds = Long.parseLong(value(args, ++i, a));
+                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+                }
+            }
+            settings.putAll(overrides);
+            if (!settings.containsKey(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+                throw new IllegalArgumentException("--bootstrap HOST:PORT is required");
+            }
+            if (sources.isEmpty()) {
+                throw new IllegalArgumentException("at least one --source is required");
+            }
+            if (ids.size() != sources.size()) {
+                throw new IllegalArgumentException("give one --stream-id per --source (" + sources.size()
+                        + " sources, " + ids.size() + " stream ids)");
+            }
+        } catch (final IllegalArgumentException | IOException e) {
+            err.println("scissor capture: " + e.getMessage() + "\n\n" + HELP);
+            return 2;
+        }
+        final CaptureConfig config;
+        final List<CaptureStage.Source> streams = new ArrayList<>();
+        try {
+            config = new CaptureConfig(settings);
+            for (int i = 0; i < sources.size(); i++) {
+                streams.add(new CaptureStage.Source(ids.get(i),
+                        SourceSpec.parse(sources.get(i)).withOptions(sourceOptions.get(i))));
+            }
+        } catch (final ConfigException | IllegalArgumentException e) {
+            err.println("scissor capture: " + e.getMessage()
+                    + "\n(run 'scissor capture --help', or --describe-config for every setting)");
+            return 2;
+        }
+        try {
+            if (createTopics) {
+                try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        settings.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)))) {
+                    KafkaTopics.ensure(admin, Map.of(config.framesTopic(), partitions), replication,
+                            Map.of("max.message.bytes", Integer.toString(EncoderConfig.MAX_REQUEST_BYTES)),
+                            Duration.ofSeconds(60));
+                    out.println("scissor capture: topic ready: " + config.framesTopic());
+                }
+            }
+            return serve(config, streams, runForSeconds, out, err);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } catch (final IOException | RuntimeException e) {
+            err.println("scissor capture: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int serve(final CaptureConfig config, final List<CaptureStage.Source> streams,
+                             final long runForSeconds, final PrintStream out, final PrintStream err)
+            throws IOException, InterruptedException {
+        final CaptureStage stage = new CaptureStage(config, streams);
+        final Thread hook = new Thread(stage::close, "scissor-capture-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        stage.start();
+        out.printf("scissor capture: %d stream(s) -> %s at %s fps%n", streams.size(), config.framesTopic(),
+                config.fps() == 0 ? "every frame" : config.fps());
+        for (final CaptureStage.Source s : streams) {
+            out.printf("  %s <- %s%n", s.streamId(), s.spec().displayName());
+        }
+        final long deadline = runForSeconds < 0 ? Long.MAX_VALUE : System.nanoTime() + runForSeconds * 1_000_000_000L;
+        long lastCount = 0;
+        long lastReport = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            final long waitMs = Math.min(10_000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            if (stage.awaitSources(Duration.ofMillis(waitMs))) {
+                break;
+            }
+            final long now = System.nanoTime();
+            final long count = stage.framesSent();
+            out.printf("scissor capture: %d frames delivered (%.1f/s), %d failed%n", count,
+                    (count - lastCount) * 1e9 / (now - lastReport), stage.failedSends());
+            for (final CaptureStage.StreamStatus s : stage.status()) {
+                out.printf("  %-16s %-8s %6d frames  last seq %s  reconnects %d%n", s.streamId(), s.state(),
+                        s.frames(), seq(s.lastSequence()), s.reconnects());
+            }
+            lastCount = count;
+            lastReport = now;
+        }
+        stage.close();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (final IllegalStateException shuttingDown) {
+            // the hook is running: it closes the stage
+        }
+        for (final CaptureStage.StreamStatus s : stage.status()) {
+            out.printf("scissor capture: %s %s after %d frames, last sequence %s, %d reconnects%n", s.streamId(),
+                    s.state().name().toLowerCase(java.util.Locale.ROOT), s.frames(), seq(s.lastSequence()),
+                    s.reconnects());
+        }
+        out.printf("scissor capture: %d frames delivered, %d failed%n", stage.framesSent(), stage.failedSends());
+        if (stage.failedStreams() > 0 || stage.failedSends() > 0) {
+            err.println("scissor capture: " + stage.failedStreams() + " stream(s) failed, " + stage.failedSends()
+                    + " frame(s) not delivered" + (stage.lastSendError() == null ? ""
+                    : " (last error: " + stage.lastSendError() + ")") + "; see the log");
+            return 1;
+        }
+        return 0;
+    }
+
+    private static String seq(final long s) {
+        return s == SequenceNumbers.NONE ? "-" : Long.toString(s);
+    }
+
+    private static String value(final String[] args, final int i, final String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+}

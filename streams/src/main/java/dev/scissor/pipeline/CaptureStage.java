@@ -1,0 +1,285 @@
+package dev.scissor.pipeline;
+
+import dev.scissor.encoder.capture.EncodedFrame;
+import dev.scissor.encoder.capture.FrameCapture;
+import dev.scissor.encoder.capture.FrameSource;
+import dev.scissor.encoder.capture.ReconnectingFrameSource;
+import dev.scissor.encoder.capture.SequenceNumbers;
+import dev.scissor.encoder.capture.SourceSpec;
+import dev.scissor.encoder.media.FfmpegJpegEncoder;
+import dev.scissor.schemas.AvroTrust;
+import dev.scissor.schemas.Topic;
+import dev.scissor.schemas.Topics;
+import dev.scissor.schemas.avro.VideoFrame;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The capture stage: many sources in one process, each on its own thread ({@link FrameCapture}),
+ * sampled, compressed to JPEG and written as {@link VideoFrame} records to the frames topic, keyed
+ * by stream id, through one shared idempotent producer (so a stream's frames stay in order in
+ * their partition, and retries never duplicate them).
+ *
+ * <p>A live source that drops reconnects on its own thread and its sequence numbers go on; a file
+ * that ends ends its thread. The stage is done when every source has ended ({@link
+ * #awaitSources(Duration)}); {@link #close()} stops the rest, then flushes and closes the
+ * producer. A record the producer fails to deliver is counted and logged, and capture goes on (a
+ * live stream had better lose a frame than stop); a producer that can no longer send at all stops
+ * the captures that use it.
+ *
+ * <pre>{@code
+ * try (CaptureStage stage = new CaptureStage(config, List.of(
+ *     new CaptureStage.Source("cam1", SourceSpec.parse("rtsp://10.0.0.5/live")),
+ *     new CaptureStage.Source("lobby", SourceSpec.parse("/dev/video0"))))) {
+ *   stage.start();
+ *   stage.awaitSources(Duration.ofDays(365));
+ * }
+ * }</pre>
+ */
+public final class CaptureStage implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CaptureStage.class);
+
+    /**
+     * One stream to capture.
+     *
+     * @param streamId the stream id: the record key and {@code VideoFrame.streamId}
+     * @param spec where its frames come from
+     */
+    public record Source(String streamId, SourceSpec spec) {
+        // Validates.
+        public Source {
+            Objects.requireNonNull(spec, "spec");
+            if (streamId == null || streamId.isBlank()) {
+                throw new IllegalArgumentException("stream id must not be blank");
+            }
+        }
+    }
+
+    /**
+     * What one stream has done so far.
+     *
+     * @param streamId the stream
+     * @param source the source, for display
+     * @param state its capture state
+     * @param frames frames handed to the producer
+     * @param lastSequence the last sequence number, or {@link SequenceNumbers#NONE}
+     * @param reconnects reconnections so far
+     */
+    public record StreamStatus(String streamId, String source, FrameCapture.State state, long frames,
+                               long lastSequence, long reconnects) {
+    }
+
+    private final CaptureConfig config;
+    private final List<Source> sources;
+    private final Producer<String, VideoFrame> producer;
+    private final List<FrameCapture> captures = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong failedSends = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
+    private volatile Throwable lastSendError;
+    private boolean started;
+    private boolean closed;
+
+    /**
+     * Creates the stage and its producer; {@link #start()} opens the sources.
+     *
+     * @param config the configuration (producer settings included)
+     * @param sources the streams, with distinct ids
+     */
+    public CaptureStage(final CaptureConfig config, final List<Source> sources) {
+        this(config, sources, newProducer(config));
+    }
+
+    CaptureStage(final CaptureConfig config, final List<Source> sources,
+                 final Producer<String, VideoFrame> producer) {
+        AvroTrust.trustGeneratedClasses();
+        this.config = Objects.requireNonNull(config, "config");
+        this.sources = List.copyOf(sources);
+        this.producer = Objects.requireNonNull(producer, "producer");
+        if (this.sources.isEmpty()) {
+            throw new IllegalArgumentException("no sources to capture");
+        }
+        final Set<String> ids = new HashSet<>();
+        for (final Source s : this.sources) {
+            if (!ids.add(s.streamId())) {
+                throw new IllegalArgumentException("stream id '" + s.streamId() + "' is used twice");
+            }
+        }
+    }
+
+    private static Producer<String, VideoFrame> newProducer(final CaptureConfig config) {
+        final Topic<String, VideoFrame> topic = Topics.frames(config.framesTopic());
+        return new KafkaProducer<>(config.producerProperties(), topic.keySerde().serializer(),
+                topic.valueSerde().serializer());
+    }
+
+    /**
+     * Opens every source and starts its thread. A file or lavfi source that cannot be opened fails
+     * here; live sources connect (and retry) on their own threads.
+     *
+     * @throws IOException if a file or lavfi source cannot be opened (nothing is left running)
+     * @throws IllegalStateException if already started or closed
+     */
+    public synchronized void start() throws IOException {
+        if (started || closed) {
+            throw new IllegalStateException("capture stage already started or closed");
+        }
+        started = true;
+        final List<FrameSource> opened = new ArrayList<>();
+        try {
+            for (final Source s : sources) {
+                opened.add(ReconnectingFrameSource.of(s.spec(), config.captureOptions(), config.reconnectPolicy()));
+            }
+        } catch (final IOException | RuntimeException e) {
+            opened.forEach(FrameSource::close);
+            throw e;
+        }
+        for (int i = 0; i < sources.size(); i++) {
+            final Source s = sources.get(i);
+            final FrameCapture capture = new FrameCapture(s.streamId(), opened.get(i),
+                    new SequenceNumbers(config.fps(), config.firstSequence()),
+                    new FfmpegJpegEncoder(config.jpegQscale()), this::send);
+            final Thread t = new Thread(capture, "capture-" + s.streamId());
+            t.setDaemon(true);
+            captures.add(capture);
+            threads.add(t);
+        }
+        threads.forEach(Thread::start);
+        LOG.info("capturing {} stream(s) to {} at {} fps", sources.size(), config.framesTopic(), config.fps());
+    }
+
+    private void send(final EncodedFrame f) throws IOException {
+        final VideoFrame value = VideoFrame.newBuilder()
+                .setStreamId(f.streamId())
+                .setSequence(f.sequence())
+                .setTimestamp(f.timestampMs())
+                .setWidth(f.width())
+                .setHeight(f.height())
+                .setPixelFormat(f.format().wireName())
+                .setImage(ByteBuffer.wrap(f.image()))
+                .build();
+        try {
+            producer.send(new ProducerRecord<>(config.framesTopic(), f.streamId(), value), (md, e) -> {
+                if (e == null) {
+                    sent.incrementAndGet();
+                    bytes.addAndGet(f.image().length);
+                } else {
+                    lastSendError = e;
+                    if (failedSends.incrementAndGet() % 100 == 1) {
+                        LOG.warn("frame {} of stream {} was not delivered ({} so far): {}", f.sequence(),
+                                f.streamId(), failedSends.get(), e.toString());
+                    }
+                }
+            });
+        } catch (final KafkaException e) {
+            throw new IOException("the producer cannot send frame " + f.sequence() + " of stream " + f.streamId()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits until every source has ended (end of file, failure, or stop).
+     *
+     * @param timeout how long to wait
+     * @return whether all have ended
+     * @throws InterruptedException if interrupted
+     */
+    public boolean awaitSources(final Duration timeout) throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        for (final FrameCapture c : captures) {
+            final long left = deadline - System.nanoTime();
+            if (left <= 0 || !c.await(Duration.ofNanos(left))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The status of every stream.
+     *
+     * @return one entry per source, in order
+     */
+    public List<StreamStatus> status() {
+        final List<StreamStatus> out = new ArrayList<>();
+        for (final FrameCapture c : captures) {
+            out.add(new StreamStatus(c.streamId(), c.source().spec().displayName(), c.state(), c.frames(),
+                    c.lastSequence(), c.reconnects()));
+        }
+        return out;
+    }
+
+    /** Records acknowledged by the broker. */
+    public long framesSent() {
+        return sent.get();
+    }
+
+    /** Records the producer failed to deliver. */
+    public long failedSends() {
+        return failedSends.get();
+    }
+
+    /** JPEG bytes acknowledged by the broker. */
+    public long bytesSent() {
+        return bytes.get();
+    }
+
+    /** The last delivery error, or {@code null}. */
+    public Throwable lastSendError() {
+        return lastSendError;
+    }
+
+    /** Streams that failed (their errors are in the log). */
+    public long failedStreams() {
+        return captures.stream().filter(c -> c.state() == FrameCapture.State.FAILED).count();
+    }
+
+    /**
+     * Stops every capture (a read blocked in a network source returns within the read timeout),
+     * then flushes and closes the producer. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        captures.forEach(FrameCapture::stop);
+        final long waitMs = config.captureOptions().readTimeout().toMillis()
+                + config.captureOptions().openTimeout().toMillis() + 2_000;
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+        for (final FrameCapture c : captures) {
+            try {
+                if (!c.await(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
+                    LOG.warn("capture of stream {} did not stop within {} ms; closing the producer anyway",
+                            c.streamId(), waitMs);
+                }
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        try {
+            producer.flush();
+        } finally {
+            producer.close(Duration.ofSeconds(10));
+        }
+        LOG.info("capture stage closed: {} frames delivered, {} failed", sent.get(), failedSends.get());
+    }
+}

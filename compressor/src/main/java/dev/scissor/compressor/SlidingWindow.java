@@ -17,9 +17,11 @@ import java.util.Arrays;
  *
  * <p>Nothing the window already knows is recomputed. A new frame costs its own spatial SCC, the
  * similarities of its spatial tokens against the window's spatial tokens (cached per frame pair:
- * threshold edges in classic mode, values in budget mode), and, when a window is emitted, the
- * merge-step similarities of the new frames' tokens plus those of components whose member set
- * changed (cached per component). Components are read from the cached edges.
+ * threshold edges in classic mode, computed for all new frames at once when needed; values in budget
+ * mode), and, when a window is emitted, the merge-step similarities of the new frames' tokens plus
+ * those of components whose member set changed (cached per component with its retained token), and
+ * the merge sums of frames whose tokens are not grouped as at the previous emit. Components are read
+ * from the cached edges.
  *
  * <p>Output equals the batch computation on the same frames ({@link Scissor#compress}, which is a
  * window of W = T fed once): threshold and argmax decisions are certified against float64 (see
@@ -30,6 +32,9 @@ import java.util.Arrays;
  * sequence numbers.
  */
 public final class SlidingWindow {
+
+    private static final int ROW_BLOCK = 1024;
+    private static final long MAX_PRODUCT = 1 << 22; // floats of one temporal similarity product (16 MiB)
 
     private final ScissorParams params;
     private final SampleOrders orders;
@@ -51,32 +56,65 @@ public final class SlidingWindow {
 
     private final long[][] edgeBlocks;
     private final float[][] simBlocks;
-    private float[] simTmp = new float[0];
+    // Threshold mode: the window's normalised spatial tokens, rows [windowStart, windowEnd) frame by
+    // frame from the oldest (frame slot f from rowOf[f]); the newest {@code pending} frames have no
+    // temporal edges yet.
+    private float[] normalized = new float[0];
+    private int windowStart;
+    private int windowEnd;
+    private final int[] rowOf;
+    private int pending;
+    private float[] cross = new float[0];
+    private float[] self = new float[0];
 
     private final SpatialScc scc = new SpatialScc();
     private final Components components = new Components();
     private final SingleLinkageCut cut = new SingleLinkageCut();
 
-    // Merge-column cache: column of component slot s at cols[s * ringRows + ringRow].
+    // Per component cache slot s: its retained token, normalisation and norm, and its merge column
+    // (similarity of every ring row's token with the normalised retained token) at cols[s * ringRows + row].
     private final int ringRows;
     private float[] cols = new float[0];
+    private float[][] retainedOf = new float[0][];
+    private float[][] retainedNOf = new float[0][];
+    private double[] retainedNorm = new double[0];
     private int slotCapacity;
     private SlotTable previous = new SlotTable();
     private SlotTable current = new SlotTable();
     private int previousCount;
     private boolean[] slotTaken = new boolean[0];
+    private boolean[] newSlot = new boolean[0];
+
+    // Per ring frame: whether it was in an emitted window, and (from its second emit on) the grouping
+    // of its tokens by output token (groups numbered in order of first appearance; count -1 when
+    // stale) with the float64 sum of each group, reused while the grouping is unchanged.
+    private final boolean[] emittedBefore;
+    private final int[][] frameGroups;
+    private final int[] frameGroupCount;
+    private final double[][][] frameSums;
 
     // Work buffers.
     private long[] globalBits = new long[0];
     private int[] degree = new int[0];
     private int[] frameOf = new int[0];
     private int[] localOf = new int[0];
-    private double[] acc = new double[0];
+    private final double[] rowAcc;
     private float[] gather = new float[0];
     private float[] product = new float[0];
-    private float[] bestV;
-    private int[] bestJ;
-    private int[] candidates;
+    private final float[] bestV;
+    private final float[] secondV;
+    private final float[] colBlock = new float[ROW_BLOCK];
+    private final float[] blockBest = new float[ROW_BLOCK];
+    private final float[] blockSecond = new float[ROW_BLOCK];
+    private int[] groupOf = new int[0];
+    private final int[] groupOutput;
+    private final int[] group;
+    private final int[] componentGroup;
+    private final int[] groupTokens;
+    private final double[] rest;
+    private final double[] token;
+    private double[][] outputSums = new double[0][];
+    private double[][] groupSums = new double[0][];
     private final float cosErr;
     private long spatialNanos;
     private long temporalNanos;
@@ -127,9 +165,20 @@ public final class SlidingWindow {
         this.spatial = new SpatialFrame[windowFrames];
         this.edgeBlocks = budgetMode ? null : new long[windowFrames * windowFrames][];
         this.simBlocks = budgetMode ? new float[windowFrames * windowFrames][] : null;
+        this.rowOf = new int[windowFrames];
         this.bestV = new float[ringRows];
-        this.bestJ = new int[ringRows];
-        this.candidates = new int[ringRows];
+        this.secondV = new float[ringRows];
+        this.emittedBefore = new boolean[windowFrames];
+        this.frameGroups = new int[windowFrames][tokensPerFrame];
+        this.frameGroupCount = new int[windowFrames];
+        this.frameSums = new double[windowFrames][][];
+        this.rowAcc = new double[dim];
+        this.groupOutput = new int[tokensPerFrame];
+        this.group = new int[tokensPerFrame];
+        this.componentGroup = new int[tokensPerFrame];
+        this.groupTokens = new int[tokensPerFrame];
+        this.rest = new double[dim];
+        this.token = new double[dim];
         this.cosErr = Exact.cosineErrorBound(dim) * 1.01f; // |X_i| is known to float32 accuracy
     }
 
@@ -193,35 +242,42 @@ public final class SlidingWindow {
             throw new IllegalArgumentException("frame needs " + len + " floats (N=" + n + ", D=" + d + ") from offset "
                     + off + ", got " + (tokens == null ? "null" : tokens.length + " in the array"));
         }
-        for (int i = 0; i < len; i++) {
-            if (!Float.isFinite(tokens[off + i])) {
-                throw new IllegalArgumentException("frame " + frameSeq + " has a non-finite value at token "
-                        + (i / d) + ", dim " + (i % d));
-            }
-        }
         if (count > 0 && frameSeq <= seq[(head + count - 1) % capacity]) {
             throw new IllegalArgumentException("frame sequence " + frameSeq + " does not follow "
                     + seq[(head + count - 1) % capacity]);
         }
+        final long t0 = System.nanoTime();
+        final SpatialFrame frame = scc.compute(tokens, off, n, d, params, orders, frameSeq); // also checks values
+        final long t1 = System.nanoTime();
         if (count == capacity) {
+            if (!budgetMode) {
+                windowStart += spatial[head].count;
+                pending = Math.min(pending, count - 1);
+            }
             head = (head + 1) % capacity;
             count--;
         }
         final int slot = (head + count) % capacity;
         System.arraycopy(tokens, off, x, slot * len, len);
-        final long t0 = System.nanoTime();
-        spatial[slot] = scc.compute(x, slot * len, n, d, params, orders, frameSeq);
+        spatial[slot] = frame;
         for (int r = 0; r < n; r++) {
-            xNorm[slot * n + r] = spatial[slot].inputNorms[r];
+            xNorm[slot * n + r] = frame.inputNorms[r];
         }
         seq[slot] = frameSeq;
+        frameGroupCount[slot] = -1;
+        emittedBefore[slot] = false;
         count++;
-        final long t1 = System.nanoTime();
-        for (int t = 0; t < count; t++) {
-            pair(slot, (head + t) % capacity);
-        }
         spatialNanos += t1 - t0;
-        temporalNanos += System.nanoTime() - t1;
+        if (budgetMode) {
+            final long t2 = System.nanoTime();
+            for (int t = 0; t < count; t++) {
+                similarities(slot, (head + t) % capacity);
+            }
+            temporalNanos += System.nanoTime() - t2;
+        } else {
+            appendNormalized(slot);
+            pending++;
+        }
         sinceEmit++;
     }
 
@@ -248,6 +304,7 @@ public final class SlidingWindow {
         if (count < 2) {
             return 0.0;
         }
+        edges();
         final int f = (head + count - 1) % capacity;
         final int g = (head + count - 2) % capacity;
         final SpatialFrame pf = spatial[f];
@@ -279,40 +336,92 @@ public final class SlidingWindow {
         return (double) fresh / n;
     }
 
-    /** Similarities of frame f's spatial tokens (the newest) against frame g's. */
-    private void pair(final int f, final int g) {
+    /** Budget mode: similarities of frame f's spatial tokens (the newest) against frame g's. */
+    private void similarities(final int f, final int g) {
+        final int sf = spatial[f].count;
+        final int sg = spatial[g].count;
+        final int block = f * capacity + g;
+        float[] s = simBlocks[block];
+        if (s == null || s.length < sf * sg) {
+            s = new float[Math.max(sf * sg, 1)];
+            simBlocks[block] = s;
+        }
+        Gemm.abt(sf, sg, d, spatial[f].normalized, 0, d, spatial[g].normalized, 0, d, s, 0, sg);
+    }
+
+    /**
+     * Threshold mode: the certified temporal edges of the frames added since the last call. Those
+     * frames go in blocks of consecutive frames, each with two products on the window's normalised
+     * spatial tokens: the block's against all earlier frames', and the block's among themselves (lower
+     * triangle). Edges are certified decisions, so they do not depend on the shape of these products.
+     */
+    private void edges() {
+        if (budgetMode || pending == 0) {
+            return;
+        }
+        final long started = System.nanoTime();
+        for (int a = count - pending, b; a < count; a = b) {
+            final int p0 = rowOf[(head + a) % capacity];
+            final int before = p0 - windowStart;
+            b = a + 1;
+            while (b < count && (long) (endRow(b) - p0) * (endRow(b) - windowStart) <= MAX_PRODUCT) {
+                b++;
+            }
+            final int rows = endRow(b - 1) - p0;
+            if (cross.length < rows * before) {
+                cross = new float[rows * before];
+            }
+            if (self.length < rows * rows) {
+                self = new float[rows * rows];
+            }
+            Gemm.abt(rows, before, d, normalized, p0 * d, d, normalized, windowStart * d, d, cross, 0, before);
+            Gemm.aat(rows, d, normalized, p0 * d, d, self, 0, rows);
+            for (int t = a; t < b; t++) {
+                final int f = (head + t) % capacity;
+                final int fr = rowOf[f] - p0;
+                for (int u = 0; u <= t; u++) {
+                    final int g = (head + u) % capacity;
+                    if (u < a) {
+                        certify(f, g, cross, fr * before + rowOf[g] - windowStart, before);
+                    } else {
+                        certify(f, g, self, fr * rows + rowOf[g] - p0, rows);
+                    }
+                }
+            }
+        }
+        pending = 0;
+        temporalNanos += System.nanoTime() - started;
+    }
+
+    /** End of window frame t's rows in {@link #normalized}. */
+    private int endRow(final int t) {
+        final int f = (head + t) % capacity;
+        return rowOf[f] + spatial[f].count;
+    }
+
+    /**
+     * Edges between frame f's and frame g's spatial tokens (g not after f) from their similarities
+     * at {@code sims[at + i * ld + j]} (for f == g, the entries with j &lt;= i).
+     */
+    private void certify(final int f, final int g, final float[] sims, final int at, final int ld) {
         final SpatialFrame pf = spatial[f];
         final SpatialFrame pg = spatial[g];
         final int sf = pf.count;
         final int sg = pg.count;
-        final int block = f * capacity + g;
-        if (budgetMode) {
-            float[] s = simBlocks[block];
-            if (s == null || s.length < sf * sg) {
-                s = new float[Math.max(sf * sg, 1)];
-                simBlocks[block] = s;
-            }
-            Gemm.abt(sf, sg, d, pf.normalized, 0, d, pg.normalized, 0, d, s, 0, sg);
-            return;
-        }
-        if (simTmp.length < sf * sg) {
-            simTmp = new float[sf * sg];
-        }
-        Gemm.abt(sf, sg, d, pf.normalized, 0, d, pg.normalized, 0, d, simTmp, 0, sg);
         final int wg = Bits.words(sg);
         final int wf = Bits.words(sf);
-        final long[] fg = edgeBlock(block, sf * wg);
+        final long[] fg = edgeBlock(f * capacity + g, sf * wg);
         final long[] gf = f == g ? fg : edgeBlock(g * capacity + f, sg * wf);
         final double tau = params.tau();
         for (int i = 0; i < sf; i++) {
             if (pf.norms[i] == 0.0) {
                 continue;
             }
-            for (int j = f == g ? i : 0; j < sg; j++) {
+            for (int j = 0; j < (f == g ? i + 1 : sg); j++) {
                 if (pg.norms[j] == 0.0) {
                     continue;
                 }
-                final double v = simTmp[i * sg + j];
+                final double v = sims[at + i * ld + j];
                 final boolean edge;
                 if (v - cosErr > tau) {
                     edge = true;
@@ -327,6 +436,32 @@ public final class SlidingWindow {
                 }
             }
         }
+    }
+
+    /**
+     * Threshold mode: appends frame slot's normalised spatial tokens after the window's (rows
+     * [windowStart, windowEnd) of {@link #normalized}, oldest frame first), compacting the buffer when
+     * they do not fit, or growing it to what W frames like these need.
+     */
+    private void appendNormalized(final int slot) {
+        final SpatialFrame sf = spatial[slot];
+        if ((long) (windowEnd + sf.count) * d > normalized.length) {
+            final int live = windowEnd - windowStart;
+            final long needed = (long) (live + sf.count) * d;
+            final long grown = Math.max(2 * needed, needed * capacity / count * 5 / 4);
+            final float[] to = 2 * needed <= normalized.length ? normalized
+                    : new float[(int) Math.min(grown, (long) ringRows * d)];
+            System.arraycopy(normalized, windowStart * d, to, 0, live * d);
+            normalized = to;
+            for (int t = 0; t < count - 1; t++) {
+                rowOf[(head + t) % capacity] -= windowStart;
+            }
+            windowStart = 0;
+            windowEnd = live;
+        }
+        System.arraycopy(sf.normalized, 0, normalized, windowEnd * d, sf.count * d);
+        rowOf[slot] = windowEnd;
+        windowEnd += sf.count;
     }
 
     private long[] edgeBlock(final int block, final int words) {
@@ -352,6 +487,7 @@ public final class SlidingWindow {
             throw new IllegalStateException("cannot emit an empty window");
         }
         final long started = System.nanoTime();
+        edges();
         final int frames = count;
         final int[] slotOf = new int[frames];
         final int[] offset = new int[frames + 1];
@@ -376,40 +512,37 @@ public final class SlidingWindow {
         final int m = budgetMode ? cutComponents(frames, slotOf, s, temporal)
                 : thresholdComponents(frames, slotOf, offset, s, temporal);
 
-        // Retained tokens R: plain means of member spatial tokens, ascending global order.
-        final float[] retained = new float[m * d];
-        final int[] memberCount = new int[m];
+        // A component with the member set of one seen at the previous emit keeps its cache slot: its
+        // retained token and merge column are reused (a 128-bit hash of the member set identifies it).
         final long[] hashA = new long[m];
         final long[] hashB = new long[m];
-        ensureAcc(m);
-        Arrays.fill(acc, 0, m * d, 0.0);
+        final int[] memberStart = new int[m + 1];
         for (int u = 0; u < s; u++) {
             final int j = temporal[u];
-            final SpatialFrame sf = spatial[slotOf[frameOf[u]]];
-            final int src = localOf[u] * d;
-            final int dst = j * d;
-            for (int i = 0; i < d; i++) {
-                acc[dst + i] += sf.tokens[src + i];
-            }
-            memberCount[j]++;
+            memberStart[j + 1]++;
             final long id = mix(seqs[frameOf[u]] * 0x10001L + localOf[u]);
             hashA[j] = hashA[j] * 0x9E3779B97F4A7C15L + id;
             hashB[j] = (hashB[j] ^ id) * 0xC2B2AE3D27D4EB4FL + 1;
         }
-        for (int j = 0; j < m; j++) {
-            final double c = memberCount[j];
-            for (int i = 0; i < d; i++) {
-                retained[j * d + i] = (float) (acc[j * d + i] / c);
+        final int newFrames = emitted ? Math.min(sinceEmit, frames) : frames;
+        final int[] slots = new int[m];
+        final int changed = slots(m, hashA, hashB, newFrames < frames, slots);
+        final int[] changedIdx = new int[changed];
+        final int[] unchangedIdx = new int[m - changed];
+        for (int j = 0, c = 0, u = 0; j < m; j++) {
+            if (newSlot[j]) {
+                changedIdx[c++] = j;
+            } else {
+                unchangedIdx[u++] = j;
             }
         }
-        final float[] retainedN = new float[m * d];
-        final double[] retainedNorm = new double[m];
-        Exact.normalizeRows(retained, 0, m, d, retainedN, 0, retainedNorm, 0);
-
-        final int[] slots = mergeColumns(frames, m, retainedN, hashA, hashB);
-        final int[] assignment = assign(frames, slotOf, m, slots, retained, retainedNorm);
-        final WindowResult out = finish(frames, slotOf, offset, seqs, spatialCounts, temporal, m, retained,
-                assignment, started);
+        retainedTokens(slotOf, s, temporal, memberStart, changedIdx, slots);
+        // Changed components: every live row. Unchanged: only the rows of frames pushed since the previous emit.
+        computeColumns(changedIdx, slots, 0, frames);
+        computeColumns(unchangedIdx, slots, frames - newFrames, frames);
+        final int[] assignment = assign(frames, slotOf, offset, temporal, m, slots);
+        final WindowResult out = finish(frames, slotOf, offset, seqs, spatialCounts, temporal, m, slots, assignment,
+                started);
         sinceEmit = 0;
         emitted = true;
         return out;
@@ -465,48 +598,34 @@ public final class SlidingWindow {
     }
 
     /**
-     * Brings the merge-step column of every component up to date for every live ring row: columns of
-     * components seen at the previous emit get the new frames' rows, others are computed whole.
-     * Returns the slot of each component.
+     * Gives every component a cache slot: the slot of the component with the same member set at the
+     * previous emit when {@code reuse}, else a free one (marked in {@link #newSlot}). Returns the
+     * number of new slots.
      */
-    private int[] mergeColumns(final int frames, final int m, final float[] retainedN, final long[] hashA,
-                               final long[] hashB) {
-        final int newFrames = emitted ? Math.min(sinceEmit, frames) : frames;
-        final int[] slots = new int[m];
+    private int slots(final int m, final long[] hashA, final long[] hashB, final boolean reuse, final int[] slots) {
         ensureSlots(m + previousCount);
         Arrays.fill(slotTaken, false);
-        int reused = 0;
+        if (newSlot.length < m) {
+            newSlot = new boolean[m];
+        }
         for (int j = 0; j < m; j++) {
-            final int sl = newFrames < frames ? previous.get(hashA[j], hashB[j]) : -1;
-            slots[j] = sl;
-            if (sl >= 0) {
-                slotTaken[sl] = true;
-                reused++;
+            slots[j] = reuse ? previous.get(hashA[j], hashB[j]) : -1;
+            if (slots[j] >= 0) {
+                slotTaken[slots[j]] = true;
             }
         }
-        int free = 0;
-        final int changed = m - reused;
-        final int[] changedIdx = new int[changed];
-        final int[] unchangedIdx = new int[reused];
-        int c = 0;
-        int u = 0;
-        for (int j = 0; j < m; j++) {
-            if (slots[j] < 0) {
+        int changed = 0;
+        for (int j = 0, free = 0; j < m; j++) {
+            newSlot[j] = slots[j] < 0;
+            if (newSlot[j]) {
                 while (slotTaken[free]) {
                     free++;
                 }
                 slots[j] = free;
                 slotTaken[free] = true;
-                changedIdx[c++] = j;
-            } else {
-                unchangedIdx[u++] = j;
+                changed++;
             }
         }
-        // Changed components: every live row.
-        computeColumns(changedIdx, slots, retainedN, 0, frames);
-        // Unchanged: only the rows of frames pushed since the previous emit.
-        computeColumns(unchangedIdx, slots, retainedN, frames - newFrames, frames);
-
         final SlotTable t = previous;
         previous = current;
         current = t;
@@ -515,12 +634,49 @@ public final class SlidingWindow {
             previous.put(hashA[j], hashB[j], slots[j]);
         }
         previousCount = m;
-        return slots;
+        return changed;
     }
 
-    /** Columns {@code idx} for the ring rows of window frames [fromFrame, toFrame). */
-    private void computeColumns(final int[] idx, final int[] slots, final float[] retainedN,
-                                final int fromFrame, final int toFrame) {
+    /**
+     * Retained tokens R of components {@code idx} into their slots: plain means of the member spatial
+     * tokens in ascending global order, their float32 normalisations and double norms.
+     * {@code memberStart[j + 1]} holds component j's member count and is made cumulative here.
+     */
+    private void retainedTokens(final int[] slotOf, final int s, final int[] temporal, final int[] memberStart,
+                                final int[] idx, final int[] slots) {
+        final int m = memberStart.length - 1;
+        for (int j = 0; j < m; j++) {
+            memberStart[j + 1] += memberStart[j];
+        }
+        final int[] members = new int[s];
+        final int[] next = Arrays.copyOf(memberStart, m);
+        for (int u = 0; u < s; u++) {
+            members[next[temporal[u]]++] = u;
+        }
+        for (final int j : idx) {
+            Arrays.fill(rowAcc, 0.0);
+            for (int p = memberStart[j]; p < memberStart[j + 1]; p++) {
+                final int u = members[p];
+                final float[] tokens = spatial[slotOf[frameOf[u]]].tokens;
+                final int src = localOf[u] * d;
+                for (int i = 0; i < d; i++) {
+                    rowAcc[i] += tokens[src + i];
+                }
+            }
+            final double c = memberStart[j + 1] - memberStart[j];
+            for (int i = 0; i < d; i++) {
+                rowAcc[i] /= c; // double to double: the JIT vectorizes the divisions
+            }
+            final int sl = slots[j];
+            for (int i = 0; i < d; i++) {
+                retainedOf[sl][i] = (float) rowAcc[i];
+            }
+            Exact.normalizeRows(retainedOf[sl], 1, d, retainedNOf[sl], retainedNorm, sl);
+        }
+    }
+
+    /** Merge columns of components {@code idx} for the ring rows of window frames [fromFrame, toFrame). */
+    private void computeColumns(final int[] idx, final int[] slots, final int fromFrame, final int toFrame) {
         final int k = idx.length;
         if (k == 0 || fromFrame >= toFrame) {
             return;
@@ -528,8 +684,10 @@ public final class SlidingWindow {
         if (gather.length < k * d) {
             gather = new float[k * d];
         }
+        boolean consecutive = true;
         for (int c = 0; c < k; c++) {
-            System.arraycopy(retainedN, idx[c] * d, gather, c * d, d);
+            System.arraycopy(retainedNOf[slots[idx[c]]], 0, gather, c * d, d);
+            consecutive &= slots[idx[c]] == slots[idx[0]] + c;
         }
         // Live frames [from, to) occupy ring slots head+from .. head+to-1 (mod W): at most two runs.
         int f = fromFrame;
@@ -538,76 +696,123 @@ public final class SlidingWindow {
             final int run = Math.min(toFrame - f, capacity - startSlot);
             final int r0 = startSlot * n;
             final int rows = run * n;
-            if (product.length < k * rows) {
-                product = new float[k * rows];
-            }
-            Gemm.abt(k, rows, d, gather, 0, d, x, r0 * d, d, product, 0, rows);
-            for (int c = 0; c < k; c++) {
-                System.arraycopy(product, c * rows, cols, slots[idx[c]] * ringRows + r0, rows);
+            if (consecutive) { // e.g. every component of a fresh window: straight into the cache
+                Gemm.abt(k, rows, d, gather, 0, d, x, r0 * d, d, cols, slots[idx[0]] * ringRows + r0, ringRows);
+            } else {
+                if (product.length < k * rows) {
+                    product = new float[k * rows];
+                }
+                Gemm.abt(k, rows, d, gather, 0, d, x, r0 * d, d, product, 0, rows);
+                for (int c = 0; c < k; c++) {
+                    System.arraycopy(product, c * rows, cols, slots[idx[c]] * ringRows + r0, rows);
+                }
             }
             f += run;
         }
     }
 
-    /** Certified argmax of every live original token over the retained tokens. */
-    private int[] assign(final int frames, final int[] slotOf, final int m, final int[] slots,
-                         final float[] retained, final double[] retainedNorm) {
-        for (int t = 0; t < frames; t++) {
-            final int r0 = slotOf[t] * n;
-            Arrays.fill(bestV, r0, r0 + n, Float.NEGATIVE_INFINITY);
-            Arrays.fill(bestJ, r0, r0 + n, 0);
-            Arrays.fill(candidates, r0, r0 + n, 0);
-        }
-        for (int j = 0; j < m; j++) {
-            final int base = slots[j] * ringRows;
-            for (int t = 0; t < frames; t++) {
-                final int r0 = slotOf[t] * n;
-                for (int r = r0; r < r0 + n; r++) {
-                    final float v = cols[base + r];
-                    if (v > bestV[r]) {
-                        bestV[r] = v;
-                        bestJ[r] = j;
-                    }
-                }
-            }
-        }
-        for (int j = 0; j < m; j++) {
-            final int base = slots[j] * ringRows;
-            for (int t = 0; t < frames; t++) {
-                final int r0 = slotOf[t] * n;
-                for (int r = r0; r < r0 + n; r++) {
-                    if (cols[base + r] >= bestV[r] - 2.0 * cosErr * xNorm[r]) {
-                        candidates[r]++;
-                    }
-                }
-            }
-        }
+    /**
+     * Certified argmax of every live original token over the retained tokens. One pass over the
+     * columns keeps each row's best and runner-up similarity (float max/min, which vectorize); a row
+     * whose runner-up is within the error bound of its best is re-decided in float64. Otherwise the
+     * best is unique and is looked up: the token's own component (usually), else the last one found
+     * for its spatial component, else every column.
+     */
+    private int[] assign(final int frames, final int[] slotOf, final int[] offset, final int[] temporal, final int m,
+                         final int[] slots) {
         final int[] assignment = new int[frames * n];
+        final float[] best = bestV;
+        final float[] second = secondV;
+        // Live frames occupy ring slots head .. head+frames-1 (mod W): at most two runs of rows.
+        for (int f = 0; f < frames; ) {
+            final int startSlot = slotOf[f];
+            final int run = Math.min(frames - f, capacity - startSlot);
+            final int r0 = startSlot * n;
+            final int r1 = r0 + run * n;
+            // Blocks of rows; each column's block is copied into colBlock first, so that every array
+            // of the loop has the same index and the JIT vectorizes it.
+            for (int b0 = r0; b0 < r1; b0 += ROW_BLOCK) {
+                final int len = Math.min(ROW_BLOCK, r1 - b0);
+                Arrays.fill(blockBest, Float.NEGATIVE_INFINITY);
+                Arrays.fill(blockSecond, Float.NEGATIVE_INFINITY);
+                for (int j = 0; j < m; j++) {
+                    System.arraycopy(cols, slots[j] * ringRows + b0, colBlock, 0, len);
+                    for (int i = 0; i < len; i++) {
+                        final float v = colBlock[i];
+                        final float b = blockBest[i];
+                        blockSecond[i] = Math.max(blockSecond[i], Math.min(v, b));
+                        blockBest[i] = Math.max(b, v);
+                    }
+                }
+                System.arraycopy(blockBest, 0, best, b0, len);
+                System.arraycopy(blockSecond, 0, second, b0, len);
+            }
+            f += run;
+        }
         for (int t = 0; t < frames; t++) {
             final int r0 = slotOf[t] * n;
+            final int[] labels = spatial[slotOf[t]].labels;
+            final int[] hint = Arrays.copyOfRange(temporal, offset[t], offset[t + 1]);
             for (int i = 0; i < n; i++) {
                 final int r = r0 + i;
-                int best = bestJ[r];
+                final double floor = best[r] - 2.0 * cosErr * xNorm[r];
+                int j;
                 if (xNorm[r] == 0.0) {
-                    best = 0; // cosine 0 with every retained token: the lowest index wins
-                } else if (candidates[r] > 1) {
-                    best = exactArgmax(r, m, slots, retained, retainedNorm);
+                    j = 0; // cosine 0 with every retained token: the lowest index wins
+                } else if (!Double.isFinite(floor)) {
+                    j = overflowedRow(r, m, slots);
+                } else if (second[r] >= floor) {
+                    j = exactArgmax(r, floor, m, slots);
+                } else {
+                    j = temporal[offset[t] + labels[i]];
+                    if (cols[slots[j] * ringRows + r] != best[r]) {
+                        j = hint[labels[i]];
+                        if (cols[slots[j] * ringRows + r] != best[r]) {
+                            j = 0;
+                            while (cols[slots[j] * ringRows + r] != best[r]) {
+                                j++;
+                            }
+                            hint[labels[i]] = j;
+                        }
+                    }
                 }
-                assignment[t * n + i] = best;
+                assignment[t * n + i] = j;
             }
         }
         return assignment;
     }
 
-    private int exactArgmax(final int r, final int m, final int[] slots, final float[] retained,
-                            final double[] retainedNorm) {
-        final double floor = bestV[r] - 2.0 * cosErr * xNorm[r];
+    /**
+     * A row with an infinite or NaN similarity (a float32 dot product that overflowed): NaN never
+     * wins, and the row is re-decided in float64 when more than one similarity is within the bound.
+     */
+    private int overflowedRow(final int r, final int m, final int[] slots) {
+        float b = Float.NEGATIVE_INFINITY;
+        int bj = 0;
+        for (int j = 0; j < m; j++) {
+            final float v = cols[slots[j] * ringRows + r];
+            if (v > b) {
+                b = v;
+                bj = j;
+            }
+        }
+        final double floor = b - 2.0 * cosErr * xNorm[r];
+        int candidates = 0;
+        for (int j = 0; j < m; j++) {
+            if (cols[slots[j] * ringRows + r] >= floor) {
+                candidates++;
+            }
+        }
+        return candidates > 1 ? exactArgmax(r, floor, m, slots) : bj;
+    }
+
+    private int exactArgmax(final int r, final double floor, final int m, final int[] slots) {
         final double exact = Exact.norm(x, r * d, d);
         int best = -1;
         double bestCos = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < m; j++) {
             if (cols[slots[j] * ringRows + r] >= floor) {
-                final double c = Exact.cosine(x, r * d, exact, retained, j * d, retainedNorm[j], d);
+                final double c = Exact.cosine(x, r * d, exact, retainedOf[slots[j]], 0, retainedNorm[slots[j]], d);
                 if (c > bestCos) {
                     bestCos = c;
                     best = j;
@@ -617,11 +822,16 @@ public final class SlidingWindow {
         return best;
     }
 
+    /**
+     * Output tokens {@code (R_j + sum of the tokens assigned to j) / (count + 1)} and coverage. Sums are
+     * float64, per frame first (one partial sum per group of the frame's tokens with the same output
+     * token), then over frames in order; a frame whose grouping is unchanged since its previous emit
+     * keeps its partial sums.
+     */
     private WindowResult finish(final int frames, final int[] slotOf, final int[] offset, final long[] seqs,
-                                final int[] spatialCounts, final int[] temporal, final int m, final float[] retained,
+                                final int[] spatialCounts, final int[] temporal, final int m, final int[] slots,
                                 final int[] assignment, final long started) {
-        ensureAcc(m);
-        Arrays.fill(acc, 0, m * d, 0.0);
+        final double[][] sums = outputSums(m);
         final int[] merged = new int[m];
         final long[] first = new long[m];
         final long[] last = new long[m];
@@ -636,17 +846,23 @@ public final class SlidingWindow {
         Arrays.fill(last, Long.MIN_VALUE);
         Arrays.fill(memberFirst, Long.MAX_VALUE);
         Arrays.fill(memberLast, Long.MIN_VALUE);
+        if (groupOf.length < m) {
+            groupOf = new int[m];
+            Arrays.fill(groupOf, -1);
+        }
         final int[] spatialLabels = new int[frames * n];
         for (int t = 0; t < frames; t++) {
-            final SpatialFrame sf = spatial[slotOf[t]];
+            final int f = slotOf[t];
+            final SpatialFrame sf = spatial[f];
             System.arraycopy(sf.labels, 0, spatialLabels, t * n, n);
+            int groups = 0;
             for (int i = 0; i < n; i++) {
                 final int j = assignment[t * n + i];
-                final int src = (slotOf[t] * n + i) * d;
-                final int dst = j * d;
-                for (int q = 0; q < d; q++) {
-                    acc[dst + q] += x[src + q];
+                if (groupOf[j] < 0) {
+                    groupOf[j] = groups;
+                    groupOutput[groups++] = j;
                 }
+                group[i] = groupOf[j];
                 final int row = i / gridWidth;
                 final int col = i % gridWidth;
                 merged[j]++;
@@ -661,14 +877,30 @@ public final class SlidingWindow {
                 memberRow[own] += row;
                 memberCol[own] += col;
             }
+            final double[][] parts;
+            if (groups == frameGroupCount[f] && Arrays.equals(group, 0, n, frameGroups[f], 0, n)) {
+                parts = frameSums[f];
+            } else {
+                parts = groupSums(f, groups);
+                if (emittedBefore[f]) {
+                    remember(f, groups);
+                }
+            }
+            emittedBefore[f] = true;
+            for (int g = 0; g < groups; g++) {
+                add(sums[groupOutput[g]], parts[g]);
+                groupOf[groupOutput[g]] = -1;
+            }
         }
         final float[] tokens = new float[m * d];
         final float[] meanRow = new float[m];
         final float[] meanCol = new float[m];
         for (int j = 0; j < m; j++) {
-            final double div = merged[j] + 1.0;
+            final double scale = 1.0 / (merged[j] + 1.0);
+            final float[] retained = retainedOf[slots[j]];
+            final double[] sum = sums[j];
             for (int q = 0; q < d; q++) {
-                tokens[j * d + q] = (float) ((retained[j * d + q] + acc[j * d + q]) / div);
+                tokens[j * d + q] = (float) ((retained[q] + sum[q]) * scale);
             }
             if (merged[j] > 0) {
                 meanRow[j] = (float) (rowSum[j] / merged[j]);
@@ -682,6 +914,108 @@ public final class SlidingWindow {
         }
         return new WindowResult(frames, n, d, seqs, tokens, spatialCounts, spatialLabels, temporal, assignment,
                 merged, first, last, meanRow, meanCol, System.nanoTime() - started);
+    }
+
+    /**
+     * Partial sums of ring frame f's tokens per group ({@link #group}, {@code groups} groups) in
+     * {@link #groupSums}, from the float64 sums of the frame's spatial components (spatial step): a
+     * component whose tokens are all in one group adds its sum there; for a component split over
+     * groups, the group with most of its tokens gets the component's sum less its other tokens, which
+     * are added to their groups one by one.
+     */
+    private double[][] groupSums(final int f, final int groups) {
+        if (groupSums.length < groups) {
+            final int had = groupSums.length;
+            groupSums = Arrays.copyOf(groupSums, groups);
+            for (int g = had; g < groups; g++) {
+                groupSums[g] = new double[d];
+            }
+        }
+        final double[][] part = groupSums;
+        for (int g = 0; g < groups; g++) {
+            Arrays.fill(part[g], 0.0);
+        }
+        final SpatialFrame sf = spatial[f];
+        final int[] labels = sf.labels;
+        final int split = -2;
+        Arrays.fill(componentGroup, 0, sf.count, -1);
+        for (int i = 0; i < n; i++) {
+            final int l = labels[i];
+            if (componentGroup[l] == -1) {
+                componentGroup[l] = group[i];
+            } else if (componentGroup[l] != group[i]) {
+                componentGroup[l] = split;
+            }
+        }
+        for (int l = 0; l < sf.count; l++) {
+            if (componentGroup[l] >= 0) {
+                add(part[componentGroup[l]], sf.sums[l]);
+            } else {
+                int major = 0;
+                for (int i = 0; i < n; i++) {
+                    if (labels[i] == l && ++groupTokens[group[i]] > groupTokens[major]) {
+                        major = group[i];
+                    }
+                }
+                System.arraycopy(sf.sums[l], 0, rest, 0, d);
+                for (int i = 0; i < n; i++) {
+                    if (labels[i] == l) {
+                        groupTokens[group[i]] = 0;
+                        if (group[i] != major) {
+                            final int src = (f * n + i) * d;
+                            for (int q = 0; q < d; q++) {
+                                token[q] = x[src + q];
+                            }
+                            add(part[group[i]], token);
+                            for (int q = 0; q < d; q++) {
+                                rest[q] -= token[q];
+                            }
+                        }
+                    }
+                }
+                add(part[major], rest);
+            }
+        }
+        return part;
+    }
+
+    private static void add(final double[] sum, final double[] v) {
+        for (int q = 0; q < sum.length; q++) {
+            sum[q] += v[q];
+        }
+    }
+
+    /** Keeps frame f's grouping and the partial sums just computed, for the next emit. */
+    private void remember(final int f, final int groups) {
+        double[][] part = frameSums[f];
+        if (part == null || part.length < groups) {
+            final int had = part == null ? 0 : part.length;
+            part = part == null ? new double[groups][] : Arrays.copyOf(part, groups);
+            for (int g = had; g < groups; g++) {
+                part[g] = new double[d];
+            }
+            frameSums[f] = part;
+        }
+        for (int g = 0; g < groups; g++) {
+            System.arraycopy(groupSums[g], 0, part[g], 0, d);
+        }
+        System.arraycopy(group, 0, frameGroups[f], 0, n);
+        frameGroupCount[f] = groups;
+    }
+
+    /** m zeroed float64 rows of D. */
+    private double[][] outputSums(final int m) {
+        if (outputSums.length < m) {
+            final int had = outputSums.length;
+            outputSums = Arrays.copyOf(outputSums, Math.max(m, had + had / 2));
+            for (int j = had; j < outputSums.length; j++) {
+                outputSums[j] = new double[d];
+            }
+        }
+        for (int j = 0; j < m; j++) {
+            Arrays.fill(outputSums[j], 0.0);
+        }
+        return outputSums;
     }
 
     private static long mix(long z) {
@@ -698,16 +1032,17 @@ public final class SlidingWindow {
         }
     }
 
-    private void ensureAcc(final int m) {
-        if (acc.length < m * d) {
-            acc = new double[m * d];
-        }
-    }
-
     private void ensureSlots(final int needed) {
         if (needed > slotCapacity) {
             final int cap = Math.max(needed, slotCapacity + slotCapacity / 2);
             cols = Arrays.copyOf(cols, cap * ringRows);
+            retainedOf = Arrays.copyOf(retainedOf, cap);
+            retainedNOf = Arrays.copyOf(retainedNOf, cap);
+            retainedNorm = Arrays.copyOf(retainedNorm, cap);
+            for (int sl = slotCapacity; sl < cap; sl++) {
+                retainedOf[sl] = new float[d];
+                retainedNOf[sl] = new float[d];
+            }
             slotCapacity = cap;
         }
         if (slotTaken.length < slotCapacity) {

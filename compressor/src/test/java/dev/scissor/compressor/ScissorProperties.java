@@ -102,7 +102,7 @@ class ScissorProperties {
                                       @ForAll @IntRange(min = 1, max = 16) int d,
                                       @ForAll @DoubleRange(min = 0.2, max = 0.99) double tau,
                                       @ForAll @DoubleRange(min = 0.0, max = 0.7) double epsilon,
-                                      @ForAll boolean budget) {
+                                      @ForAll boolean budget, @ForAll boolean queryNovelty) {
         final int total = window + extraFrames;
         final float[] video = RandomVideos.video(seed, total, n, d, 5, 0.3);
         ScissorParams p = new ScissorParams(tau, epsilon, null, seed, false);
@@ -114,6 +114,9 @@ class ScissorProperties {
         for (int t = 0; t < total; t++) {
             final long seq = 100L + 3L * t;
             final WindowResult r = incremental.push(seq, video, t * n * d);
+            if (queryNovelty) {
+                incremental.novelty(); // computes the temporal similarities pending at that point
+            }
             final boolean due = t + 1 >= window && (t + 1 - window) % hop == 0;
             if (!due) {
                 assertNull(r);

@@ -111,6 +111,14 @@ class ScissorTest {
     }
 
     @Test
+    void windowAcceptsHugeFiniteValues() {
+        final SlidingWindow w = new SlidingWindow(ScissorParams.defaults(), SampleOrders.seeded(0), 4, 2, 2, 2, 1);
+        final float[] huge = {1e30f, 0, 0, 1e30f, 1e30f, 1e30f, -1e30f, 0}; // squared norms overflow float32
+        assertNull(w.push(1, huge, 0));
+        assertEquals(2, w.push(2, huge, 0).frames());
+    }
+
+    @Test
     void noveltyIsZeroForARepeatedFrameAndOneForAnUnrelatedOne() {
         for (final ScissorParams params : new ScissorParams[] {ScissorParams.defaults(),
             ScissorParams.defaults().withBudget(ScissorParams.Budget.tokens(5))}) {

@@ -68,19 +68,31 @@ public final class Exact {
     }
 
     /**
-     * Writes the float32 L2-normalised rows of {@code x} into {@code out} and their double norms
-     * into {@code norms}.
+     * Writes the float32 L2-normalised rows of {@code x} into {@code out} (same layout, from 0) and
+     * their double norms into {@code norms}.
      */
-    public static void normalizeRows(final float[] x, final int xOff, final int rows, final int d,
-                                     final float[] out, final int outOff, final double[] norms, final int normsOff) {
+    public static void normalizeRows(final float[] x, final int rows, final int d, final float[] out,
+                                     final double[] norms, final int normsOff) {
         for (int r = 0; r < rows; r++) {
-            final int o = xOff + r * d;
+            final int o = r * d;
             final double n = norm(x, o, d);
             norms[normsOff + r] = n;
             final double inv = 1.0 / Math.max(n, NORM_EPS);
-            final int w = outOff + r * d;
-            for (int i = 0; i < d; i++) {
-                out[w + i] = (float) (x[o + i] * inv);
+            // Four independent conversions per step: C2 (JDK 17) otherwise chains each float-double
+            // conversion to the previous one through a register, at about a third of the speed.
+            int k = o;
+            for (; k + 3 < o + d; k += 4) {
+                final double a = x[k];
+                final double b = x[k + 1];
+                final double c = x[k + 2];
+                final double e = x[k + 3];
+                out[k] = (float) (a * inv);
+                out[k + 1] = (float) (b * inv);
+                out[k + 2] = (float) (c * inv);
+                out[k + 3] = (float) (e * inv);
+            }
+            for (; k < o + d; k++) {
+                out[k] = (float) (x[k] * inv);
             }
         }
     }

@@ -32,4 +32,18 @@ public final class Gemm {
         // Row-major C (m x n) = A B^T is column-major C^T (n x m) = B A^T.
         BLAS_INSTANCE.sgemm("T", "N", n, m, k, 1.0f, b, bOff, ldb, a, aOff, lda, 0.0f, c, cOff, ldc);
     }
+
+    /**
+     * The lower triangle of {@code C = A * A^T}: {@code C[i*ldc + j] = sum_l A[i*lda + l] * A[j*lda + l]}
+     * for j &lt;= i &lt; n, l &lt; k (half the work of {@link #abt}); entries above the diagonal are
+     * left as they are.
+     */
+    public static void aat(final int n, final int k, final float[] a, final int aOff, final int lda,
+                           final float[] c, final int cOff, final int ldc) {
+        if (n == 0) {
+            return;
+        }
+        // Row-major lower triangle = column-major upper triangle of (A^T)^T A^T, A^T being column-major A.
+        BLAS_INSTANCE.ssyrk("U", "T", n, k, 1.0f, a, aOff, lda, 0.0f, c, cOff, ldc);
+    }
 }

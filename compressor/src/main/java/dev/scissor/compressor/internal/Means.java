@@ -7,29 +7,30 @@ public final class Means {
     }
 
     /**
-     * {@code out[c] = mean of rows r of x with labels[r] == c}, rows visited in ascending order.
+     * {@code sums[c] = sum of rows r of x with labels[r] == c} (rows visited in ascending order) and
+     * {@code out[c] = sums[c] / count}.
      *
-     * @param acc work buffer of at least m*d doubles
+     * @param sums output: m zeroed rows of d doubles
      * @param counts work buffer of at least m ints
      */
     public static void componentMeans(final float[] x, final int off, final int rows, final int d, final int[] labels,
-                               final int m, final double[] acc, final int[] counts, final float[] out) {
-        java.util.Arrays.fill(acc, 0, m * d, 0.0);
+                               final int m, final double[][] sums, final int[] counts, final float[] out) {
         java.util.Arrays.fill(counts, 0, m, 0);
         for (int r = 0; r < rows; r++) {
             final int c = labels[r];
             counts[c]++;
-            final int a = c * d;
+            final double[] sum = sums[c];
             final int o = off + r * d;
             for (int i = 0; i < d; i++) {
-                acc[a + i] += x[o + i];
+                sum[i] += x[o + i];
             }
         }
         for (int c = 0; c < m; c++) {
             final double cnt = counts[c];
+            final double[] sum = sums[c];
             final int a = c * d;
             for (int i = 0; i < d; i++) {
-                out[a + i] = (float) (acc[a + i] / cnt);
+                out[a + i] = (float) (sum[i] / cnt);
             }
         }
     }

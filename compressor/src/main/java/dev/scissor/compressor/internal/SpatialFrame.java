@@ -1,8 +1,8 @@
 package dev.scissor.compressor.internal;
 
 /**
- * The spatial SCC result of one frame: its component tokens (plain means), their float32
- * normalisations and double norms, and the component label of every input token.
+ * The spatial SCC result of one frame: its component tokens (plain means) with their float64 sums,
+ * their float32 normalisations and double norms, and the component label of every input token.
  */
 public final class SpatialFrame {
 
@@ -14,6 +14,8 @@ public final class SpatialFrame {
     public final int[] labels;
     /** Component means, [count, dim] row-major. */
     public final float[] tokens;
+    /** Float64 sums of each component's input tokens (the means' numerators), [count][dim]. */
+    public final double[][] sums;
     /** Float32 L2-normalised component means, [count, dim]. */
     public final float[] normalized;
     /** Double L2 norms of the component means. */
@@ -22,11 +24,13 @@ public final class SpatialFrame {
     public final float[] inputNorms;
 
     public SpatialFrame(final int count, final int dim, final int[] labels, final float[] tokens,
-                 final float[] normalized, final double[] norms, final float[] inputNorms) {
+                        final double[][] sums, final float[] normalized, final double[] norms,
+                        final float[] inputNorms) {
         this.count = count;
         this.dim = dim;
         this.labels = labels;
         this.tokens = tokens;
+        this.sums = sums;
         this.normalized = normalized;
         this.norms = norms;
         this.inputNorms = inputNorms;

@@ -15,7 +15,6 @@ public final class SpatialScc {
     private float[] sims = new float[0];
     private long[] bits = new long[0];
     private int[] degree = new int[0];
-    private double[] acc = new double[0];
     private int[] counts = new int[0];
     private final Components components = new Components();
 
@@ -30,6 +29,7 @@ public final class SpatialScc {
      * @param orders sample orders (consulted only when the sample is incomplete, or for replays)
      * @param frameSeq the frame's sequence number, passed to the sampler
      * @return the frame's components
+     * @throws IllegalArgumentException when a value is not finite (before the sample orders are consulted)
      */
     public SpatialFrame compute(final float[] x, final int off, final int n, final int d,
                                 final ScissorParams params, final SampleOrders orders, final long frameSeq) {
@@ -39,6 +39,9 @@ public final class SpatialScc {
         Gemm.abt(n, n, d, x, off, d, x, off, d, sims, 0, n);
         final float[] inputNorms = new float[n];
         for (int i = 0; i < n; i++) {
+            if (!Float.isFinite(sims[i * n + i])) { // so is the squared norm of a token with a NaN or Inf value
+                requireFinite(x, off + i * d, d, frameSeq, i);
+            }
             norms[i] = Math.sqrt(Math.max(0.0, sims[i * n + i]));
             inputNorms[i] = (float) norms[i];
             exactNorms[i] = Double.NaN;
@@ -74,11 +77,22 @@ public final class SpatialScc {
         final int[] labels = new int[n];
         final int m = components.label(bits, n, words, sampled, degree, labels);
         final float[] tokens = new float[m * d];
-        Means.componentMeans(x, off, n, d, labels, m, acc, counts, tokens);
+        final double[][] sums = new double[m][d];
+        Means.componentMeans(x, off, n, d, labels, m, sums, counts, tokens);
         final float[] normalized = new float[m * d];
         final double[] tokenNorms = new double[m];
-        Exact.normalizeRows(tokens, 0, m, d, normalized, 0, tokenNorms, 0);
-        return new SpatialFrame(m, d, labels, tokens, normalized, tokenNorms, inputNorms);
+        Exact.normalizeRows(tokens, m, d, normalized, tokenNorms, 0);
+        return new SpatialFrame(m, d, labels, tokens, sums, normalized, tokenNorms, inputNorms);
+    }
+
+    private static void requireFinite(final float[] x, final int off, final int d, final long frameSeq,
+                                      final int token) {
+        for (int k = 0; k < d; k++) {
+            if (!Float.isFinite(x[off + k])) {
+                throw new IllegalArgumentException("frame " + frameSeq + " has a non-finite value at token " + token
+                        + ", dim " + k);
+            }
+        }
     }
 
     private double exactNorm(final float[] x, final int off, final int i, final int d) {
@@ -89,9 +103,6 @@ public final class SpatialScc {
     }
 
     private void ensure(final int n, final int d, final int words) {
-        if (acc.length < n * d) {
-            acc = new double[n * d];
-        }
         if (norms.length < n) {
             norms = new double[n];
             exactNorms = new double[n];

@@ -2,24 +2,16 @@ package dev.scissor.cli;
 
 import dev.scissor.encoder.capture.SequenceNumbers;
 import dev.scissor.encoder.capture.SourceSpec;
-import dev.scissor.kafka.KafkaTopics;
 import dev.scissor.pipeline.CaptureConfig;
 import dev.scissor.pipeline.CaptureStage;
 import dev.scissor.pipeline.EncoderConfig;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.Reader;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -82,15 +74,11 @@ final class CaptureCommand {
     }
 
     static int run(final String[] args, final PrintStream out, final PrintStream err) {
-        final Map<String, Object> settings = new LinkedHashMap<>();
-        final Map<String, Object> overrides = new LinkedHashMap<>();
+        final KafkaCliOptions kafka = new KafkaCliOptions();
+        final Map<String, Object> settings;
         final List<String> sources = new ArrayList<>();
         final List<String> ids = new ArrayList<>();
         final List<Map<String, String>> sourceOptions = new ArrayList<>();
-        boolean createTopics = false;
-        int partitions = 8;
-        short replication = 1;
-        long runForSeconds = -1;
         try {
             for (int i = 0; i < args.length; i++) {
                 final String a = args[i];
@@ -103,14 +91,13 @@ final class CaptureCommand {
                         out.print(CaptureConfig.describe());
                         return 0;
                     }
-                    case "--bootstrap" -> overrides.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, value(args, ++i, a));
                     case "--source" -> {
-                        sources.add(value(args, ++i, a));
+                        sources.add(KafkaCliOptions.value(args, ++i, a));
                         sourceOptions.add(new LinkedHashMap<>());
                     }
-                    case "--stream-id" -> ids.add(value(args, ++i, a));
+                    case "--stream-id" -> ids.add(KafkaCliOptions.value(args, ++i, a));
                     case "--source-option" -> {
-                        final String kv = value(args, ++i, a);
+                        final String kv = KafkaCliOptions.value(args, ++i, a);
                         final int eq = kv.indexOf('=');
                         if (eq < 1 || sourceOptions.isEmpty()) {
                             throw new IllegalArgumentException("--source-option takes KEY=VALUE after a --source, got '"
@@ -118,46 +105,30 @@ final class CaptureCommand {
                         }
                         sourceOptions.get(sourceOptions.size() - 1).put(kv.substring(0, eq), kv.substring(eq + 1));
                     }
-                    case "--fps" -> overrides.put(CaptureConfig.FPS, value(args, ++i, a));
+                    case "--fps" -> kafka.put(CaptureConfig.FPS, KafkaCliOptions.value(args, ++i, a));
                     case "--max-size" -> {
-                        final String v = value(args, ++i, a);
+                        final String v = KafkaCliOptions.value(args, ++i, a);
                         final String[] wh = v.toLowerCase(java.util.Locale.ROOT).split("x");
                         if (wh.length != 2) {
                             throw new IllegalArgumentException("--max-size takes WxH, got '" + v + "'");
                         }
-                        overrides.put(CaptureConfig.MAX_WIDTH, wh[0].strip());
-                        overrides.put(CaptureConfig.MAX_HEIGHT, wh[1].strip());
+                        kafka.put(CaptureConfig.MAX_WIDTH, wh[0].strip());
+                        kafka.put(CaptureConfig.MAX_HEIGHT, wh[1].strip());
                     }
-                    case "--quality" -> overrides.put(CaptureConfig.JPEG_QSCALE, value(args, ++i, a));
-                    case "--fast" -> overrides.put(CaptureConfig.REALTIME, "false");
-                    case "--decoder-threads" -> overrides.put(CaptureConfig.DECODER_THREADS, value(args, ++i, a));
-                    case "--first-sequence" -> overrides.put(CaptureConfig.FIRST_SEQUENCE, value(args, ++i, a));
-                    case "--config" -> {
-                        final Properties p = new Properties();
-                        try (Reader r = Files.newBufferedReader(Path.of(value(args, ++i, a)))) {
-                            p.load(r);
+                    case "--quality" -> kafka.put(CaptureConfig.JPEG_QSCALE, KafkaCliOptions.value(args, ++i, a));
+                    case "--fast" -> kafka.put(CaptureConfig.REALTIME, "false");
+                    case "--decoder-threads" -> kafka.put(CaptureConfig.DECODER_THREADS, KafkaCliOptions.value(args, ++i, a));
+                    case "--first-sequence" -> kafka.put(CaptureConfig.FIRST_SEQUENCE, KafkaCliOptions.value(args, ++i, a));
+                    default -> {
+                        final int last = kafka.parse(args, i);
+                        if (last < 0) {
+                            throw new IllegalArgumentException("unknown option '" + a + "'");
                         }
-                        p.forEach((k, v) -> settings.put(k.toString(), v));
+                        i = last;
                     }
-                    case "--set" -> {
-                        final String kv = value(args, ++i, a);
-                        final int eq = kv.indexOf('=');
-                        if (eq < 1) {
-                            throw new IllegalArgumentException("--set takes KEY=VALUE, got '" + kv + "'");
-                        }
-                        overrides.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
-                    }
-                    case "--create-topics" -> createTopics = true;
-                    case "--partitions" -> partitions = Integer.parseInt(value(args, ++i, a));
-                    case "--replication" -> replication = Short.parseShort(value(args, ++i, a));
-                    case "--run-for" -> runForSeconds = Long.parseLong(value(args, ++i, a));
-                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
                 }
             }
-            settings.putAll(overrides);
-            if (!settings.containsKey(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
-                throw new IllegalArgumentException("--bootstrap HOST:PORT is required");
-            }
+            settings = kafka.settings();
             if (sources.isEmpty()) {
                 throw new IllegalArgumentException("at least one --source is required");
             }
@@ -183,16 +154,8 @@ final class CaptureCommand {
             return 2;
         }
         try {
-            if (createTopics) {
-                try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        settings.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)))) {
-                    KafkaTopics.ensure(admin, Map.of(config.framesTopic(), partitions), replication,
-                            Map.of("max.message.bytes", Integer.toString(EncoderConfig.MAX_REQUEST_BYTES)),
-                            Duration.ofSeconds(60));
-                    out.println("scissor capture: topic ready: " + config.framesTopic());
-                }
-            }
-            return serve(config, streams, runForSeconds, out, err);
+            kafka.ensureTopics(List.of(config.framesTopic()), EncoderConfig.MAX_REQUEST_BYTES, "capture", out);
+            return serve(config, streams, kafka.runForSeconds, out, err);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
@@ -256,12 +219,5 @@ final class CaptureCommand {
 
     private static String seq(final long s) {
         return s == SequenceNumbers.NONE ? "-" : Long.toString(s);
-    }
-
-    private static String value(final String[] args, final int i, final String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
     }
 }

@@ -1,20 +1,13 @@
 package dev.scissor.cli;
 
-import dev.scissor.kafka.KafkaTopics;
 import dev.scissor.streams.CompressorApp;
 import dev.scissor.streams.CompressorConfig;
 import dev.scissor.streams.CompressorTopology;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.Reader;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -51,12 +44,8 @@ final class CompressorCommand {
     }
 
     static int run(final String[] args, final PrintStream out, final PrintStream err) {
-        final Map<String, Object> settings = new LinkedHashMap<>();
-        final Map<String, Object> overrides = new LinkedHashMap<>();
-        boolean createTopics = false;
-        int partitions = 8;
-        short replication = 1;
-        long runForSeconds = -1;
+        final KafkaCliOptions kafka = new KafkaCliOptions();
+        final Map<String, Object> settings;
         try {
             for (int i = 0; i < args.length; i++) {
                 final String a = args[i];
@@ -69,35 +58,19 @@ final class CompressorCommand {
                         out.print(CompressorConfig.describe());
                         return 0;
                     }
-                    case "--bootstrap" -> overrides.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, value(args, ++i, a));
-                    case "--application-id" -> overrides.put(StreamsConfig.APPLICATION_ID_CONFIG, value(args, ++i, a));
-                    case "--state-dir" -> overrides.put(StreamsConfig.STATE_DIR_CONFIG, value(args, ++i, a));
-                    case "--config" -> {
-                        final Properties p = new Properties();
-                        try (Reader r = Files.newBufferedReader(Path.of(value(args, ++i, a)))) {
-                            p.load(r);
+                    case "--application-id" -> kafka.put(StreamsConfig.APPLICATION_ID_CONFIG,
+                            KafkaCliOptions.value(args, ++i, a));
+                    case "--state-dir" -> kafka.put(StreamsConfig.STATE_DIR_CONFIG, KafkaCliOptions.value(args, ++i, a));
+                    default -> {
+                        final int last = kafka.parse(args, i);
+                        if (last < 0) {
+                            throw new IllegalArgumentException("unknown option '" + a + "'");
                         }
-                        p.forEach((k, v) -> settings.put(k.toString(), v));
+                        i = last;
                     }
-                    case "--set" -> {
-                        final String kv = value(args, ++i, a);
-                        final int eq = kv.indexOf('=');
-                        if (eq < 1) {
-                            throw new IllegalArgumentException("--set takes KEY=VALUE, got '" + kv + "'");
-                        }
-                        overrides.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
-                    }
-                    case "--create-topics" -> createTopics = true;
-                    case "--partitions" -> partitions = Integer.parseInt(value(args, ++i, a));
-                    case "--replication" -> replication = Short.parseShort(value(args, ++i, a));
-                    case "--run-for" -> runForSeconds = Long.parseLong(value(args, ++i, a));
-                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
                 }
             }
-            settings.putAll(overrides);
-            if (!settings.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
-                throw new IllegalArgumentException("--bootstrap HOST:PORT is required");
-            }
+            settings = kafka.settings();
         } catch (final IllegalArgumentException | IOException e) {
             err.println("scissor compressor: " + e.getMessage() + "\n\n" + HELP);
             return 2;
@@ -111,20 +84,9 @@ final class CompressorCommand {
             return 2;
         }
         try {
-            if (createTopics) {
-                try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        settings.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)))) {
-                    final Map<String, Integer> topics = new LinkedHashMap<>();
-                    topics.put(config.tokensTopic(), partitions);
-                    topics.put(config.windowsTopic(), partitions);
-                    topics.put(config.dlqTopic(), partitions);
-                    KafkaTopics.ensure(admin, topics, replication,
-                            Map.of("max.message.bytes", Integer.toString(CompressorTopology.MAX_MESSAGE_BYTES)),
-                            Duration.ofSeconds(60));
-                    out.println("scissor compressor: topics ready: " + topics.keySet());
-                }
-            }
-            return serve(config, runForSeconds, out, err);
+            kafka.ensureTopics(List.of(config.tokensTopic(), config.windowsTopic(), config.dlqTopic()),
+                    CompressorTopology.MAX_MESSAGE_BYTES, "compressor", out);
+            return serve(config, kafka.runForSeconds, out, err);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
@@ -171,12 +133,5 @@ final class CompressorCommand {
         }
         out.println("scissor compressor: stopped after " + total + " token frames");
         return 0;
-    }
-
-    private static String value(final String[] args, final int i, final String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
     }
 }

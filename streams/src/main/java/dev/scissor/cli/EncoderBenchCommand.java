@@ -101,12 +101,12 @@ final class EncoderBenchCommand {
                         out.println(HELP);
                         return 0;
                     }
-                    case "--clip" -> clip = Path.of(value(args, ++i, a));
-                    case "--repeats" -> repeats = Math.max(1, Integer.parseInt(value(args, ++i, a)));
-                    case "--e2e-seconds" -> e2eSeconds = Math.max(10, Integer.parseInt(value(args, ++i, a)));
-                    case "--cameras" -> cameras = Math.max(1, Integer.parseInt(value(args, ++i, a)));
+                    case "--clip" -> clip = Path.of(KafkaCliOptions.value(args, ++i, a));
+                    case "--repeats" -> repeats = Math.max(1, Integer.parseInt(KafkaCliOptions.value(args, ++i, a)));
+                    case "--e2e-seconds" -> e2eSeconds = Math.max(10, Integer.parseInt(KafkaCliOptions.value(args, ++i, a)));
+                    case "--cameras" -> cameras = Math.max(1, Integer.parseInt(KafkaCliOptions.value(args, ++i, a)));
                     case "--no-e2e" -> e2e = false;
-                    case "--utilisation" -> utilisation = Double.parseDouble(value(args, ++i, a));
+                    case "--utilisation" -> utilisation = Double.parseDouble(KafkaCliOptions.value(args, ++i, a));
                     default -> throw new IllegalArgumentException("unknown option '" + a + "'");
                 }
             }
@@ -538,12 +538,5 @@ final class EncoderBenchCommand {
         final Cost[] s = v.clone();
         Arrays.sort(s, java.util.Comparator.comparingDouble(Cost::cpuMs));
         return s[s.length / 2];
-    }
-
-    private static String value(final String[] args, final int i, final String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
     }
 }

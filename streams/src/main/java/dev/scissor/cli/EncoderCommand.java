@@ -2,21 +2,14 @@ package dev.scissor.cli;
 
 import dev.scissor.encoder.model.EncoderModelDescriptor;
 import dev.scissor.encoder.model.ModelUnavailableException;
-import dev.scissor.kafka.KafkaTopics;
 import dev.scissor.pipeline.EncoderConfig;
 import dev.scissor.pipeline.EncoderWorkers;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.Reader;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.ConfigException;
 
@@ -67,12 +60,8 @@ final class EncoderCommand {
     }
 
     static int run(final String[] args, final PrintStream out, final PrintStream err) {
-        final Map<String, Object> settings = new LinkedHashMap<>();
-        final Map<String, Object> overrides = new LinkedHashMap<>();
-        boolean createTopics = false;
-        int partitions = 8;
-        short replication = 1;
-        long runForSeconds = -1;
+        final KafkaCliOptions kafka = new KafkaCliOptions();
+        final Map<String, Object> settings;
         int workers = 1;
         try {
             for (int i = 0; i < args.length; i++) {
@@ -86,42 +75,25 @@ final class EncoderCommand {
                         out.print(EncoderConfig.describe());
                         return 0;
                     }
-                    case "--bootstrap" -> overrides.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, value(args, ++i, a));
-                    case "--model" -> overrides.put(EncoderConfig.MODEL, value(args, ++i, a));
-                    case "--device" -> overrides.put(EncoderConfig.DEVICE, value(args, ++i, a));
-                    case "--threads" -> overrides.put(EncoderConfig.THREADS, value(args, ++i, a));
-                    case "--batch" -> overrides.put(EncoderConfig.BATCH_MAX, value(args, ++i, a));
-                    case "--linger-ms" -> overrides.put(EncoderConfig.BATCH_LINGER_MS, value(args, ++i, a));
-                    case "--workers" -> workers = Integer.parseInt(value(args, ++i, a));
-                    case "--group" -> overrides.put(ConsumerConfig.GROUP_ID_CONFIG, value(args, ++i, a));
-                    case "--instance-id" -> overrides.put(EncoderConfig.INSTANCE_ID, value(args, ++i, a));
-                    case "--at-least-once" -> overrides.put(EncoderConfig.EXACTLY_ONCE, "false");
-                    case "--config" -> {
-                        final Properties p = new Properties();
-                        try (Reader r = Files.newBufferedReader(Path.of(value(args, ++i, a)))) {
-                            p.load(r);
+                    case "--model" -> kafka.put(EncoderConfig.MODEL, KafkaCliOptions.value(args, ++i, a));
+                    case "--device" -> kafka.put(EncoderConfig.DEVICE, KafkaCliOptions.value(args, ++i, a));
+                    case "--threads" -> kafka.put(EncoderConfig.THREADS, KafkaCliOptions.value(args, ++i, a));
+                    case "--batch" -> kafka.put(EncoderConfig.BATCH_MAX, KafkaCliOptions.value(args, ++i, a));
+                    case "--linger-ms" -> kafka.put(EncoderConfig.BATCH_LINGER_MS, KafkaCliOptions.value(args, ++i, a));
+                    case "--workers" -> workers = Integer.parseInt(KafkaCliOptions.value(args, ++i, a));
+                    case "--group" -> kafka.put(ConsumerConfig.GROUP_ID_CONFIG, KafkaCliOptions.value(args, ++i, a));
+                    case "--instance-id" -> kafka.put(EncoderConfig.INSTANCE_ID, KafkaCliOptions.value(args, ++i, a));
+                    case "--at-least-once" -> kafka.put(EncoderConfig.EXACTLY_ONCE, "false");
+                    default -> {
+                        final int last = kafka.parse(args, i);
+                        if (last < 0) {
+                            throw new IllegalArgumentException("unknown option '" + a + "'");
                         }
-                        p.forEach((k, v) -> settings.put(k.toString(), v));
+                        i = last;
                     }
-                    case "--set" -> {
-                        final String kv = value(args, ++i, a);
-                        final int eq = kv.indexOf('=');
-                        if (eq < 1) {
-                            throw new IllegalArgumentException("--set takes KEY=VALUE, got '" + kv + "'");
-                        }
-                        overrides.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
-                    }
-                    case "--create-topics" -> createTopics = true;
-                    case "--partitions" -> partitions = Integer.parseInt(value(args, ++i, a));
-                    case "--replication" -> replication = Short.parseShort(value(args, ++i, a));
-                    case "--run-for" -> runForSeconds = Long.parseLong(value(args, ++i, a));
-                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
                 }
             }
-            settings.putAll(overrides);
-            if (!settings.containsKey(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
-                throw new IllegalArgumentException("--bootstrap HOST:PORT is required");
-            }
+            settings = kafka.settings();
             if (workers < 1) {
                 throw new IllegalArgumentException("--workers must be at least 1");
             }
@@ -139,20 +111,9 @@ final class EncoderCommand {
             return 2;
         }
         try {
-            if (createTopics) {
-                try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        settings.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)))) {
-                    final Map<String, Integer> topics = new LinkedHashMap<>();
-                    topics.put(config.framesTopic(), partitions);
-                    topics.put(config.tokensTopic(), partitions);
-                    topics.put(config.dlqTopic(), partitions);
-                    KafkaTopics.ensure(admin, topics, replication,
-                            Map.of("max.message.bytes", Integer.toString(EncoderConfig.MAX_REQUEST_BYTES)),
-                            Duration.ofSeconds(60));
-                    out.println("scissor encoder: topics ready: " + topics.keySet());
-                }
-            }
-            return serve(config, settings, workers, runForSeconds, out, err);
+            kafka.ensureTopics(List.of(config.framesTopic(), config.tokensTopic(), config.dlqTopic()),
+                    EncoderConfig.MAX_REQUEST_BYTES, "encoder", out);
+            return serve(config, settings, workers, kafka.runForSeconds, out, err);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
@@ -207,12 +168,5 @@ final class EncoderCommand {
         out.printf("scissor encoder: stopped after %d token frames and %d dead letters%n", stage.tokensOut(),
                 stage.deadLetters());
         return 0;
-    }
-
-    private static String value(final String[] args, final int i, final String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
     }
 }

@@ -2,12 +2,8 @@ package dev.scissor.kafka;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -314,7 +310,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
         }
         try {
-            deleteRecursively(dataDirectory);
+            org.apache.kafka.common.utils.Utils.delete(dataDirectory.toFile());
         } catch (final IOException e) {
             failure = addFailure(failure, new UncheckedIOException(
                     "embedded Kafka: could not delete the data directory " + dataDirectory, e));
@@ -355,37 +351,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         first.addSuppressed(next);
         return first;
     }
-
-    private static void deleteRecursively(final Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(final Path file, final BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(final Path file, final IOException e) throws IOException {
-                if (e instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE;
-                }
-                throw e;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(final Path dir, final IOException e) throws IOException {
-                if (e != null && !(e instanceof NoSuchFileException)) {
-                    throw e;
-                }
-                Files.deleteIfExists(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
     private static Map<String, String> orderedMap(final String... keysAndValues) {
         final Map<String, String> map = new LinkedHashMap<>();
         for (int i = 0; i < keysAndValues.length; i += 2) {

@@ -270,6 +270,6 @@ public final class EncoderConfig extends AbstractConfig {
 
     /** The documentation of every key as text, one key a line (for {@code --describe-config}). */
     public static String describe() {
-        return PipelineConfigs.describe(DEFINITION);
+        return dev.scissor.streams.ConfigDocs.describe(DEFINITION);
     }
 }

@@ -229,11 +229,6 @@ public final class CompressorConfig extends AbstractConfig {
 
     /** The documentation of every key as text, one key a line (for {@code --help}). */
     public static String describe() {
-        final StringBuilder sb = new StringBuilder();
-        for (final ConfigDef.ConfigKey key : DEFINITION.configKeys().values()) {
-            sb.append(String.format("  %-34s %-7s default %-12s %s%n", key.name, key.type.name().toLowerCase(Locale.ROOT),
-                    ConfigDef.convertToString(key.defaultValue, key.type), key.documentation));
-        }
-        return sb.toString();
+        return ConfigDocs.describe(DEFINITION);
     }
 }

@@ -40,6 +40,9 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
 
     private static final Logger LOG = LoggerFactory.getLogger(CompressorProcessor.class);
 
+    /** The most floats one stream's window may hold (its ring of W frames is one Java array). */
+    static final long MAX_WINDOW_FLOATS = Integer.MAX_VALUE - 16;
+
     private final CompressorConfig config;
     private final AvroSingleObjectSerde<FrameTokens> tokensSerde = ScissorSerdes.frameTokens();
     private final AvroSingleObjectSerde<CompressedWindow> windowSerde = ScissorSerdes.compressedWindow();
@@ -113,6 +116,12 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
                     + " tokens of dim " + dim + "; this compressor accepts at most "
                     + config.maxTokensPerFrame() + " tokens (" + CompressorConfig.MAX_TOKENS_PER_FRAME
                     + ") of dim " + config.maxTokenDim() + " (" + CompressorConfig.MAX_TOKEN_DIM + ")");
+        }
+        if (tokens * dim * config.windowFrames() > MAX_WINDOW_FLOATS) {
+            throw new Rejected(Reason.TOO_MANY_TOKENS, "frame " + frame.getSequence() + ": a window of "
+                    + config.windowFrames() + " frames of " + tokens + " tokens of dim " + dim + " needs "
+                    + tokens * dim * config.windowFrames() + " floats, more than one window can hold ("
+                    + MAX_WINDOW_FLOATS + "); lower " + CompressorConfig.WINDOW_FRAMES + " or the encoder's grid");
         }
         final int expected = TensorBytes.byteLength((int) tokens, dim, TensorBytes.elementSize(frame.getDtype()));
         if (frame.getTensor().remaining() != expected) {

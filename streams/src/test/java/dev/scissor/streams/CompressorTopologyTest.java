@@ -1,7 +1,6 @@
 package dev.scissor.streams;
 
 import static dev.scissor.streams.TestFrames.DIM;
-import static dev.scissor.streams.TestFrames.GRID;
 import static dev.scissor.streams.TestFrames.N;
 import static dev.scissor.streams.TestFrames.bytes;
 import static dev.scissor.streams.TestFrames.frame;
@@ -310,6 +309,21 @@ class CompressorTopologyTest {
     }
 
     @Test
+    void aFrameWhoseWindowCannotBeHeldIsRejectedBeforeAllocating() {
+        final Map<String, Object> s = window(256, 1);
+        s.put(CompressorConfig.MAX_TOKENS_PER_FRAME, 1 << 16);
+        s.put(CompressorConfig.MAX_TOKEN_DIM, 1 << 16);
+        try (Driver d = new Driver(s)) {
+            d.send(FrameTokens.newBuilder(frame("cam", 0, TestFrames.video(9, 1), 0)).setGridHeight(256)
+                    .setGridWidth(256).setTokenDim(1 << 16).build());
+            final TestRecord<byte[], byte[]> dead = d.dlq.readRecord();
+            assertEquals("TOO_MANY_TOKENS", DeadLetters.header(dead.headers(), DeadLetters.REASON));
+            assertTrue(DeadLetters.header(dead.headers(), DeadLetters.DETAIL).contains(CompressorConfig.WINDOW_FRAMES));
+            assertTrue(d.windows.isEmpty());
+        }
+    }
+
+    @Test
     void latestWindowIsInTheQueryableStore() {
         final float[] v = TestFrames.video(8, 6);
         try (Driver d = new Driver(window(3, 1))) {
@@ -349,6 +363,7 @@ class CompressorTopologyTest {
         assertEquals("b:9092", ok.streamsProperties().get("bootstrap.servers"));
         assertNull(ok.streamsProperties().get(CompressorConfig.TAU));
         assertEquals(ScissorParams.defaults(), ok.params());
-        assertEquals(GRID * GRID, N);
+        assertEquals(CompressorTopology.MAX_MESSAGE_BYTES,
+                ok.streamsProperties().get(StreamsConfig.producerPrefix("max.request.size")));
     }
 }

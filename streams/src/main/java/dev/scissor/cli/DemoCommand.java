@@ -1,49 +1,102 @@
 package dev.scissor.cli;
 
-import dev.scissor.compressor.bench.SyntheticVideo;
-import dev.scissor.compressor.cli.CompressCommand;
-import dev.scissor.compressor.io.Npy;
-import java.io.IOException;
+import dev.scissor.demo.Demo;
+import dev.scissor.demo.DemoSummary;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
- * {@code scissor demo}: for now, compresses a sample token video (32 frames x 196 tokens x 816 dims)
- * with the paper's defaults and with a 10% budget, and prints what happened. The full pipeline demo
- * (capture, encoder, Kafka, compressor) replaces it as those stages land.
+ * {@code scissor demo}: the whole pipeline on one machine (in-process broker, capture, encoder,
+ * compressor, a consumer), with live progress, a summary and pictures.
  */
 final class DemoCommand {
+
+    private static final String HELP = String.join("\n",
+            "usage: scissor demo [--source SRC] [options]",
+            "",
+            "Runs capture -> frames -> encoder -> tokens -> compressor -> windows on an in-process Kafka broker",
+            "(KRaft), shows progress, and ends with a summary and two pictures: a frame with its spatial components",
+            "and the window's kept tokens, and tokens per window over time.",
+            "",
+            "options:",
+            "  --source SRC        a video file, camera (/dev/video0), RTSP URL or lavfi:GRAPH (default: the",
+            "                      vtest.avi clip that ./scissor demo fetches; SCISSOR_DEMO_CLIP names another)",
+            "  --stream-id ID      the stream id (default: the file name, or 'camera')",
+            "  --bootstrap SERVERS use this broker instead of an in-process one (topics frames, tokens, windows,",
+            "                      dlq are created when missing)",
+            "  --out DIR           where the pictures go (default scissor-out)",
+            "  --seconds S         stop capturing after S seconds (default: the end of a file; 60 for live sources)",
+            "  --fast              read a file as fast as it decodes instead of at real time",
+            "  --set KEY=VALUE     a compressor setting (scissor.* keys; see 'scissor compressor --describe-config'),",
+            "                      e.g. --set scissor.retention=0.1 for exactly 10% of the tokens");
 
     private DemoCommand() {
     }
 
     static int run(final String[] args, final PrintStream out, final PrintStream err) {
-        final Path dir = Paths.get(args.length > 1 && args[0].equals("--out-dir") ? args[1] : "scissor-out");
+        String source = System.getenv("SCISSOR_DEMO_CLIP");
+        String streamId = null;
+        String bootstrap = null;
+        Path outDir = Path.of("scissor-out");
+        double seconds = -1;
+        boolean fast = false;
+        final Map<String, Object> settings = new LinkedHashMap<>();
         try {
-            Files.createDirectories(dir);
-            final Path tokens = dir.resolve("sample_tokens.npy");
-            out.println("scissor demo: writing a sample token video [32, 196, 816] to " + tokens);
-            Npy.writeFloats(tokens, SyntheticVideo.generate(42, 32, 14, 816, 9, 0.8), 32, 196, 816);
-            out.println("\n1) the paper's defaults (tau 0.9, epsilon 0.05):");
-            int rc = CompressCommand.run(new String[] {"--tokens", tokens.toString(), "--out",
-                dir.resolve("compressed_tau.npy").toString(), "--labels", dir.resolve("labels.npy").toString(),
-                "--stats", dir.resolve("stats_tau.json").toString()}, out, err);
-            if (rc != 0) {
-                return rc;
+            for (int i = 0; i < args.length; i++) {
+                final String a = args[i];
+                switch (a) {
+                    case "-h", "--help" -> {
+                        out.println(HELP);
+                        return 0;
+                    }
+                    case "--source" -> source = KafkaCliOptions.value(args, ++i, a);
+                    case "--stream-id" -> streamId = KafkaCliOptions.value(args, ++i, a);
+                    case "--bootstrap" -> bootstrap = KafkaCliOptions.value(args, ++i, a);
+                    case "--out", "--out-dir" -> outDir = Path.of(KafkaCliOptions.value(args, ++i, a));
+                    case "--seconds" -> seconds = Double.parseDouble(KafkaCliOptions.value(args, ++i, a));
+                    case "--fast" -> fast = true;
+                    case "--set" -> {
+                        final String kv = KafkaCliOptions.value(args, ++i, a);
+                        final int eq = kv.indexOf('=');
+                        if (eq < 1) {
+                            throw new IllegalArgumentException("--set takes KEY=VALUE, got '" + kv + "'");
+                        }
+                        settings.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip());
+                    }
+                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+                }
             }
-            out.println("\n2) budget mode, exactly 10% of the tokens:");
-            rc = CompressCommand.run(new String[] {"--tokens", tokens.toString(), "--out",
-                dir.resolve("compressed_budget.npy").toString(), "--retention", "0.1",
-                "--stats", dir.resolve("stats_budget.json").toString()}, out, err);
-            if (rc != 0) {
-                return rc;
+            if (source == null || source.isBlank()) {
+                throw new IllegalArgumentException("no --source given and SCISSOR_DEMO_CLIP is not set (./scissor demo "
+                        + "fetches the default clip and sets it)");
             }
-            out.println("\noutputs in " + dir.toAbsolutePath() + ": compressed_*.npy (tokens), labels.npy "
-                    + "(spatial components per frame), stats_*.json");
+        } catch (final IllegalArgumentException e) {
+            err.println("scissor demo: " + e.getMessage() + "\n\n" + HELP);
+            return 2;
+        }
+        final boolean file = Files.isRegularFile(Path.of(source.startsWith("file:") ? source.substring(5) : source));
+        if (streamId == null) {
+            streamId = file ? Path.of(source).getFileName().toString().replaceFirst("\\.[^.]+$", "") : "camera";
+        }
+        if (seconds < 0) {
+            seconds = file ? 0 : 60;
+        }
+        try {
+            final DemoSummary summary = Demo.run(new Demo.Options(source, streamId, bootstrap, outDir, !fast, seconds,
+                    settings), out);
+            summary.print(out);
             return 0;
-        } catch (final IOException e) {
+        } catch (final ConfigException | IllegalArgumentException e) {
+            err.println("scissor demo: " + e.getMessage());
+            return 2;
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } catch (final Exception e) {
             err.println("scissor demo: " + e.getMessage());
             return 1;
         }

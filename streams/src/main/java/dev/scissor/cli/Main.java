@@ -18,7 +18,7 @@ public final class Main {
             "  capture    capture cameras, RTSP, files or lavfi at 2 fps into the frames topic (JPEG)",
             "  encoder    run the ONNX vision encoder against a broker (frames -> tokens)",
             "  bench-encoder  capture decode, encoder ms/frame and 2 fps cameras per machine, end to end",
-            "  demo       compress a sample token video and show the result",
+            "  demo       the whole pipeline on a real clip: in-process broker, capture, encoder, compressor",
             "  test       set up the machine and run every test (handled by the ./scissor launcher)",
             "",
             "run 'scissor <command> --help' for a command's options");

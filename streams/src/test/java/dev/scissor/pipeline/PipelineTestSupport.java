@@ -18,7 +18,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** Shared helpers of the pipeline integration tests. */
-final class PipelineTestSupport {
+public final class PipelineTestSupport {
 
     private PipelineTestSupport() {
     }
@@ -27,7 +27,7 @@ final class PipelineTestSupport {
      * Skips the test (or fails it with {@code -Dscissor.test.requireAssets=true}) when the default
      * model is neither cached nor obtainable with npm.
      */
-    static void assumeDefaultModel() {
+    public static void assumeDefaultModel() {
         final NpmModelRecipe recipe = BuiltinModels.MNV2_NSFWJS;
         final ModelStore store = ModelStore.fromEnvironment();
         final boolean cached = Files.isRegularFile(store.modelPath(recipe))
@@ -41,6 +41,22 @@ final class PipelineTestSupport {
             }
             assumeTrue(false, "skipped: " + msg);
         }
+    }
+
+    /**
+     * The real clip (vtest.avi) named by {@code SCISSOR_TEST_CLIP}; skips the test (or fails it with
+     * {@code -Dscissor.test.requireAssets=true}) when it is not there.
+     */
+    public static java.nio.file.Path clip() {
+        final String env = System.getenv("SCISSOR_TEST_CLIP");
+        if (env == null || !Files.isRegularFile(java.nio.file.Path.of(env))) {
+            final String msg = "the real clip: set SCISSOR_TEST_CLIP to vtest.avi (encoder/scripts/fetch-test-clip.sh)";
+            if (Boolean.getBoolean("scissor.test.requireAssets")) {
+                fail("required test asset missing: " + msg);
+            }
+            assumeTrue(false, "skipped: " + msg);
+        }
+        return java.nio.file.Path.of(env);
     }
 
     private static boolean npmWorks() {

@@ -2,6 +2,8 @@ package dev.scissor.cli;
 
 import dev.scissor.encoder.capture.SequenceNumbers;
 import dev.scissor.encoder.capture.SourceSpec;
+import dev.scissor.http.HttpService;
+import dev.scissor.metrics.Metrics;
 import dev.scissor.pipeline.CaptureConfig;
 import dev.scissor.pipeline.CaptureStage;
 import dev.scissor.pipeline.EncoderConfig;
@@ -51,6 +53,7 @@ final class CaptureCommand {
             "  --fast                  read files and lavfi as fast as they decode, not at real time",
             "  --decoder-threads N     FFmpeg decoder threads per source (default 1; 0 = FFmpeg chooses)",
             "  --first-sequence N      lowest sequence number (see below; default 0)",
+            "  --metrics-port PORT     HTTP port of GET /metrics (default 9401; 0 = any free port; -1 = none)",
             "  --config FILE           a properties file (scissor.capture.* keys and Kafka producer keys)",
             "  --set KEY=VALUE         one setting; repeatable; wins over --config",
             "  --create-topics         create the frames topic if missing",
@@ -119,6 +122,7 @@ final class CaptureCommand {
                     case "--fast" -> kafka.put(CaptureConfig.REALTIME, "false");
                     case "--decoder-threads" -> kafka.put(CaptureConfig.DECODER_THREADS, KafkaCliOptions.value(args, ++i, a));
                     case "--first-sequence" -> kafka.put(CaptureConfig.FIRST_SEQUENCE, KafkaCliOptions.value(args, ++i, a));
+                    case "--metrics-port" -> kafka.put(CaptureConfig.METRICS_PORT, KafkaCliOptions.value(args, ++i, a));
                     default -> {
                         final int last = kafka.parse(args, i);
                         if (last < 0) {
@@ -169,6 +173,28 @@ final class CaptureCommand {
                              final long runForSeconds, final PrintStream out, final PrintStream err)
             throws IOException, InterruptedException {
         final CaptureStage stage = new CaptureStage(config, streams);
+        final HttpService http;
+        try {
+            http = MetricsEndpoint.start("capture", config.metricsPort(), CaptureConfig.METRICS_PORT, out);
+        } catch (final IOException | RuntimeException e) {
+            stage.close();
+            throw e;
+        }
+        try {
+            if (http != null) {
+                stage.registerMetrics(new Metrics().expose(http));
+            }
+            return serve(config, streams, stage, runForSeconds, out, err);
+        } finally {
+            if (http != null) {
+                http.close();
+            }
+        }
+    }
+
+    private static int serve(final CaptureConfig config, final List<CaptureStage.Source> streams,
+                             final CaptureStage stage, final long runForSeconds, final PrintStream out,
+                             final PrintStream err) throws IOException, InterruptedException {
         final Thread hook = new Thread(stage::close, "scissor-capture-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         stage.start();

@@ -1,5 +1,6 @@
 package dev.scissor.cli;
 
+import dev.scissor.http.HttpService;
 import dev.scissor.streams.CompressorApp;
 import dev.scissor.streams.CompressorConfig;
 import dev.scissor.streams.CompressorTopology;
@@ -31,6 +32,9 @@ final class CompressorCommand {
             "  --application-id ID     Kafka Streams application id (default " + CompressorConfig.DEFAULT_APPLICATION_ID
                     + ")",
             "  --state-dir DIR         where the RocksDB state lives (default: Kafka Streams' default)",
+            "  --http-port PORT        HTTP port of /metrics and GET /v1/streams/{id}/windows/latest (default 8081;",
+            "                          0 = any free port; -1 = none); other instances forward queries to",
+            "                          scissor.http.advertised.host (default: this host's name) and this port",
             "  --create-topics         create missing tokens/windows/dlq topics first",
             "  --partitions P          partitions of created topics (default 8)",
             "  --replication R         replication factor of created topics (default 1)",
@@ -61,6 +65,7 @@ final class CompressorCommand {
                     case "--application-id" -> kafka.put(StreamsConfig.APPLICATION_ID_CONFIG,
                             KafkaCliOptions.value(args, ++i, a));
                     case "--state-dir" -> kafka.put(StreamsConfig.STATE_DIR_CONFIG, KafkaCliOptions.value(args, ++i, a));
+                    case "--http-port" -> kafka.put(CompressorConfig.HTTP_PORT, KafkaCliOptions.value(args, ++i, a));
                     default -> {
                         final int last = kafka.parse(args, i);
                         if (last < 0) {
@@ -90,21 +95,44 @@ final class CompressorCommand {
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
-        } catch (final RuntimeException e) {
+        } catch (final IOException | RuntimeException e) {
             err.println("scissor compressor: " + e.getMessage());
             return 1;
         }
     }
 
     private static int serve(final CompressorConfig config, final long runForSeconds, final PrintStream out,
-                             final PrintStream err) throws InterruptedException {
-        final CompressorApp app = new CompressorApp(config);
+                             final PrintStream err) throws InterruptedException, IOException {
+        final HttpService http;
+        try {
+            http = config.httpPort() < 0 ? null
+                    : HttpService.start("compressor", "0.0.0.0", config.httpPort(), 4, 64 << 10);
+        } catch (final IOException e) {
+            throw new IOException("cannot serve HTTP on port " + config.httpPort() + " (" + e.getMessage() + "); set "
+                    + CompressorConfig.HTTP_PORT + " (--http-port) to a free port, or -1 for none", e);
+        }
+        try {
+            return serve(config, http, runForSeconds, out, err);
+        } finally {
+            if (http != null) {
+                http.close();
+            }
+        }
+    }
+
+    private static int serve(final CompressorConfig config, final HttpService http, final long runForSeconds,
+                             final PrintStream out, final PrintStream err) throws InterruptedException {
+        final CompressorApp app = new CompressorApp(config, http);
         final Thread hook = new Thread(app::close, "scissor-compressor-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.printf("scissor compressor: %s -> %s (dlq %s), W=%d H=%d tau=%s%s, %s%n", config.tokensTopic(),
                 config.windowsTopic(), config.dlqTopic(), config.windowFrames(), config.hopFrames(),
                 config.params().tau(), config.params().budget() == null ? "" : " budget " + config.params().budget(),
                 config.streamsProperties().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+        if (http != null) {
+            out.printf("scissor compressor: HTTP on port %d (/metrics, %s), advertised as %s%n", http.port(),
+                    dev.scissor.streams.CompressorQueries.ROUTE, app.applicationServer());
+        }
         app.start();
         final long deadline = runForSeconds < 0 ? Long.MAX_VALUE : System.nanoTime() + runForSeconds * 1_000_000_000L;
         long lastCount = 0;

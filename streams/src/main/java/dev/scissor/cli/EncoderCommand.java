@@ -2,6 +2,8 @@ package dev.scissor.cli;
 
 import dev.scissor.encoder.model.EncoderModelDescriptor;
 import dev.scissor.encoder.model.ModelUnavailableException;
+import dev.scissor.http.HttpService;
+import dev.scissor.metrics.Metrics;
 import dev.scissor.pipeline.EncoderConfig;
 import dev.scissor.pipeline.EncoderWorkers;
 import java.io.IOException;
@@ -42,6 +44,7 @@ final class EncoderCommand {
             "  --group ID              consumer group (default " + EncoderConfig.DEFAULT_GROUP_ID + ")",
             "  --instance-id ID        stable id of this instance (transactional id <group>-<id>; default random)",
             "  --at-least-once         no transactions: flush, then commit offsets",
+            "  --metrics-port PORT     HTTP port of GET /metrics (default 9402; 0 = any free port; -1 = none)",
             "  --config FILE           a properties file (scissor.encoder.* keys and Kafka client keys;",
             "                          consumer.* / producer.* for one client only)",
             "  --set KEY=VALUE         one setting; repeatable; wins over --config",
@@ -84,6 +87,7 @@ final class EncoderCommand {
                     case "--group" -> kafka.put(ConsumerConfig.GROUP_ID_CONFIG, KafkaCliOptions.value(args, ++i, a));
                     case "--instance-id" -> kafka.put(EncoderConfig.INSTANCE_ID, KafkaCliOptions.value(args, ++i, a));
                     case "--at-least-once" -> kafka.put(EncoderConfig.EXACTLY_ONCE, "false");
+                    case "--metrics-port" -> kafka.put(EncoderConfig.METRICS_PORT, KafkaCliOptions.value(args, ++i, a));
                     default -> {
                         final int last = kafka.parse(args, i);
                         if (last < 0) {
@@ -129,6 +133,27 @@ final class EncoderCommand {
     private static int serve(final EncoderConfig config, final Map<String, Object> settings, final int workers,
                              final long runForSeconds, final PrintStream out, final PrintStream err) throws Exception {
         final EncoderWorkers stage = new EncoderWorkers(settings, workers);
+        final HttpService http;
+        try {
+            http = MetricsEndpoint.start("encoder", config.metricsPort(), EncoderConfig.METRICS_PORT, out);
+        } catch (final IOException | RuntimeException e) {
+            stage.close();
+            throw e;
+        }
+        try {
+            if (http != null) {
+                stage.registerMetrics(new Metrics().expose(http));
+            }
+            return serve(config, stage, workers, runForSeconds, out, err);
+        } finally {
+            if (http != null) {
+                http.close();
+            }
+        }
+    }
+
+    private static int serve(final EncoderConfig config, final EncoderWorkers stage, final int workers,
+                             final long runForSeconds, final PrintStream out, final PrintStream err) throws Exception {
         final Thread hook = new Thread(stage::close, "scissor-encoder-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         final EncoderModelDescriptor d = stage.model().descriptor();

@@ -98,8 +98,38 @@ public final class HttpService implements AutoCloseable {
      * @param status the HTTP status
      * @param contentType the content type
      * @param body the body
+     * @param headers extra response headers ({@code Retry-After}); empty for most responses
      */
-    public record Response(int status, String contentType, byte[] body) {
+    public record Response(int status, String contentType, byte[] body, Map<String, String> headers) {
+
+        /** Copies the headers. */
+        public Response {
+            headers = headers == null ? Map.of() : Map.copyOf(headers);
+        }
+
+        /**
+         * A response without extra headers.
+         *
+         * @param status the HTTP status
+         * @param contentType the content type
+         * @param body the body
+         */
+        public Response(final int status, final String contentType, final byte[] body) {
+            this(status, contentType, body, Map.of());
+        }
+
+        /**
+         * This response with one more header.
+         *
+         * @param name the header name ({@code Retry-After})
+         * @param value its value
+         * @return a new response
+         */
+        public Response withHeader(final String name, final String value) {
+            final Map<String, String> h = new LinkedHashMap<>(headers);
+            h.put(name, value);
+            return new Response(status, contentType, body, h);
+        }
 
         /**
          * A JSON response.
@@ -223,6 +253,7 @@ public final class HttpService implements AutoCloseable {
             response = error(500, "internal error: " + e);
         }
         try (exchange) {
+            response.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
             exchange.getResponseHeaders().set("Content-Type", response.contentType());
             final boolean head = exchange.getRequestMethod().equals("HEAD");
             exchange.sendResponseHeaders(response.status(), head ? -1 : response.body().length == 0 ? -1

@@ -45,6 +45,7 @@ public final class CaptureConfig extends AbstractConfig {
     public static final String MAX_ATTEMPTS = "scissor.capture.reconnect.max.attempts";
     public static final String FIRST_SEQUENCE = "scissor.capture.first.sequence";
     public static final String DECODER_THREADS = "scissor.capture.decoder.threads";
+    public static final String METRICS_PORT = "scissor.capture.metrics.port";
 
     /** Largest request the producer sends by default (a 4K JPEG fits). */
     public static final int MAX_REQUEST_BYTES = 8 << 20;
@@ -88,7 +89,9 @@ public final class CaptureConfig extends AbstractConfig {
                     "Lowest sequence number. Numbers are the capture time in sampling periods since the epoch "
                             + "(at 2 fps: half-seconds), so they keep increasing across reconnects and restarts; "
                             + "set this above the last number only to restart a stream whose frames were stamped "
-                            + "ahead of the clock (a file read with realtime=false) or whose rate was lowered.");
+                            + "ahead of the clock (a file read with realtime=false) or whose rate was lowered.")
+            .define(METRICS_PORT, Type.INT, 9401, Range.between(-1, 65535), Importance.LOW,
+                    "HTTP port of GET /metrics (Prometheus text format). 0 = any free port; -1 = no endpoint.");
 
     /**
      * Parses and validates a configuration.
@@ -109,6 +112,11 @@ public final class CaptureConfig extends AbstractConfig {
                         + String.join(", ", new TreeSet<>(DEFINITION.names())));
             }
         }
+    }
+
+    /** Port of the metrics endpoint: 0 = any free port, -1 = none. */
+    public int metricsPort() {
+        return getInt(METRICS_PORT);
     }
 
     /** The output topic. */

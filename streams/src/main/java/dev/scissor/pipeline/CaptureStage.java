@@ -7,6 +7,7 @@ import dev.scissor.encoder.capture.ReconnectingFrameSource;
 import dev.scissor.encoder.capture.SequenceNumbers;
 import dev.scissor.encoder.capture.SourceSpec;
 import dev.scissor.encoder.media.FfmpegJpegEncoder;
+import dev.scissor.metrics.Metrics;
 import dev.scissor.schemas.AvroTrust;
 import dev.scissor.schemas.Topic;
 import dev.scissor.schemas.Topics;
@@ -15,12 +16,17 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -84,10 +90,18 @@ public final class CaptureStage implements AutoCloseable {
                                long lastSequence, long reconnects) {
     }
 
+    /** Delivery counters of one stream (written by producer callbacks, read when scraped). */
+    private static final class Delivery {
+        final LongAdder delivered = new LongAdder();
+        final LongAdder failed = new LongAdder();
+        final LongAdder bytes = new LongAdder();
+    }
+
     private final CaptureConfig config;
     private final List<Source> sources;
     private final Producer<String, VideoFrame> producer;
-    private final List<FrameCapture> captures = new ArrayList<>();
+    private final List<FrameCapture> captures = new CopyOnWriteArrayList<>();
+    private final Map<String, Delivery> delivery = new HashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failedSends = new AtomicLong();
@@ -120,7 +134,60 @@ public final class CaptureStage implements AutoCloseable {
             if (!ids.add(s.streamId())) {
                 throw new IllegalArgumentException("stream id '" + s.streamId() + "' is used twice");
             }
+            delivery.put(s.streamId(), new Delivery());
         }
+    }
+
+    /**
+     * Registers the stage's metrics, per stream ({@code stream} label): {@code
+     * scissor_capture_frames_captured_total}, {@code scissor_capture_frames_delivered_total}, {@code
+     * scissor_capture_frames_failed_total}, {@code scissor_capture_bytes_total}, {@code
+     * scissor_capture_reconnects_total} and {@code scissor_capture_stream_state}.
+     *
+     * @param metrics the registry
+     * @return this stage
+     */
+    public CaptureStage registerMetrics(final Metrics metrics) {
+        metrics.register("scissor_capture_frames_captured_total", "counter",
+                "Frames sampled, encoded to JPEG and handed to the producer, per stream.",
+                () -> perCapture(FrameCapture::frames));
+        metrics.register("scissor_capture_frames_delivered_total", "counter",
+                "Frames acknowledged by the broker, per stream.", () -> perStream(d -> d.delivered.sum()));
+        metrics.register("scissor_capture_frames_failed_total", "counter",
+                "Frames the producer failed to deliver, per stream.", () -> perStream(d -> d.failed.sum()));
+        metrics.register("scissor_capture_bytes_total", "counter",
+                "JPEG bytes acknowledged by the broker, per stream.", () -> perStream(d -> d.bytes.sum()));
+        metrics.register("scissor_capture_reconnects_total", "counter",
+                "Reconnections of a live source after a drop, per stream.", () -> perCapture(FrameCapture::reconnects));
+        metrics.register("scissor_capture_stream_state", "gauge",
+                "Capture state of each stream: 1 for its current state, 0 for the others.", () -> {
+                    final List<Metrics.Sample> out = new ArrayList<>();
+                    for (final FrameCapture c : captures) {
+                        final FrameCapture.State now = c.state();
+                        for (final FrameCapture.State st : FrameCapture.State.values()) {
+                            out.add(new Metrics.Sample(Map.of("stream", c.streamId(), "state", st.name()),
+                                    st == now ? 1 : 0));
+                        }
+                    }
+                    return out;
+                });
+        return this;
+    }
+
+    private List<Metrics.Sample> perCapture(final ToDoubleFunction<FrameCapture> value) {
+        final List<Metrics.Sample> out = new ArrayList<>();
+        for (final FrameCapture c : captures) {
+            out.add(new Metrics.Sample(Map.of("stream", c.streamId()), value.applyAsDouble(c)));
+        }
+        return out;
+    }
+
+    private List<Metrics.Sample> perStream(final ToDoubleFunction<Delivery> value) {
+        final List<Metrics.Sample> out = new ArrayList<>();
+        for (final Source s : sources) {
+            out.add(new Metrics.Sample(Map.of("stream", s.streamId()), value.applyAsDouble(delivery.get(s.streamId()))));
+        }
+        return out;
     }
 
     private static Producer<String, VideoFrame> newProducer(final CaptureConfig config) {
@@ -174,13 +241,21 @@ public final class CaptureStage implements AutoCloseable {
                 .setPixelFormat(f.format().wireName())
                 .setImage(ByteBuffer.wrap(f.image()))
                 .build();
+        final Delivery counters = delivery.get(f.streamId());
         try {
             producer.send(new ProducerRecord<>(config.framesTopic(), f.streamId(), value), (md, e) -> {
                 if (e == null) {
                     sent.incrementAndGet();
                     bytes.addAndGet(f.image().length);
+                    if (counters != null) {
+                        counters.delivered.increment();
+                        counters.bytes.add(f.image().length);
+                    }
                 } else {
                     lastSendError = e;
+                    if (counters != null) {
+                        counters.failed.increment();
+                    }
                     if (failedSends.incrementAndGet() % 100 == 1) {
                         LOG.warn("frame {} of stream {} was not delivered ({} so far): {}", f.sequence(),
                                 f.streamId(), failedSends.get(), e.toString());

@@ -55,6 +55,7 @@ public final class EncoderConfig extends AbstractConfig {
     public static final String MAX_IMAGE_PIXELS = "scissor.encoder.max.image.pixels";
     public static final String EXACTLY_ONCE = "scissor.encoder.exactly.once";
     public static final String INSTANCE_ID = "scissor.encoder.instance.id";
+    public static final String METRICS_PORT = "scissor.encoder.metrics.port";
 
     /** Every key, its type, default, validator and documentation. */
     public static final ConfigDef DEFINITION = new ConfigDef()
@@ -93,7 +94,9 @@ public final class EncoderConfig extends AbstractConfig {
                     "Stable id of this instance; the transactional id is <group.id>-<instance id>. Empty = a "
                             + "random id per start. A stable id lets a restarted instance abort its predecessor's "
                             + "open transaction at once instead of after transaction.timeout.ms; give every "
-                            + "instance its own.");
+                            + "instance its own.")
+            .define(METRICS_PORT, Type.INT, 9402, Range.between(-1, 65535), Importance.LOW,
+                    "HTTP port of GET /metrics (Prometheus text format). 0 = any free port; -1 = no endpoint.");
 
     private final String instanceId;
 
@@ -122,6 +125,11 @@ public final class EncoderConfig extends AbstractConfig {
         }
         final String id = getString(INSTANCE_ID).strip();
         this.instanceId = id.isEmpty() ? UUID.randomUUID().toString() : id;
+    }
+
+    /** Port of the metrics endpoint: 0 = any free port, -1 = none. */
+    public int metricsPort() {
+        return getInt(METRICS_PORT);
     }
 
     /** The input topic. */

@@ -32,6 +32,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -41,6 +42,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
@@ -144,6 +147,8 @@ public final class EncoderStage implements AutoCloseable {
     private final AtomicLong encodeNanos = new AtomicLong();
     private final AtomicLong prepareNanos = new AtomicLong();
     private final AtomicLong aborts = new AtomicLong();
+    private final LongAdder[] deadLettersByReason = new LongAdder[Reason.values().length];
+    private volatile Map<MetricName, ? extends Metric> consumerMetrics = Map.of();
     private KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> producer;
     private FfmpegImageDecoder decoder;
@@ -204,6 +209,9 @@ public final class EncoderStage implements AutoCloseable {
         this.preprocessor = ImagePreprocessor.forDescriptor(descriptor);
         this.batch = preprocessor.allocate(config.batchMax());
         this.pending = new Pending[config.batchMax()];
+        for (int i = 0; i < deadLettersByReason.length; i++) {
+            deadLettersByReason[i] = new LongAdder();
+        }
     }
 
     /**
@@ -219,6 +227,7 @@ public final class EncoderStage implements AutoCloseable {
                 new ByteArrayDeserializer());
         producer = new KafkaProducer<>(config.producerProperties(), new ByteArraySerializer(),
                 new ByteArraySerializer());
+        consumerMetrics = consumer.metrics(); // a live view of the client's metric registry, safe to read anywhere
         decoder = new FfmpegImageDecoder(config.maxImagePixels(), config.maxImageBytes());
         state = State.RUNNING;
         thread = LargeStack.newThread("scissor-encoder", this::run);
@@ -377,6 +386,7 @@ public final class EncoderStage implements AutoCloseable {
         beginIfNeeded();
         producer.send(new ProducerRecord<>(config.dlqTopic(), null, rec.timestamp(), rec.key(), rec.value(), headers));
         deadLetters.incrementAndGet();
+        deadLettersByReason[reason.ordinal()].increment();
     }
 
     private static RecordMetadata metadata(final ConsumerRecord<?, ?> rec) {
@@ -605,6 +615,53 @@ public final class EncoderStage implements AutoCloseable {
     /** Dead letters sent. */
     public long deadLetters() {
         return deadLetters.get();
+    }
+
+    /**
+     * Dead letters sent with a reason.
+     *
+     * @param reason the reason
+     * @return the count
+     */
+    public long deadLetters(final Reason reason) {
+        return deadLettersByReason[reason.ordinal()].sum();
+    }
+
+    /**
+     * The consumer's lag on each assigned partition of the frames topic (Kafka's {@code records-lag}
+     * client metric; partitions not fetched yet are left out).
+     *
+     * @return lag in records by partition
+     */
+    public Map<Integer, Double> consumerLag() {
+        final Map<Integer, Double> out = new HashMap<>();
+        for (final Metric m : consumerMetrics.values()) {
+            final Map<String, String> tags = m.metricName().tags();
+            if (m.metricName().name().equals("records-lag")
+                    && m.metricName().group().equals("consumer-fetch-manager-metrics")
+                    && config.framesTopic().equals(tags.get("topic")) && tags.containsKey("partition")
+                    && m.metricValue() instanceof Number n && !Double.isNaN(n.doubleValue())) {
+                out.put(Integer.parseInt(tags.get("partition")), n.doubleValue());
+            }
+        }
+        return out;
+    }
+
+    /** The input topic. */
+    public String framesTopic() {
+        return config.framesTopic();
+    }
+
+    /**
+     * Registers this stage's metrics ({@code scissor_encoder_*}); for several workers in one
+     * process use {@link EncoderWorkers#registerMetrics}.
+     *
+     * @param metrics the registry
+     * @return this stage
+     */
+    public EncoderStage registerMetrics(final dev.scissor.metrics.Metrics metrics) {
+        EncoderMetrics.register(metrics, List.of(this), config.framesTopic());
+        return this;
     }
 
     /** Model runs. */

@@ -139,6 +139,17 @@ public final class EncoderWorkers implements AutoCloseable {
         return sum(EncoderStage::prepareNanos);
     }
 
+    /**
+     * Registers the workers' metrics ({@code scissor_encoder_*}, summed over workers).
+     *
+     * @param metrics the registry
+     * @return this
+     */
+    public EncoderWorkers registerMetrics(final dev.scissor.metrics.Metrics metrics) {
+        EncoderMetrics.register(metrics, List.copyOf(stages), stages.get(0).framesTopic());
+        return this;
+    }
+
     /** Stops every worker (each encodes and commits what it holds), then frees the model. */
     @Override
     public void close() {

@@ -1,10 +1,18 @@
 package dev.scissor.streams;
 
+import dev.scissor.http.HttpService;
+import dev.scissor.metrics.Metrics;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,12 +21,22 @@ import org.slf4j.LoggerFactory;
  * The running compressor: owns the {@link KafkaStreams} instance of the {@link CompressorTopology}
  * and closes it. An exception that escapes a stream thread (not a bad record: those are dead
  * letters) shuts the client down, so that a supervisor restarts it from its committed state.
+ *
+ * <p>Each instance has its own {@link Metrics} registry ({@link #metrics()}): the compressor's
+ * counters and histograms ({@link CompressorMetrics}), its state and the consumer lag of the
+ * tokens topic read from Kafka Streams' client metrics. Given an {@link HttpService} (owned by the
+ * caller), the instance serves {@code GET /metrics} and the interactive query of {@link
+ * CompressorQueries} there, and advertises it to the other instances as its {@code
+ * application.server}.
  */
 public final class CompressorApp implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CompressorApp.class);
 
     private final KafkaStreams streams;
+    private final Metrics metrics = new Metrics();
+    private final CompressorMetrics compressorMetrics = new CompressorMetrics(metrics);
+    private final String applicationServer;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
 
@@ -28,7 +46,30 @@ public final class CompressorApp implements AutoCloseable {
      * @param config the configuration
      */
     public CompressorApp(final CompressorConfig config) {
-        this.streams = new KafkaStreams(CompressorTopology.build(config), config.streamsProperties());
+        this(config, null);
+    }
+
+    /**
+     * Builds the application with its HTTP endpoint; {@link #start()} starts it.
+     *
+     * @param config the configuration
+     * @param http the endpoint to serve {@code /metrics} and the interactive queries on, owned by the
+     *     caller (closed after this app); {@code null} for none. Its bound port, with {@link
+     *     CompressorConfig#advertisedHost()}, becomes {@code application.server} unless that is set.
+     */
+    public CompressorApp(final CompressorConfig config, final HttpService http) {
+        final Properties props = config.streamsProperties();
+        if (http != null) {
+            props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.applicationServer(http.port()));
+        }
+        final Object server = props.get(StreamsConfig.APPLICATION_SERVER_CONFIG);
+        this.applicationServer = server == null ? null : server.toString();
+        this.streams = new KafkaStreams(CompressorTopology.build(config, compressorMetrics), props);
+        registerClientMetrics(config.tokensTopic());
+        if (http != null) {
+            metrics.expose(http);
+            new CompressorQueries(latestWindows(), applicationServer).register(http);
+        }
         streams.setUncaughtExceptionHandler(e -> {
             failure = e;
             LOG.error("Compressor stream thread failed; shutting down this instance", e);
@@ -100,6 +141,65 @@ public final class CompressorApp implements AutoCloseable {
     /** Interactive queries of the latest window per stream. */
     public LatestWindows latestWindows() {
         return new LatestWindows(streams);
+    }
+
+    /** This instance's metrics registry (served on {@code /metrics} when it has an HTTP endpoint). */
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    /** The compressor's counters of this instance. */
+    public CompressorMetrics compressorMetrics() {
+        return compressorMetrics;
+    }
+
+    /** This instance's {@code application.server} ({@code host:port}), or {@code null} without one. */
+    public String applicationServer() {
+        return applicationServer;
+    }
+
+    private void registerClientMetrics(final String tokensTopic) {
+        metrics.register("scissor_compressor_state", "gauge",
+                "Kafka Streams state of this instance: 1 for the current state, 0 for the others.", () -> {
+                    final KafkaStreams.State now = streams.state();
+                    final List<Metrics.Sample> out = new ArrayList<>();
+                    for (final KafkaStreams.State s : KafkaStreams.State.values()) {
+                        out.add(new Metrics.Sample(Map.of("state", s.name()), s == now ? 1 : 0));
+                    }
+                    return out;
+                });
+        metrics.register("scissor_compressor_consumer_lag_records", "gauge",
+                "Records of the tokens topic not yet read, per assigned partition (Kafka's records-lag).", () -> {
+                    final Map<String, Metrics.Sample> out = new TreeMap<>();
+                    for (final Metric m : streams.metrics().values()) {
+                        final Map<String, String> tags = m.metricName().tags();
+                        if (m.metricName().name().equals("records-lag") && isMainConsumer(m)
+                                && tokensTopic.equals(tags.get("topic")) && tags.containsKey("partition")
+                                && m.metricValue() instanceof Number n && !Double.isNaN(n.doubleValue())) {
+                            out.put(tags.get("partition"), new Metrics.Sample(
+                                    Map.of("topic", tokensTopic, "partition", tags.get("partition")), n.doubleValue()));
+                        }
+                    }
+                    return List.copyOf(out.values());
+                });
+        metrics.gauge("scissor_compressor_consumer_lag_max_records",
+                "Largest lag in records of any partition this instance reads (Kafka's records-lag-max; "
+                        + "NaN before the first fetch).", () -> {
+                    double max = Double.NaN;
+                    for (final Metric m : streams.metrics().values()) {
+                        if (m.metricName().name().equals("records-lag-max") && isMainConsumer(m)
+                                && !m.metricName().tags().containsKey("topic")
+                                && m.metricValue() instanceof Number n && !Double.isNaN(n.doubleValue())) {
+                            max = Double.isNaN(max) ? n.doubleValue() : Math.max(max, n.doubleValue());
+                        }
+                    }
+                    return max;
+                });
+    }
+
+    private static boolean isMainConsumer(final Metric m) {
+        final String client = m.metricName().tags().getOrDefault("client-id", "");
+        return m.metricName().group().equals("consumer-fetch-manager-metrics") && !client.endsWith("restore-consumer");
     }
 
     /** The Kafka Streams instance, for metrics and queries. */

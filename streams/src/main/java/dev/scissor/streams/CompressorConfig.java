@@ -48,6 +48,8 @@ public final class CompressorConfig extends AbstractConfig {
     public static final String GRACE_FRAMES = "scissor.grace.frames";
     public static final String MAX_TOKENS_PER_FRAME = "scissor.max.tokens.per.frame";
     public static final String MAX_TOKEN_DIM = "scissor.max.token.dim";
+    public static final String HTTP_PORT = "scissor.http.port";
+    public static final String HTTP_ADVERTISED_HOST = "scissor.http.advertised.host";
 
     /** The emit modes of {@value #EMIT_MODE}. */
     public enum EmitMode {
@@ -102,7 +104,21 @@ public final class CompressorConfig extends AbstractConfig {
                     "Largest token grid (height * width) accepted per frame; larger frames are dead letters "
                             + "(TOO_MANY_TOKENS), checked before anything is allocated.")
             .define(MAX_TOKEN_DIM, Type.INT, 8192, Range.between(1, 1 << 16), Importance.MEDIUM,
-                    "Largest token dimension accepted; larger frames are dead letters (TOO_MANY_TOKENS).");
+                    "Largest token dimension accepted; larger frames are dead letters (TOO_MANY_TOKENS).")
+            .define(HTTP_PORT, Type.INT, 8081, Range.between(-1, 65535), Importance.MEDIUM,
+                    "Port of the compressor's HTTP endpoint: GET /metrics (Prometheus) and the interactive query "
+                            + "GET /v1/streams/{id}/windows/latest. 0 = any free port; -1 = no endpoint (and no "
+                            + "application.server, so other instances cannot forward queries here).")
+            .define(HTTP_ADVERTISED_HOST, Type.STRING, "", (name, value) -> {
+                        final String v = value == null ? "" : value.toString();
+                        if (v.chars().anyMatch(c -> Character.isWhitespace(c) || c == '/')) {
+                            throw new ConfigException(name, value, "must be a host name or address, without "
+                                    + "scheme, path or spaces");
+                        }
+                    }, Importance.MEDIUM,
+                    "Host name other instances (and clients) reach this instance's HTTP endpoint at; with the "
+                            + "port it sets Kafka Streams' application.server (host:port), unless that is set "
+                            + "explicitly. Empty = this machine's host name.");
 
     private final ScissorParams params;
 
@@ -203,10 +219,45 @@ public final class CompressorConfig extends AbstractConfig {
         return getInt(MAX_TOKEN_DIM);
     }
 
+    /** The HTTP endpoint's port: 0 = any free port, -1 = none. */
+    public int httpPort() {
+        return getInt(HTTP_PORT);
+    }
+
+    /** The host other instances reach this one at: {@value #HTTP_ADVERTISED_HOST}, else the local host name. */
+    public String advertisedHost() {
+        final String host = getString(HTTP_ADVERTISED_HOST).strip();
+        if (!host.isEmpty()) {
+            return host;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (final java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /**
+     * The {@code application.server} of this instance: the explicit Kafka Streams setting if any,
+     * else the advertised host and the given port.
+     *
+     * @param boundPort the port the HTTP endpoint is bound to (its configured one, or the one picked for 0)
+     * @return {@code host:port}
+     */
+    public String applicationServer(final int boundPort) {
+        final Object explicit = originals().get(StreamsConfig.APPLICATION_SERVER_CONFIG);
+        if (explicit != null && !explicit.toString().isBlank()) {
+            return explicit.toString().strip();
+        }
+        return advertisedHost() + ":" + boundPort;
+    }
+
     /**
      * The Kafka Streams properties: every non-{@code scissor.} original, with the compressor's
      * defaults for {@code application.id}, {@code processing.guarantee} and the producer's {@code
-     * max.request.size} (frames and windows are larger than Kafka's default 1 MB).
+     * max.request.size} (frames and windows are larger than Kafka's default 1 MB), and {@code
+     * application.server} from {@value #HTTP_ADVERTISED_HOST} and {@value #HTTP_PORT} when the port is
+     * fixed (above 0; for port 0 {@link CompressorApp} sets it to the bound port).
      *
      * @return new properties
      */
@@ -217,6 +268,9 @@ public final class CompressorConfig extends AbstractConfig {
         kafka.put("processing.exception.handler.global.enabled", true); // Kafka 5.0's default; quiets a warning
         kafka.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                 CompressorTopology.MAX_MESSAGE_BYTES);
+        if (httpPort() > 0) {
+            kafka.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer(httpPort()));
+        }
         originals().forEach((k, v) -> {
             if (!k.startsWith(PREFIX)) {
                 kafka.put(k, v);

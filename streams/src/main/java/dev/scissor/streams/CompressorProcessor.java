@@ -44,6 +44,7 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
     static final long MAX_WINDOW_FLOATS = Integer.MAX_VALUE - 16;
 
     private final CompressorConfig config;
+    private final CompressorMetrics metrics;
     private final AvroSingleObjectSerde<FrameTokens> tokensSerde = ScissorSerdes.frameTokens();
     private final AvroSingleObjectSerde<CompressedWindow> windowSerde = ScissorSerdes.compressedWindow();
     private final Map<String, Cached> windows = new HashMap<>();
@@ -74,7 +75,12 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
     }
 
     CompressorProcessor(final CompressorConfig config) {
+        this(config, new CompressorMetrics(new dev.scissor.metrics.Metrics()));
+    }
+
+    CompressorProcessor(final CompressorConfig config, final CompressorMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
     }
 
     @Override
@@ -88,6 +94,7 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
 
     @Override
     public void process(final Record<byte[], byte[]> record) {
+        metrics.tokenFrames.increment();
         try {
             accept(record);
         } catch (final Rejected r) {
@@ -167,6 +174,7 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
         value.putLong(frame.getTimestamp());
         value.asFloatBuffer().put(values);
         frames.put(frameKey(streamId, seq), value.array());
+        metrics.tokensIn.add(tokens);
         state.addPending(seq);
         release(record, streamId, state, seq, frame.getTimestamp(), values);
         states.put(streamId, state.encode());
@@ -246,14 +254,17 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
         final WindowResult result = cached.window.emit();
         final long spatialNanos = cached.window.spatialNanos() - cached.spatialNanosAtEmit;
         cached.spatialNanosAtEmit = cached.window.spatialNanos();
+        final long computeMicros = (result.computeNanos() + spatialNanos) / 1000;
         final CompressedWindow window = WindowRecords.toAvro(streamId, result, state.windowTimestamps, config, reason,
-                (result.computeNanos() + spatialNanos) / 1000);
+                computeMicros);
         final byte[] bytes = windowSerde.serializer().serialize(config.windowsTopic(), window);
         latest.put(streamId, bytes);
         context.forward(new Record<>(record.key(), bytes, record.timestamp()), CompressorTopology.WINDOWS_SINK);
         state.sinceEmit = 0;
         state.emittedAny = true;
         state.windowsEmitted++;
+        metrics.windowEmitted(reason, result.inputTokens(), result.tokenCount(), computeMicros,
+                state.windowTimestamps[state.windowTimestamps.length - 1], System.currentTimeMillis());
     }
 
     private FrameTokens decode(final Record<byte[], byte[]> record) throws Rejected {
@@ -290,6 +301,7 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
     }
 
     private void deadLetter(final Record<byte[], byte[]> record, final Reason reason, final String detail) {
+        metrics.deadLetter(reason);
         LOG.warn("Dead letter ({}): {}", reason, detail);
         context.forward(new Record<>(record.key(), record.value(), record.timestamp(),
                 DeadLetters.headers(record.headers(), reason, detail, DeadLetters.COMPRESSOR_STAGE,

@@ -1,5 +1,6 @@
 package dev.scissor.streams;
 
+import dev.scissor.metrics.Metrics;
 import dev.scissor.schemas.AvroTrust;
 import java.util.Map;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -53,11 +54,22 @@ public final class CompressorTopology {
      * @return a new topology
      */
     public static Topology build(final CompressorConfig config) {
+        return build(config, new CompressorMetrics(new Metrics()));
+    }
+
+    /**
+     * Builds the topology, its processors counting into shared metrics.
+     *
+     * @param config the compressor configuration
+     * @param metrics where every task counts frames, windows and dead letters
+     * @return a new topology
+     */
+    public static Topology build(final CompressorConfig config, final CompressorMetrics metrics) {
         AvroTrust.trustGeneratedClasses();
         final Map<String, String> changelog = Map.of("max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES));
         final Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.tokensTopic());
-        topology.addProcessor(PROCESSOR, () -> new CompressorProcessor(config), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new CompressorProcessor(config, metrics), SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
                 Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(changelog), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FRAME_STORE),

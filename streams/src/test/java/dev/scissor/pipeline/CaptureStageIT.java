@@ -11,9 +11,15 @@ import dev.scissor.encoder.capture.SourceSpec;
 import dev.scissor.encoder.media.DecodedImage;
 import dev.scissor.encoder.media.FfmpegImageDecoder;
 import dev.scissor.encoder.media.ImageFormat;
+import dev.scissor.http.HttpService;
 import dev.scissor.kafka.EmbeddedKafka;
+import dev.scissor.metrics.Metrics;
 import dev.scissor.schemas.ScissorSerdes;
 import dev.scissor.schemas.avro.VideoFrame;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -106,12 +112,31 @@ class CaptureStageIT {
 
     @Test
     void manySourcesInOneProcessAndARestartContinuesTheSequence() throws Exception {
-        try (CaptureStage stage = new CaptureStage(config(false), List.of(
-                new CaptureStage.Source("cam-a", SourceSpec.parse(fourSeconds.toString())),
-                new CaptureStage.Source("cam-b", SourceSpec.parse("file:" + oneAndAHalfSeconds))))) {
-            stage.start();
-            assertTrue(stage.awaitSources(Duration.ofSeconds(30)), "the files ended");
-            stage.status().forEach(s -> assertEquals(FrameCapture.State.ENDED, s.state(), s.streamId()));
+        try (HttpService http = HttpService.start("capture-it", "127.0.0.1", 0, 2, 1024)) {
+            try (CaptureStage stage = new CaptureStage(config(false), List.of(
+                    new CaptureStage.Source("cam-a", SourceSpec.parse(fourSeconds.toString())),
+                    new CaptureStage.Source("cam-b", SourceSpec.parse("file:" + oneAndAHalfSeconds))))) {
+                stage.registerMetrics(new Metrics().expose(http));
+                stage.start();
+                assertTrue(stage.awaitSources(Duration.ofSeconds(30)), "the files ended");
+                stage.status().forEach(s -> assertEquals(FrameCapture.State.ENDED, s.state(), s.streamId()));
+            }
+            // After close (the producer flushed): the endpoint counts every frame, per stream.
+            final String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + http.port() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            for (final String line : List.of(
+                    "scissor_capture_frames_captured_total{stream=\"cam-a\"} 8",
+                    "scissor_capture_frames_captured_total{stream=\"cam-b\"} 3",
+                    "scissor_capture_frames_delivered_total{stream=\"cam-a\"} 8",
+                    "scissor_capture_frames_delivered_total{stream=\"cam-b\"} 3",
+                    "scissor_capture_frames_failed_total{stream=\"cam-a\"} 0",
+                    "scissor_capture_reconnects_total{stream=\"cam-b\"} 0",
+                    "scissor_capture_stream_state{state=\"ENDED\",stream=\"cam-a\"} 1",
+                    "scissor_capture_stream_state{state=\"RUNNING\",stream=\"cam-a\"} 0")) {
+                assertTrue(text.contains(line + "\n"), line + " in\n" + text);
+            }
+            assertTrue(text.matches("(?s).*scissor_capture_bytes_total\\{stream=\"cam-a\"\\} [1-9][0-9]*\n.*"), text);
         }
         Map<String, List<VideoFrame>> streams = byStream(
                 PipelineTestSupport.readCommitted(kafka.bootstrapServers(), "frames", 11, Duration.ofSeconds(20)));

@@ -13,7 +13,9 @@ import dev.scissor.encoder.model.EncoderModelDescriptor;
 import dev.scissor.encoder.model.ModelStore;
 import dev.scissor.encoder.onnx.ImagePreprocessor;
 import dev.scissor.encoder.onnx.OnnxVisionEncoder;
+import dev.scissor.http.HttpService;
 import dev.scissor.kafka.EmbeddedKafka;
+import dev.scissor.metrics.Metrics;
 import dev.scissor.schemas.AvroTrust;
 import dev.scissor.schemas.ScissorSerdes;
 import dev.scissor.schemas.TensorBytes;
@@ -23,6 +25,10 @@ import dev.scissor.streams.DeadLetters;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
@@ -149,15 +155,32 @@ class EncoderStageIT {
         }
 
         final EncoderStage stage = new EncoderStage(new EncoderConfig(settings()), model);
-        stage.start();
+        final String metrics;
         final List<ConsumerRecord<byte[], byte[]>> tokens;
         final List<ConsumerRecord<byte[], byte[]>> dead;
-        try {
-            tokens = PipelineTestSupport.readCommitted(kafka.bootstrapServers(), "tokens", 13, Duration.ofSeconds(60));
-            dead = PipelineTestSupport.readCommitted(kafka.bootstrapServers(), "dlq", 5, Duration.ofSeconds(20));
-        } finally {
-            stage.close();
+        try (HttpService http = HttpService.start("encoder-it", "127.0.0.1", 0, 2, 1024)) {
+            stage.registerMetrics(new Metrics().expose(http));
+            stage.start();
+            try {
+                tokens = PipelineTestSupport.readCommitted(kafka.bootstrapServers(), "tokens", 13,
+                        Duration.ofSeconds(60));
+                dead = PipelineTestSupport.readCommitted(kafka.bootstrapServers(), "dlq", 5, Duration.ofSeconds(20));
+                metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + http.port() + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+            } finally {
+                stage.close();
+            }
         }
+        for (final String line : List.of("scissor_encoder_frames_in_total 18", "scissor_encoder_token_frames_out_total 13",
+                "scissor_encoder_dead_letters_total{reason=\"UNDECODABLE\"} 3",
+                "scissor_encoder_dead_letters_total{reason=\"INVALID_SHAPE\"} 1",
+                "scissor_encoder_dead_letters_total{reason=\"KEY_MISMATCH\"} 1",
+                "scissor_encoder_batches_total " + stage.batches())) {
+            assertTrue(metrics.contains(line + "\n"), line + " in\n" + metrics);
+        }
+        assertTrue(metrics.contains("scissor_encoder_consumer_lag_records{partition=\""), metrics);
+        assertTrue(metrics.contains("# TYPE scissor_encoder_encode_seconds_total counter"), metrics);
         assertEquals(EncoderStage.State.STOPPED, stage.state());
         assertNull(stage.failure());
         assertEquals(13, tokens.size(), "token frames");

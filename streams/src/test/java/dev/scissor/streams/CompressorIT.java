@@ -85,6 +85,7 @@ class CompressorIT {
         s.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 500);
         s.put(CompressorConfig.WINDOW_FRAMES, W);
         s.put(CompressorConfig.HOP_FRAMES, H);
+        s.put(CompressorConfig.HTTP_PORT, 0); // the child instances' HTTP endpoints on free ports
         return s;
     }
 

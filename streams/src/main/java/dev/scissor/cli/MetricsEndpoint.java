@@ -1,0 +1,37 @@
+package dev.scissor.cli;
+
+import dev.scissor.http.HttpService;
+import java.io.IOException;
+import java.io.PrintStream;
+
+/** Starts the {@code /metrics} endpoint of a command, with an error message that names the setting. */
+final class MetricsEndpoint {
+
+    private MetricsEndpoint() {
+    }
+
+    /**
+     * Starts an HTTP server for metrics on all interfaces.
+     *
+     * @param name the app, for threads and logs
+     * @param port the port; 0 = any free port, -1 = none
+     * @param key the setting of the port, for the error message
+     * @param out where the bound port is reported
+     * @return the server, or {@code null} when the port is -1
+     * @throws IOException when the port cannot be bound
+     */
+    static HttpService start(final String name, final int port, final String key, final PrintStream out)
+            throws IOException {
+        if (port < 0) {
+            return null;
+        }
+        try {
+            final HttpService http = HttpService.start(name, "0.0.0.0", port, 2, 1 << 10);
+            out.printf("scissor %s: metrics on http://0.0.0.0:%d/metrics%n", name, http.port());
+            return http;
+        } catch (final IOException e) {
+            throw new IOException("cannot serve metrics on port " + port + " (" + e.getMessage() + "); set " + key
+                    + " (--metrics-port) to a free port, or -1 for none", e);
+        }
+    }
+}

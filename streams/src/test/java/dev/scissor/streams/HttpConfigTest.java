@@ -1,0 +1,99 @@
+package dev.scissor.streams;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.scissor.pipeline.CaptureConfig;
+import dev.scissor.pipeline.EncoderConfig;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP and metrics settings of the three apps: defaults, validation, application.server. */
+class HttpConfigTest {
+
+    private static CompressorConfig compressor(final Object... kv) {
+        final Map<String, Object> m = new HashMap<>();
+        m.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092");
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return new CompressorConfig(m);
+    }
+
+    @Test
+    void compressorDefaultsToPort8081AndAdvertisesItAsApplicationServer() {
+        final CompressorConfig c = compressor(CompressorConfig.HTTP_ADVERTISED_HOST, "compressor-0.svc");
+        assertEquals(8081, c.httpPort());
+        assertEquals("compressor-0.svc:8081", c.streamsProperties().get(StreamsConfig.APPLICATION_SERVER_CONFIG));
+        assertEquals("compressor-0.svc:4242", c.applicationServer(4242));
+        assertFalse(c.streamsProperties().containsKey(CompressorConfig.HTTP_PORT), "scissor.* keys stay ours");
+    }
+
+    @Test
+    void emptyAdvertisedHostIsTheLocalHostName() {
+        final CompressorConfig c = compressor();
+        assertEquals("", c.getString(CompressorConfig.HTTP_ADVERTISED_HOST));
+        assertFalse(c.advertisedHost().isBlank());
+        assertTrue(c.streamsProperties().get(StreamsConfig.APPLICATION_SERVER_CONFIG).toString().endsWith(":8081"));
+    }
+
+    @Test
+    void portMinusOneOrZeroLeavesApplicationServerToTheApp() {
+        assertNull(compressor(CompressorConfig.HTTP_PORT, "-1").streamsProperties()
+                .get(StreamsConfig.APPLICATION_SERVER_CONFIG));
+        assertNull(compressor(CompressorConfig.HTTP_PORT, 0).streamsProperties()
+                .get(StreamsConfig.APPLICATION_SERVER_CONFIG));
+    }
+
+    @Test
+    void anExplicitApplicationServerWins() {
+        final CompressorConfig c = compressor(StreamsConfig.APPLICATION_SERVER_CONFIG, "lb.example:80",
+                CompressorConfig.HTTP_ADVERTISED_HOST, "ignored");
+        assertEquals("lb.example:80", c.streamsProperties().get(StreamsConfig.APPLICATION_SERVER_CONFIG));
+        assertEquals("lb.example:80", c.applicationServer(1234));
+    }
+
+    @Test
+    void badPortsAndHostsFailNamingTheKey() {
+        for (final Object bad : new Object[] {-2, 65536, "http"}) {
+            final ConfigException e = assertThrows(ConfigException.class,
+                    () -> compressor(CompressorConfig.HTTP_PORT, bad));
+            assertTrue(e.getMessage().contains(CompressorConfig.HTTP_PORT), e.getMessage());
+        }
+        for (final String bad : new String[] {"http://host", "a host"}) {
+            final ConfigException e = assertThrows(ConfigException.class,
+                    () -> compressor(CompressorConfig.HTTP_ADVERTISED_HOST, bad));
+            assertTrue(e.getMessage().contains(CompressorConfig.HTTP_ADVERTISED_HOST), e.getMessage());
+        }
+    }
+
+    @Test
+    void captureAndEncoderMetricsPorts() {
+        final Map<String, Object> base = Map.of("bootstrap.servers", "localhost:9092");
+        assertEquals(9401, new CaptureConfig(base).metricsPort());
+        assertEquals(9402, new EncoderConfig(base).metricsPort());
+        final Map<String, Object> off = new HashMap<>(base);
+        off.put(CaptureConfig.METRICS_PORT, "-1");
+        off.put(EncoderConfig.METRICS_PORT, "0");
+        assertEquals(-1, new CaptureConfig(off).metricsPort());
+        assertEquals(0, new EncoderConfig(off).metricsPort());
+        assertThrows(ConfigException.class, () -> new CaptureConfig(Map.of(CaptureConfig.METRICS_PORT, -5)));
+        assertThrows(ConfigException.class, () -> new EncoderConfig(Map.of(EncoderConfig.METRICS_PORT, 70000)));
+        assertFalse(new CaptureConfig(off).producerProperties().containsKey(CaptureConfig.METRICS_PORT));
+        assertFalse(new EncoderConfig(off).consumerProperties().containsKey(EncoderConfig.METRICS_PORT));
+    }
+
+    @Test
+    void describeConfigListsTheNewKeys() {
+        assertTrue(CompressorConfig.describe().contains(CompressorConfig.HTTP_PORT));
+        assertTrue(CompressorConfig.describe().contains(CompressorConfig.HTTP_ADVERTISED_HOST));
+        assertTrue(CaptureConfig.describe().contains(CaptureConfig.METRICS_PORT));
+        assertTrue(EncoderConfig.describe().contains(EncoderConfig.METRICS_PORT));
+    }
+}

@@ -70,9 +70,10 @@ import org.slf4j.LoggerFactory;
  * with the {@link DeadLetters} headers (stage {@value #STAGE}) plus {@value #IMAGE_PROBLEM_HEADER}
  * for image problems, and the stream goes on: a null value or bytes that are not a VideoFrame
  * ({@code UNDECODABLE}), an unknown schema ({@code UNKNOWN_SCHEMA}), a key that is not the stream
- * id ({@code KEY_MISMATCH}), an unknown pixel format or a corrupt image ({@code UNDECODABLE},
- * {@code CORRUPT}), an image over the byte or pixel limit or raw pixels of the wrong length ({@code
- * INVALID_SHAPE}, {@code TOO_LARGE} / {@code SIZE_MISMATCH}).
+ * id ({@code KEY_MISMATCH}), an unknown pixel format ({@code UNDECODABLE}, {@code
+ * UNSUPPORTED_FORMAT}), a corrupt image ({@code CORRUPT_IMAGE}, {@code CORRUPT}), an image over the
+ * byte or pixel limit, checked from its header before decoding ({@code IMAGE_TOO_LARGE}, {@code
+ * TOO_LARGE}), raw pixels of the wrong length ({@code INVALID_SHAPE}, {@code SIZE_MISMATCH}).
  *
  * <p><b>Exactly once</b> (the default): the tokens, the dead letters and the consumed offsets of a
  * batch are committed in one Kafka transaction ({@code sendOffsetsToTransaction} with the
@@ -323,8 +324,12 @@ public final class EncoderStage implements AutoCloseable {
             try {
                 image = decoder.decode(format, frame.getImage(), frame.getWidth(), frame.getHeight());
             } catch (final ImageDecodeException e) {
-                final Reason reason = e.kind() == ImageDecodeException.Kind.CORRUPT
-                        ? Reason.UNDECODABLE : Reason.INVALID_SHAPE;
+                final Reason reason = switch (e.kind()) {
+                    case CORRUPT -> Reason.CORRUPT_IMAGE;
+                    case TOO_LARGE -> Reason.IMAGE_TOO_LARGE;
+                    case UNSUPPORTED_FORMAT -> Reason.UNDECODABLE;
+                    case SIZE_MISMATCH -> Reason.INVALID_SHAPE;
+                };
                 throw new Rejected(reason, "frame " + frame.getSequence() + " of stream " + frame.getStreamId()
                         + ": " + e.getMessage(), e.kind());
             }

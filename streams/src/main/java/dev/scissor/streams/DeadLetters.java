@@ -55,7 +55,11 @@ public final class DeadLetters {
         /** A sequence number behind a frame already compressed, beyond the grace. */
         LATE,
         /** The compressor failed on a valid-looking record (a bug: report it with the record). */
-        PROCESSING_ERROR
+        PROCESSING_ERROR,
+        /** Encoder: the image bytes are not a valid image of the declared format (truncated, garbage). */
+        CORRUPT_IMAGE,
+        /** Encoder: the image has more bytes or pixels than the configured limits, checked before decoding. */
+        IMAGE_TOO_LARGE
     }
 
     /** Stage name of the compressor. */

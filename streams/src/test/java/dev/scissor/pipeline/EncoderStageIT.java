@@ -173,8 +173,9 @@ class EncoderStageIT {
             }
         }
         for (final String line : List.of("scissor_encoder_frames_in_total 18", "scissor_encoder_token_frames_out_total 13",
-                "scissor_encoder_dead_letters_total{reason=\"UNDECODABLE\"} 3",
-                "scissor_encoder_dead_letters_total{reason=\"INVALID_SHAPE\"} 1",
+                "scissor_encoder_dead_letters_total{reason=\"UNDECODABLE\"} 2",
+                "scissor_encoder_dead_letters_total{reason=\"CORRUPT_IMAGE\"} 1",
+                "scissor_encoder_dead_letters_total{reason=\"IMAGE_TOO_LARGE\"} 1",
                 "scissor_encoder_dead_letters_total{reason=\"KEY_MISMATCH\"} 1",
                 "scissor_encoder_batches_total " + stage.batches())) {
             assertTrue(metrics.contains(line + "\n"), line + " in\n" + metrics);
@@ -230,8 +231,8 @@ class EncoderStageIT {
                     : detail.contains("webp") ? "webp" : detail.contains("cam-x") ? "key" : "garbage";
             reasons.put(key, DeadLetters.header(r.headers(), DeadLetters.REASON) + (problem == null ? "" : "/" + problem));
         }
-        assertEquals("UNDECODABLE/CORRUPT", reasons.get("truncated"));
-        assertEquals("INVALID_SHAPE/TOO_LARGE", reasons.get("huge"));
+        assertEquals("CORRUPT_IMAGE/CORRUPT", reasons.get("truncated"));
+        assertEquals("IMAGE_TOO_LARGE/TOO_LARGE", reasons.get("huge"));
         assertEquals("UNDECODABLE/UNSUPPORTED_FORMAT", reasons.get("webp"));
         assertEquals("KEY_MISMATCH", reasons.get("key"));
         assertEquals("UNDECODABLE", reasons.get("garbage"));

@@ -18,6 +18,7 @@ public final class Main {
             "  capture    capture cameras, RTSP, files or lavfi at 2 fps into the frames topic (JPEG)",
             "  encoder    run the ONNX vision encoder against a broker (frames -> tokens)",
             "  bench-encoder  capture decode, encoder ms/frame and 2 fps cameras per machine, end to end",
+            "  serve      the QA service: ask an LLM about the windows topic, find windows by example image",
             "  demo       the whole pipeline on a real clip: in-process broker, capture, encoder, compressor",
             "  test       set up the machine and run every test (handled by the ./scissor launcher)",
             "",
@@ -60,6 +61,8 @@ public final class Main {
                 return EncoderCommand.run(rest, System.out, System.err);
             case "bench-encoder":
                 return EncoderBenchCommand.run(rest, System.out, System.err);
+            case "serve":
+                return ServeCommand.run(rest, System.out, System.err);
             case "demo":
                 return DemoCommand.run(rest, System.out, System.err);
             default:

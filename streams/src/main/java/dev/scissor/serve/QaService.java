@@ -1,0 +1,542 @@
+package dev.scissor.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.scissor.consumer.Window;
+import dev.scissor.consumer.WindowConsumer;
+import dev.scissor.http.HttpService;
+import dev.scissor.http.HttpService.HttpError;
+import dev.scissor.http.HttpService.Request;
+import dev.scissor.http.HttpService.Response;
+import dev.scissor.metrics.Metrics;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The QA service: indexes the {@code windows} topic (every partition, the last {@code
+ * scissor.serve.history.seconds} of each stream) and answers over HTTP.
+ *
+ * <ul>
+ *   <li>{@code POST /v1/ask {"stream", "question", "seconds", "max_windows"}}: the stream's windows
+ *       of the last {@code seconds} (default 60, before its newest window's end; the newest {@code
+ *       max_windows}, default {@value #DEFAULT_MAX_ASK_WINDOWS}) as an OpenAI-compatible chat request
+ *       with {@code image_embeds} parts ({@link LlmRequests}); sent to {@code scissor.serve.llm.url}
+ *       and answered with {@code {"sent": true, "answer", "response", "windows"}}, or, with no URL,
+ *       {@code {"sent": false, "request", "windows"}} where {@code request} is exactly what would be
+ *       sent;
+ *   <li>{@code POST /v1/find {"stream", "image": base64 JPEG/PNG, "top", "frame_width",
+ *       "frame_height"}}: query by example, the windows ranked by {@link FindScorer}; the image is
+ *       tiled to the frame size (default {@value #DEFAULT_FRAME_WIDTH}x{@value #DEFAULT_FRAME_HEIGHT})
+ *       so that a crop is seen at its in-frame scale;
+ *   <li>{@code GET /v1/streams}, {@code GET /v1/streams/{id}/windows}: what is indexed;
+ *   <li>{@code GET /v1/streams/{id}/windows/latest}: forwarded to the compressor instances;
+ *   <li>{@code GET /metrics}: Prometheus metrics.
+ * </ul>
+ *
+ * <p>In-process use: {@code new QaService(config)}, {@link #start()}, then {@link #find}, {@link
+ * #awaitWindows} or HTTP on {@link #port()}; {@link #close()} stops the HTTP server, the consumer
+ * thread (which closes its consumer) and the query encoder, each closed by this object only.
+ */
+public final class QaService implements AutoCloseable {
+
+    /** Default {@code max_windows} of {@code /v1/ask}. */
+    public static final int DEFAULT_MAX_ASK_WINDOWS = 64;
+    /** Frame size /v1/find assumes when the request gives none: the capture stage's default maximum. */
+    public static final int DEFAULT_FRAME_WIDTH = 640;
+    /** See {@link #DEFAULT_FRAME_WIDTH}. */
+    public static final int DEFAULT_FRAME_HEIGHT = 480;
+
+    private static final Logger LOG = LoggerFactory.getLogger(QaService.class);
+
+    /** A ranked window of {@link #find}. */
+    public record FindResult(String stream, long firstSequence, long lastSequence, long firstTimestamp,
+                             long lastTimestamp, double score, double similarity, List<Long> frames) {
+    }
+
+    private final ServeConfig config;
+    private final String apiKey;
+    private final WindowIndex index;
+    private final LlmRequests llm;
+    private final Metrics metrics = new Metrics();
+    private final AtomicLong consumed = new AtomicLong();
+    private final AtomicLong malformed = new AtomicLong();
+    private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>();
+    private final Map<String, double[]> latency = new ConcurrentHashMap<>();
+    private final CountDownLatch consumerStopped = new CountDownLatch(1);
+    private final HttpClient proxyClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private volatile double lag = Double.NaN;
+    private volatile boolean stopping;
+    private volatile Throwable consumerFailure;
+    private volatile QueryEncoder queryEncoder;
+    private volatile String encoderProblem = "the query encoder is not loaded yet";
+    private Thread consumerThread;
+    private WindowConsumer consumer;
+    private HttpService http;
+
+    /**
+     * A service whose LLM API key comes from {@value ServeConfig#API_KEY_ENV}.
+     *
+     * @param config the configuration
+     */
+    public QaService(final ServeConfig config) {
+        this(config, System.getenv(ServeConfig.API_KEY_ENV));
+    }
+
+    /**
+     * A service with an explicit LLM API key (for tests and embedding).
+     *
+     * @param config the configuration
+     * @param apiKey the bearer token, or {@code null}
+     */
+    public QaService(final ServeConfig config, final String apiKey) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.apiKey = apiKey;
+        this.index = new WindowIndex(config.historySeconds() * 1000, config.maxWindowsPerStream());
+        this.llm = new LlmRequests(config.llmUrl(), config.llmModel(), Duration.ofMillis(config.llmTimeoutMs()),
+                apiKey);
+        registerMetrics();
+    }
+
+    /**
+     * Starts reading the windows topic, loads the query encoder (when it cannot be loaded, {@code
+     * /v1/find} answers 503 and everything else works), and starts the HTTP server.
+     *
+     * @throws IOException when the port cannot be bound
+     * @throws IllegalStateException when already started or the windows topic does not exist
+     */
+    public synchronized void start() throws IOException {
+        if (consumerThread != null) {
+            throw new IllegalStateException("already started");
+        }
+        consumer = WindowConsumer.assignAll(config.consumerProperties(), config.windowsTopic(),
+                Instant.now().minusSeconds(config.historySeconds()), bad -> {
+                    malformed.incrementAndGet();
+                    LOG.warn("skipped a malformed window: {}", bad);
+                });
+        consumerThread = new Thread(this::consume, "scissor-serve-consumer");
+        consumerThread.setDaemon(true);
+        consumerThread.start();
+        try {
+            queryEncoder = new QueryEncoder(config.encoderDescriptor(), (int) Math.min(Integer.MAX_VALUE,
+                    config.maxBodyBytes()));
+            encoderProblem = null;
+        } catch (final Exception e) {
+            encoderProblem = "the query encoder '" + config.encoderModel() + "' could not be loaded: " + e.getMessage();
+            LOG.warn("{}; /v1/find is unavailable", encoderProblem, e);
+        }
+        http = HttpService.start("qa", config.bind(), config.port(), 4, config.maxBodyBytes());
+        http.route("POST", "/v1/ask", timed("ask", this::handleAsk))
+                .route("POST", "/v1/find", timed("find", this::handleFind))
+                .route("GET", "/v1/streams", timed("streams", r -> Response.json(200, streamsJson())))
+                .route("GET", "/v1/streams/{id}/windows", timed("windows", this::handleWindows))
+                .route("GET", "/v1/streams/{id}/windows/latest", timed("latest", this::handleLatest));
+        metrics.expose(http);
+        LOG.info("QA service on {}:{}: windows from '{}', LLM {}", config.bind(), http.port(), config.windowsTopic(),
+                llm.hasServer() ? llm.endpoint() : "none (/v1/ask returns the request)");
+    }
+
+    private void consume() {
+        try {
+            while (!stopping) {
+                final List<Window> windows = consumer.poll(Duration.ofMillis(500));
+                for (final Window w : windows) {
+                    index.add(w);
+                }
+                consumed.addAndGet(windows.size());
+                lag = consumer.maxLag();
+            }
+        } catch (final WakeupException e) {
+            if (!stopping) {
+                consumerFailure = e;
+            }
+        } catch (final RuntimeException e) {
+            consumerFailure = e;
+            LOG.error("the windows consumer failed; the index no longer grows", e);
+        } finally {
+            consumer.close();
+            consumerStopped.countDown();
+        }
+    }
+
+    /** The bound HTTP port. */
+    public int port() {
+        return http.port();
+    }
+
+    /** The index of windows held. */
+    public WindowIndex index() {
+        return index;
+    }
+
+    /** The metrics registry (served on {@code /metrics}). */
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    /** Windows read from the topic so far. */
+    public long windowsConsumed() {
+        return consumed.get();
+    }
+
+    /** Malformed records skipped so far. */
+    public long malformedWindows() {
+        return malformed.get();
+    }
+
+    /** What stopped the consumer thread, or {@code null}. */
+    public Throwable consumerFailure() {
+        return consumerFailure;
+    }
+
+    /**
+     * Waits until a stream has at least {@code count} windows indexed.
+     *
+     * @param stream the stream
+     * @param count how many
+     * @param timeout how long to wait
+     * @return true when they are there
+     * @throws InterruptedException when interrupted
+     */
+    public boolean awaitWindows(final String stream, final int count, final Duration timeout)
+            throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (index.windows(stream).size() < count) {
+            if (System.nanoTime() > deadline || consumerFailure != null) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return true;
+    }
+
+    /**
+     * Query by example: the stream's windows ranked by how well they match an image.
+     *
+     * @param stream the stream
+     * @param image JPEG or PNG bytes
+     * @param top how many to return
+     * @return the best windows, best first (empty for an unknown stream)
+     * @throws QueryEncoder.BadImageException when the image cannot be read
+     * @throws IllegalStateException when the query encoder is unavailable
+     * @throws Exception when the model fails
+     */
+    public List<FindResult> find(final String stream, final byte[] image, final int top) throws Exception {
+        return find(stream, image, top, DEFAULT_FRAME_WIDTH, DEFAULT_FRAME_HEIGHT);
+    }
+
+    /**
+     * Query by example with the size of the stream's frames: the image (a crop of a frame) is
+     * tiled to that size before it is encoded ({@link QueryEncoder#encodeAtFrameScale}), so the
+     * model sees it at the scale it has in the frames; on the pedestrians clip this took the
+     * window of a cropped person from chance to first in 35 of 40 frames.
+     *
+     * @param stream the stream
+     * @param image JPEG or PNG bytes
+     * @param top how many to return
+     * @param frameWidth the width of the stream's frames as captured
+     * @param frameHeight their height
+     * @return the best windows, best first (empty for an unknown stream)
+     * @throws QueryEncoder.BadImageException when the image cannot be read
+     * @throws IllegalStateException when the query encoder is unavailable
+     * @throws Exception when the model fails
+     */
+    public List<FindResult> find(final String stream, final byte[] image, final int top, final int frameWidth,
+                                 final int frameHeight) throws Exception {
+        final QueryEncoder enc = queryEncoder;
+        if (enc == null) {
+            throw new IllegalStateException(encoderProblem);
+        }
+        final float[] query = enc.encodeAtFrameScale(image, frameWidth, frameHeight);
+        final List<Window> windows = index.windows(stream);
+        final List<FindResult> out = new ArrayList<>();
+        for (final FindScorer.Scored s : FindScorer.rank(query, enc.tokenDim(), windows)) {
+            if (out.size() >= top) {
+                break;
+            }
+            final Window w = s.window();
+            out.add(new FindResult(stream, w.firstSequence(), w.lastSequence(), w.firstTimestampMs(),
+                    w.lastTimestampMs(), s.score(), s.similarity(), w.frameSequences()));
+        }
+        return out;
+    }
+
+    private Response handleFind(final Request r) throws Exception {
+        final ObjectNode body = r.json();
+        final String stream = text(body, "stream");
+        final String b64 = text(body, "image");
+        final int top = body.path("top").isMissingNode() ? 5 : body.path("top").asInt(-1);
+        if (top < 1 || top > 1000) {
+            throw new HttpError(400, "top must be an integer from 1 to 1000");
+        }
+        final int fw = body.path("frame_width").asInt(DEFAULT_FRAME_WIDTH);
+        final int fh = body.path("frame_height").asInt(DEFAULT_FRAME_HEIGHT);
+        if (fw < 1 || fh < 1 || fw > 16384 || fh > 16384) {
+            throw new HttpError(400, "frame_width and frame_height must be 1 to 16384");
+        }
+        final byte[] image;
+        try {
+            image = Base64.getMimeDecoder().decode(b64.replaceFirst("^data:[^,]*,", ""));
+        } catch (final IllegalArgumentException e) {
+            throw new HttpError(400, "image is not base64: " + e.getMessage());
+        }
+        if (index.windows(stream).isEmpty()) {
+            throw new HttpError(404, "no windows of stream '" + stream + "' are indexed (GET /v1/streams lists them)");
+        }
+        final List<FindResult> results;
+        try {
+            results = find(stream, image, top, fw, fh);
+        } catch (final QueryEncoder.BadImageException e) {
+            throw new HttpError(400, e.getMessage());
+        } catch (final IllegalStateException e) {
+            throw new HttpError(503, e.getMessage());
+        }
+        final ObjectNode out = HttpService.JSON.createObjectNode();
+        out.put("stream", stream);
+        final ArrayNode arr = out.putArray("results");
+        for (final FindResult f : results) {
+            final ObjectNode o = arr.addObject();
+            o.put("firstSequence", f.firstSequence()).put("lastSequence", f.lastSequence())
+                    .put("firstTimestamp", f.firstTimestamp()).put("lastTimestamp", f.lastTimestamp())
+                    .put("score", f.score()).put("similarity", f.similarity());
+            final ArrayNode frames = o.putArray("frames");
+            f.frames().forEach(frames::add);
+        }
+        return Response.json(200, out);
+    }
+
+    private Response handleAsk(final Request r) throws Exception {
+        final ObjectNode body = r.json();
+        final String stream = text(body, "stream");
+        final String question = text(body, "question");
+        final double seconds = body.path("seconds").isMissingNode() ? 60 : body.path("seconds").asDouble(-1);
+        if (!(seconds > 0)) {
+            throw new HttpError(400, "seconds must be a positive number");
+        }
+        final int max = body.path("max_windows").isMissingNode() ? DEFAULT_MAX_ASK_WINDOWS
+                : body.path("max_windows").asInt(-1);
+        if (max < 1) {
+            throw new HttpError(400, "max_windows must be a positive integer");
+        }
+        List<Window> windows = index.lastSeconds(stream, seconds);
+        if (windows.isEmpty()) {
+            throw new HttpError(404, "no windows of stream '" + stream + "' are indexed (GET /v1/streams lists them)");
+        }
+        if (windows.size() > max) {
+            windows = windows.subList(windows.size() - max, windows.size());
+        }
+        final ObjectNode request = llm.build(stream, windows, question);
+        final ObjectNode out = HttpService.JSON.createObjectNode();
+        out.set("windows", windowsJson(windows));
+        if (!llm.hasServer()) {
+            out.put("sent", false);
+            out.put("reason", "scissor.serve.llm.url is not set: this is the request that would be sent");
+            out.set("request", request);
+            return Response.json(200, out);
+        }
+        final LlmRequests.Answer answer;
+        try {
+            answer = llm.send(request);
+        } catch (final IOException e) {
+            throw new HttpError(502, "the LLM server " + llm.endpoint() + " did not answer: " + e);
+        }
+        if (answer.status() / 100 != 2) {
+            throw new HttpError(502, "the LLM server " + llm.endpoint() + " answered " + answer.status() + ": "
+                    + abbreviate(answer.text(), 2000));
+        }
+        out.put("sent", true);
+        out.put("answer", answer.text());
+        if (answer.body() != null) {
+            out.set("response", answer.body());
+        }
+        return Response.json(200, out);
+    }
+
+    private Response handleWindows(final Request r) {
+        final List<Window> windows = index.windows(r.param("id"));
+        if (windows.isEmpty()) {
+            throw new HttpError(404, "no windows of stream '" + r.param("id") + "' are indexed");
+        }
+        int limit = 100;
+        if (r.query().containsKey("limit")) {
+            try {
+                limit = Integer.parseInt(r.query().get("limit"));
+            } catch (final NumberFormatException e) {
+                throw new HttpError(400, "limit must be an integer");
+            }
+        }
+        final List<Window> recent = windows.subList(Math.max(0, windows.size() - Math.max(1, limit)), windows.size());
+        final ObjectNode out = HttpService.JSON.createObjectNode();
+        out.put("stream", r.param("id")).put("held", windows.size());
+        out.set("windows", windowsJson(recent));
+        return Response.json(200, out);
+    }
+
+    private Response handleLatest(final Request r) {
+        final String path = "/v1/streams/" + URLEncoder.encode(r.param("id"), StandardCharsets.UTF_8).replace("+", "%20")
+                + "/windows/latest";
+        final List<String> tried = new ArrayList<>();
+        for (final String base : config.compressorUrls()) {
+            try {
+                final HttpResponse<byte[]> resp = proxyClient.send(HttpRequest.newBuilder(URI.create(base + path))
+                        .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                if (resp.statusCode() < 500) {
+                    return new Response(resp.statusCode(), resp.headers().firstValue("Content-Type")
+                            .orElse("application/json"), resp.body());
+                }
+                tried.add(base + " answered " + resp.statusCode());
+            } catch (final IOException e) {
+                tried.add(base + ": " + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : " " + e.getMessage()));
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HttpError(503, "interrupted");
+            }
+        }
+        throw new HttpError(502, "no compressor instance answered " + path + " (" + String.join("; ", tried)
+                + "); check scissor.serve.compressor.urls");
+    }
+
+    private ArrayNode windowsJson(final List<Window> windows) {
+        final ArrayNode arr = HttpService.JSON.createArrayNode();
+        for (final Window w : windows) {
+            final ObjectNode o = arr.addObject();
+            o.put("firstSequence", w.firstSequence()).put("lastSequence", w.lastSequence())
+                    .put("firstTimestamp", w.firstTimestampMs()).put("lastTimestamp", w.lastTimestampMs())
+                    .put("tokenCount", w.tokenCount()).put("tokenDim", w.tokenDim())
+                    .put("emitReason", w.emitReason().name());
+            final ArrayNode frames = o.putArray("frames");
+            w.frameSequences().forEach(frames::add);
+        }
+        return arr;
+    }
+
+    private JsonNode streamsJson() {
+        final ObjectNode out = HttpService.JSON.createObjectNode();
+        final ArrayNode arr = out.putArray("streams");
+        for (final WindowIndex.StreamInfo s : index.streams()) {
+            arr.addObject().put("stream", s.streamId()).put("windows", s.windows())
+                    .put("firstTimestamp", s.firstTimestampMs()).put("lastTimestamp", s.lastTimestampMs())
+                    .put("firstSequence", s.firstSequence()).put("lastSequence", s.lastSequence())
+                    .put("spanSeconds", (s.lastTimestampMs() - s.firstTimestampMs()) / 1000.0);
+        }
+        return out;
+    }
+
+    private static String text(final ObjectNode body, final String field) {
+        final JsonNode n = body.get(field);
+        if (n == null || !n.isTextual() || n.asText().isBlank()) {
+            throw new HttpError(400, "\"" + field + "\" is required (a non-empty string)");
+        }
+        return n.asText();
+    }
+
+    private static String abbreviate(final String s, final int max) {
+        return s == null ? "" : s.length() <= max ? s : s.substring(0, max) + "...";
+    }
+
+    private HttpService.Handler timed(final String route, final HttpService.Handler handler) {
+        return r -> {
+            final long t0 = System.nanoTime();
+            int status = 500;
+            try {
+                final Response resp = handler.handle(r);
+                status = resp.status();
+                return resp;
+            } catch (final HttpError e) {
+                status = e.status();
+                throw e;
+            } finally {
+                requests.computeIfAbsent(route + "|" + status, k -> new AtomicLong()).incrementAndGet();
+                final double secs = (System.nanoTime() - t0) / 1e9;
+                final double[] l = latency.computeIfAbsent(route, k -> new double[2]);
+                synchronized (l) {
+                    l[0] += secs;
+                    l[1] += 1;
+                }
+            }
+        };
+    }
+
+    private void registerMetrics() {
+        metrics.register("scissor_serve_windows_consumed_total", "counter", "Windows read from the windows topic.",
+                () -> List.of(new Metrics.Sample(Map.of(), consumed.get())));
+        metrics.register("scissor_serve_malformed_windows_total", "counter",
+                "Records of the windows topic skipped as malformed.",
+                () -> List.of(new Metrics.Sample(Map.of(), malformed.get())));
+        metrics.register("scissor_serve_windows_held", "gauge", "Windows held in the index, per stream.", () -> {
+            final List<Metrics.Sample> out = new ArrayList<>();
+            index.counts().forEach((s, n) -> out.add(new Metrics.Sample(Map.of("stream", s), n)));
+            return out;
+        });
+        metrics.register("scissor_serve_requests_total", "counter", "HTTP requests by route and status.", () -> {
+            final List<Metrics.Sample> out = new ArrayList<>();
+            requests.forEach((k, v) -> {
+                final int bar = k.indexOf('|');
+                out.add(new Metrics.Sample(Map.of("route", k.substring(0, bar), "status", k.substring(bar + 1)),
+                        v.get()));
+            });
+            return out;
+        });
+        metrics.register("scissor_serve_request_seconds_sum", "counter", "Total time answering, per route.",
+                () -> latencySamples(0));
+        metrics.register("scissor_serve_request_seconds_count", "counter", "Requests timed, per route.",
+                () -> latencySamples(1));
+        metrics.gauge("scissor_serve_consumer_lag_records", "Largest lag of the windows consumer in records "
+                + "(records-lag-max); NaN before the first fetch.", () -> lag);
+    }
+
+    private List<Metrics.Sample> latencySamples(final int which) {
+        final List<Metrics.Sample> out = new ArrayList<>();
+        latency.forEach((route, l) -> {
+            synchronized (l) {
+                out.add(new Metrics.Sample(Map.of("route", route), l[which]));
+            }
+        });
+        return out;
+    }
+
+    /** Stops the HTTP server, the consumer thread (closing its consumer) and the query encoder. */
+    @Override
+    public synchronized void close() {
+        stopping = true;
+        if (http != null) {
+            http.close();
+        }
+        if (consumer != null) {
+            try {
+                consumer.wakeup();
+            } catch (final RuntimeException alreadyClosed) {
+                // the consumer thread has ended and closed it
+            }
+            try {
+                consumerStopped.await(10, TimeUnit.SECONDS);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (queryEncoder != null) {
+            queryEncoder.close();
+            queryEncoder = null;
+        }
+    }
+}

@@ -18,9 +18,10 @@ final class DemoCommand {
     private static final String HELP = String.join("\n",
             "usage: scissor demo [--source SRC] [options]",
             "",
-            "Runs capture -> frames -> encoder -> tokens -> compressor -> windows on an in-process Kafka broker",
-            "(KRaft), shows progress, and ends with a summary and two pictures: a frame with its spatial components",
-            "and the window's kept tokens, and tokens per window over time.",
+            "Runs capture -> frames -> encoder -> tokens -> compressor -> windows -> QA service on an in-process",
+            "Kafka broker (KRaft), shows progress, asks the QA service to find a crop of a frame among the windows,",
+            "and ends with a summary and pictures: a frame with its spatial components and the window's kept",
+            "tokens, the window's frames with what is new in each, tokens per window over time, and the find.",
             "",
             "options:",
             "  --source SRC        a video file, camera (/dev/video0), RTSP URL or lavfi:GRAPH (default: the",
@@ -31,6 +32,8 @@ final class DemoCommand {
             "  --out DIR           where the pictures go (default scissor-out)",
             "  --seconds S         stop capturing after S seconds (default: the end of a file; 60 for live sources)",
             "  --fast              read a file as fast as it decodes instead of at real time",
+            "  --serve             after the summary, keep the QA service (localhost:8080: /v1/find, /v1/ask,",
+            "                      /v1/streams) and the compressor's endpoint (localhost:8081) up until Ctrl-C",
             "  --set KEY=VALUE     a compressor setting (scissor.* keys; see 'scissor compressor --describe-config'),",
             "                      e.g. --set scissor.retention=0.1 for exactly 10% of the tokens");
 
@@ -44,6 +47,7 @@ final class DemoCommand {
         Path outDir = Path.of("scissor-out");
         double seconds = -1;
         boolean fast = false;
+        boolean serve = false;
         final Map<String, Object> settings = new LinkedHashMap<>();
         try {
             for (int i = 0; i < args.length; i++) {
@@ -59,6 +63,7 @@ final class DemoCommand {
                     case "--out", "--out-dir" -> outDir = Path.of(KafkaCliOptions.value(args, ++i, a));
                     case "--seconds" -> seconds = Double.parseDouble(KafkaCliOptions.value(args, ++i, a));
                     case "--fast" -> fast = true;
+                    case "--serve" -> serve = true;
                     case "--set" -> {
                         final String kv = KafkaCliOptions.value(args, ++i, a);
                         final int eq = kv.indexOf('=');
@@ -87,8 +92,10 @@ final class DemoCommand {
         }
         try {
             final DemoSummary summary = Demo.run(new Demo.Options(source, streamId, bootstrap, outDir, !fast, seconds,
-                    settings), out);
-            summary.print(out);
+                    settings, serve), out);
+            if (!serve) {
+                summary.print(out);
+            }
             return 0;
         } catch (final ConfigException | IllegalArgumentException e) {
             err.println("scissor demo: " + e.getMessage());

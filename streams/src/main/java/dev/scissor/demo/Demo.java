@@ -5,6 +5,7 @@ import dev.scissor.compressor.Scissor;
 import dev.scissor.compressor.ScissorParams;
 import dev.scissor.compressor.WindowResult;
 import dev.scissor.encoder.capture.SourceSpec;
+import dev.scissor.http.HttpService;
 import dev.scissor.kafka.EmbeddedKafka;
 import dev.scissor.kafka.KafkaTopics;
 import dev.scissor.pipeline.CaptureConfig;
@@ -17,6 +18,8 @@ import dev.scissor.schemas.TensorBytes;
 import dev.scissor.schemas.avro.CompressedWindow;
 import dev.scissor.schemas.avro.FrameTokens;
 import dev.scissor.schemas.avro.VideoFrame;
+import dev.scissor.serve.QaService;
+import dev.scissor.serve.ServeConfig;
 import dev.scissor.streams.CompressorApp;
 import dev.scissor.streams.CompressorConfig;
 import dev.scissor.streams.CompressorTopology;
@@ -66,9 +69,11 @@ public final class Demo {
      * @param realtime pace files at real time (as a live camera would deliver them)
      * @param maxSeconds stop capturing after this long; 0 = until the source ends
      * @param compressorSettings extra compressor settings ({@code scissor.*} keys)
+     * @param serve keep the QA service (port 8080) and the compressor's endpoint (8081) up after the
+     *     summary, until the process is stopped
      */
     public record Options(String source, String streamId, String bootstrap, Path outDir, boolean realtime,
-                          double maxSeconds, Map<String, Object> compressorSettings) {
+                          double maxSeconds, Map<String, Object> compressorSettings, boolean serve) {
     }
 
     private static final List<String> TOPICS = List.of("frames", "tokens", "windows", "dlq");
@@ -141,6 +146,7 @@ public final class Demo {
         c.put("bootstrap.servers", bootstrap);
         c.put(StreamsConfig.APPLICATION_ID_CONFIG, "scissor-demo-" + runId);
         c.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        c.put(CompressorConfig.HTTP_ADVERTISED_HOST, "127.0.0.1");
         final CompressorConfig compressorConfig = new CompressorConfig(c);
         final Map<String, Object> e = new LinkedHashMap<>();
         e.put("bootstrap.servers", bootstrap);
@@ -154,7 +160,11 @@ public final class Demo {
         out.println("scissor demo: loading the encoder (" + new EncoderConfig(e).getString(EncoderConfig.MODEL)
                 + "; the first run downloads and converts it)...");
         try (EncoderWorkers encoder = new EncoderWorkers(e, 1);
-             CompressorApp compressor = new CompressorApp(compressorConfig);
+             HttpService http = HttpService.start("compressor", "127.0.0.1", options.serve() ? 8081 : 0, 4, 64 << 10);
+             CompressorApp compressor = new CompressorApp(compressorConfig, http);
+             QaService qa = new QaService(new ServeConfig(Map.of("bootstrap.servers", bootstrap,
+                     ServeConfig.PORT, options.serve() ? 8080 : 0, ServeConfig.BIND, "127.0.0.1",
+                     ServeConfig.COMPRESSOR_URLS, "http://127.0.0.1:" + http.port())));
              Watcher watcher = new Watcher(bootstrap, compressorConfig.params(), compressorConfig.windowFrames())) {
             out.printf(Locale.ROOT, "scissor demo: encoder %s on %s; compressor W=%d H=%d tau=%s%s%n",
                     encoder.model().descriptor().id(), encoder.stages().get(0).executionProvider(),
@@ -163,6 +173,7 @@ public final class Demo {
             compressor.start();
             encoder.start();
             watcher.start();
+            qa.start();
             if (!compressor.awaitRunning(Duration.ofSeconds(60))) {
                 throw new IllegalStateException("the compressor did not start within 60 s (state " + compressor.state()
                         + "); see the log above");
@@ -203,7 +214,13 @@ public final class Demo {
             progress(captured, encoder, compressor, t0);
             out.println();
             deadLetters = encoder.deadLetters() + watcher.compressorDeadLetters();
-            return summarize(captured, captureSeconds, encoder, compressorConfig, (System.nanoTime() - t0) / 1e9);
+            final DemoSummary summary = summarize(captured, captureSeconds, encoder, compressorConfig, qa,
+                    (System.nanoTime() - t0) / 1e9);
+            if (options.serve()) {
+                summary.print(out);
+                serveUntilStopped(qa, http);
+            }
+            return summary;
         }
     }
 
@@ -232,8 +249,25 @@ public final class Demo {
                 lat.length == 0 ? "-" : lat[lat.length / 2] + " ms");
     }
 
+    private void serveUntilStopped(final QaService qa, final HttpService compressorHttp) throws InterruptedException {
+        final java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "scissor-demo-stop"));
+        final String s = options.streamId();
+        out.printf("scissor demo: serving until Ctrl-C:%n"
+                + "  curl -s localhost:%d/v1/streams%n"
+                + "  curl -s localhost:%d/v1/streams/%s/windows/latest%n"
+                + "  curl -s -X POST localhost:%d/v1/find -d '{\"stream\":\"%s\",\"image\":\"'$(base64 -w0 %s)'\"}'%n"
+                + "  curl -s -X POST localhost:%d/v1/ask -d '{\"stream\":\"%s\",\"question\":\"Who crossed the road?\","
+                + "\"seconds\":30}'%n"
+                + "  curl -s localhost:%d/metrics   (the compressor's: localhost:%d/metrics)%n",
+                qa.port(), qa.port(), s, qa.port(), s, options.outDir().resolve("find_query.jpg"), qa.port(), s,
+                qa.port(), compressorHttp.port());
+        stop.await();
+    }
+
     private DemoSummary summarize(final long captured, final double captureSeconds, final EncoderWorkers encoder,
-                                  final CompressorConfig config, final double elapsed) throws IOException {
+                                  final CompressorConfig config, final QaService qa, final double elapsed)
+            throws Exception {
         if (windows.isEmpty()) {
             throw new IllegalStateException("no window came out: " + captured + " frames captured, "
                     + encoder.tokensOut() + " encoded; a window needs " + config.windowFrames()
@@ -330,6 +364,8 @@ public final class Demo {
                         pictured.getFirstSequence() - firstSeq, pictured.getLastSequence() - firstSeq,
                         pictured.getStats().getTokensIn(), pictured.getTokenCount()));
 
+        final DemoFind.Outcome find = DemoFind.run(qa, options.streamId(), images, seqs, pf, firstSeq,
+                options.outDir());
         final long[] lat = windowLatencyMs.stream().mapToLong(Long::longValue).sorted().toArray();
         final int[] sortedOuts = outs.clone();
         Arrays.sort(sortedOuts);
@@ -341,7 +377,7 @@ public final class Demo {
                 percentile(sorted(computeMicros), 0.5) / 1000.0, percentile(lat, 0.5), percentile(lat, 0.95),
                 lat.length == 0 ? -1 : lat[lat.length - 1], deadLetters,
                 encoder.encodeNanos() / 1e6 / Math.max(1, encoder.tokensOut()), elapsed, picture, strip, chart,
-                k - firstSeq, components);
+                k - firstSeq, components, find);
     }
 
     private static long percentile(final long[] sorted, final double q) {

@@ -40,6 +40,7 @@ import java.util.Map;
  * @param chartPicture the chart's path
  * @param pictureFrame the pictured frame (index from the first frame)
  * @param pictureComponents its spatial components
+ * @param find the query-by-example check
  */
 public record DemoSummary(String streamId, String source, String model, String device, int tokensPerFrame, int tokenDim,
                           int windowFrames, int hopFrames, double tau, long framesCaptured, double captureSeconds,
@@ -47,7 +48,8 @@ public record DemoSummary(String streamId, String source, String model, String d
                           long spatialTokens, long tokensOut, int minOut, int medianOut, int maxOut,
                           double computeMsPerWindow, long latencyP50Ms, long latencyP95Ms, long latencyMaxMs,
                           long deadLetters, double encodeMsPerFrame, double elapsedSeconds, Path componentsPicture,
-                          Path windowPicture, Path chartPicture, long pictureFrame, int pictureComponents) {
+                          Path windowPicture, Path chartPicture, long pictureFrame, int pictureComponents,
+                          DemoFind.Outcome find) {
 
     /** Tokens out over tokens in. */
     public double retention() {
@@ -83,10 +85,12 @@ public record DemoSummary(String streamId, String source, String model, String d
                 "p50 %d ms, p95 %d ms, max %d ms (last frame captured -> window readable, exactly once)", latencyP50Ms,
                 latencyP95Ms, latencyMaxMs));
         row(out, "dead letters", Long.toString(deadLetters));
+        row(out, "find", find.describe());
         row(out, "pictures", componentsPicture.toAbsolutePath() + "  (frame " + pictureFrame + ": "
                 + tokensPerFrame + " tokens -> " + pictureComponents + " spatial components)");
         row(out, "", windowPicture.toAbsolutePath() + "  (the window's frames: what is new at each)");
         row(out, "", chartPicture.toAbsolutePath() + "  (tokens per window over time)");
+        row(out, "", find.picture().toAbsolutePath() + "  (query by example: the crop and where it was found)");
         row(out, "elapsed", String.format(Locale.ROOT, "%.0f s", elapsedSeconds));
         out.println(rule);
     }

@@ -28,7 +28,7 @@ class DemoIT {
         final ByteArrayOutputStream log = new ByteArrayOutputStream();
         final DemoSummary s;
         try (PrintStream ps = new PrintStream(log, true, StandardCharsets.UTF_8)) {
-            s = Demo.run(new Demo.Options(clip.toString(), "vtest", null, out, false, 0, Map.of()), ps);
+            s = Demo.run(new Demo.Options(clip.toString(), "vtest", null, out, false, 0, Map.of(), false), ps);
             s.print(ps);
         }
         final String text = log.toString(StandardCharsets.UTF_8);
@@ -48,5 +48,10 @@ class DemoIT {
         final BufferedImage strip = ImageIO.read(s.windowPicture().toFile());
         assertTrue(strip.getWidth() >= 4 * 320 && strip.getHeight() >= 4 * 240, "window.png size");
         assertTrue(ImageIO.read(s.chartPicture().toFile()).getWidth() > 0);
+        // Query by example through the QA service: a crop of what moves in the pictured frame.
+        assertEquals(36, s.find().results().size(), text);
+        assertTrue(s.find().rank() >= 1 && s.find().rank() <= 3, "a window holding the cropped frame ranks in the top "
+                + "3: " + s.find().describe());
+        assertTrue(ImageIO.read(s.find().picture().toFile()).getWidth() > 0);
     }
 }

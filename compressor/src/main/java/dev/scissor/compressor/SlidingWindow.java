@@ -23,10 +23,14 @@ import java.util.Arrays;
  * the merge sums of frames whose tokens are not grouped as at the previous emit. Components are read
  * from the cached edges.
  *
- * <p>Output equals the batch computation on the same frames ({@link Scissor#compress}, which is a
- * window of W = T fed once): threshold and argmax decisions are certified against float64 (see
- * {@code Exact}), so they do not depend on the shape of the BLAS calls that produced them, and
- * every value is computed from the same inputs in the same order.
+ * <p>Output equals a fresh window fed the same frames with the same sequence numbers (the batch
+ * computation; {@link Scissor#compress} is one with frames numbered 0..T-1 — the seeded sampler keys
+ * each frame's sample on its sequence number, so with sampling active other numbers give other
+ * samples). In threshold mode, threshold and argmax decisions are certified against float64 (see
+ * {@code Exact}), so they do not depend on the shape of the BLAS calls that produced them; in budget
+ * mode the single-linkage cut orders float32 similarities whose per-frame-pair products have a fixed
+ * shape, so the window equals the batch on one BLAS (native and pure-Java BLAS may differ). Every
+ * value is computed from the same inputs in the same order.
  *
  * <p>Not thread-safe; one window per stream. Frames must be finite and arrive with increasing
  * sequence numbers.
@@ -35,6 +39,8 @@ public final class SlidingWindow {
 
     private static final int ROW_BLOCK = 1024;
     private static final long MAX_PRODUCT = 1 << 22; // floats of one temporal similarity product (16 MiB)
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 16;
+    private static final int MAX_TOKENS_PER_FRAME = 46340; // the spatial step's N x N similarities fit one array
 
     private final ScissorParams params;
     private final SampleOrders orders;
@@ -81,7 +87,6 @@ public final class SlidingWindow {
     private int slotCapacity;
     private SlotTable previous = new SlotTable();
     private SlotTable current = new SlotTable();
-    private int previousCount;
     private boolean[] slotTaken = new boolean[0];
     private boolean[] newSlot = new boolean[0];
 
@@ -138,6 +143,10 @@ public final class SlidingWindow {
         if (tokensPerFrame < 1 || dim < 1) {
             throw new IllegalArgumentException("tokens per frame and dim must be positive, got N=" + tokensPerFrame
                     + " D=" + dim);
+        }
+        if (tokensPerFrame > MAX_TOKENS_PER_FRAME) {
+            throw new IllegalArgumentException("at most " + MAX_TOKENS_PER_FRAME + " tokens per frame, got N="
+                    + tokensPerFrame);
         }
         if (gridWidth < 1 || tokensPerFrame % gridWidth != 0) {
             throw new IllegalArgumentException("grid width " + gridWidth + " does not divide N=" + tokensPerFrame);
@@ -368,11 +377,11 @@ public final class SlidingWindow {
                 b++;
             }
             final int rows = endRow(b - 1) - p0;
-            if (cross.length < rows * before) {
-                cross = new float[rows * before];
+            if (cross.length < (long) rows * before) {
+                cross = new float[arrayLength((long) rows * before)];
             }
-            if (self.length < rows * rows) {
-                self = new float[rows * rows];
+            if (self.length < (long) rows * rows) {
+                self = new float[arrayLength((long) rows * rows)];
             }
             Gemm.abt(rows, before, d, normalized, p0 * d, d, normalized, windowStart * d, d, cross, 0, before);
             Gemm.aat(rows, d, normalized, p0 * d, d, self, 0, rows);
@@ -551,8 +560,8 @@ public final class SlidingWindow {
     private int thresholdComponents(final int frames, final int[] slotOf, final int[] offset, final int s,
                                     final int[] temporal) {
         final int words = Bits.words(s);
-        if (globalBits.length < s * words) {
-            globalBits = new long[s * words];
+        if (globalBits.length < (long) s * words) {
+            globalBits = new long[arrayLength((long) s * words)];
         } else {
             Arrays.fill(globalBits, 0, s * words, 0L);
         }
@@ -603,7 +612,7 @@ public final class SlidingWindow {
      * number of new slots.
      */
     private int slots(final int m, final long[] hashA, final long[] hashB, final boolean reuse, final int[] slots) {
-        ensureSlots(m + previousCount);
+        ensureSlots(m); // new components take the lowest free slots (< m); reused ones are < slotCapacity
         Arrays.fill(slotTaken, false);
         if (newSlot.length < m) {
             newSlot = new boolean[m];
@@ -633,7 +642,6 @@ public final class SlidingWindow {
         for (int j = 0; j < m; j++) {
             previous.put(hashA[j], hashB[j], slots[j]);
         }
-        previousCount = m;
         return changed;
     }
 
@@ -783,27 +791,11 @@ public final class SlidingWindow {
     }
 
     /**
-     * A row with an infinite or NaN similarity (a float32 dot product that overflowed): NaN never
-     * wins, and the row is re-decided in float64 when more than one similarity is within the bound.
+     * A row with an infinite or NaN similarity or norm (a float32 dot product that overflowed): no
+     * float32 bound holds, so every retained token is re-decided in float64.
      */
     private int overflowedRow(final int r, final int m, final int[] slots) {
-        float b = Float.NEGATIVE_INFINITY;
-        int bj = 0;
-        for (int j = 0; j < m; j++) {
-            final float v = cols[slots[j] * ringRows + r];
-            if (v > b) {
-                b = v;
-                bj = j;
-            }
-        }
-        final double floor = b - 2.0 * cosErr * xNorm[r];
-        int candidates = 0;
-        for (int j = 0; j < m; j++) {
-            if (cols[slots[j] * ringRows + r] >= floor) {
-                candidates++;
-            }
-        }
-        return candidates > 1 ? exactArgmax(r, floor, m, slots) : bj;
+        return exactArgmax(r, Double.NEGATIVE_INFINITY, m, slots);
     }
 
     private int exactArgmax(final int r, final double floor, final int m, final int[] slots) {
@@ -811,7 +803,7 @@ public final class SlidingWindow {
         int best = -1;
         double bestCos = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < m; j++) {
-            if (cols[slots[j] * ringRows + r] >= floor) {
+            if (!(cols[slots[j] * ringRows + r] < floor)) { // NaN (overflowed) columns are candidates
                 final double c = Exact.cosine(x, r * d, exact, retainedOf[slots[j]], 0, retainedNorm[slots[j]], d);
                 if (c > bestCos) {
                     bestCos = c;
@@ -1032,9 +1024,20 @@ public final class SlidingWindow {
         }
     }
 
+    /** The length of a work array, or a clear error when the window needs more than an array holds. */
+    private static int arrayLength(final long size) {
+        if (size > MAX_ARRAY) {
+            throw new IllegalStateException("this window needs a work array of " + size + " elements, more than a "
+                    + "Java array holds; use fewer frames per window or fewer tokens per frame");
+        }
+        return (int) size;
+    }
+
     private void ensureSlots(final int needed) {
         if (needed > slotCapacity) {
-            final int cap = Math.max(needed, slotCapacity + slotCapacity / 2);
+            arrayLength((long) needed * ringRows);
+            final int cap = (int) Math.min(Math.max(needed, slotCapacity + slotCapacity / 2),
+                    MAX_ARRAY / ringRows);
             cols = Arrays.copyOf(cols, cap * ringRows);
             retainedOf = Arrays.copyOf(retainedOf, cap);
             retainedNOf = Arrays.copyOf(retainedNOf, cap);

@@ -57,11 +57,15 @@ public final class SpatialScc {
                 if (norms[j] == 0.0) {
                     continue;
                 }
-                final double v = sims[i * n + j] / (norms[i] * norms[j]);
+                // Clamped as the normalisation x / max(|x|, 1e-12); an overflowed Gram entry or norm
+                // (infinite or NaN v or denominator) has no float32 bound and goes to float64.
+                final double denom = Math.max(norms[i], Exact.NORM_EPS) * Math.max(norms[j], Exact.NORM_EPS);
+                final double v = sims[i * n + j] / denom;
+                final boolean fast = Double.isFinite(v) && Double.isFinite(denom);
                 final boolean edge;
-                if (v - err > tau) {
+                if (fast && v - err > tau) {
                     edge = true;
-                } else if (v + err <= tau) {
+                } else if (fast && v + err <= tau) {
                     edge = false;
                 } else {
                     edge = Exact.cosine(x, off + i * d, exactNorm(x, off, i, d), x, off + j * d,

@@ -32,7 +32,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * <ul>
  *   <li>{@link #subscribe}: a consumer group shares the topic's partitions (streams) among its
  *       members, and offsets are committed (auto-commit unless the properties say otherwise);
- *   <li>{@link #assignAll}: this consumer reads every partition, without a group, from the
+ *   <li>{@link #assignAll(Map, String, Instant, Consumer)}: this consumer reads every partition, without a group, from the
  *       beginning or from a point in time, so that each replica of a service keeps a full index.
  * </ul>
  * Records are read with {@code isolation.level=read_committed} (the compressor writes exactly once,
@@ -73,16 +73,29 @@ public final class WindowConsumer implements AutoCloseable {
         }
     }
 
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer;
     private final Consumer<Malformed> onMalformed;
     private final AvroSingleObjectSerde<CompressedWindow> serde = ScissorSerdes.compressedWindow();
     private final String topic;
 
     private WindowConsumer(final Properties properties, final String topic, final Consumer<Malformed> onMalformed) {
+        this(new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer()), topic,
+                onMalformed);
+    }
+
+    /**
+     * A consumer over a given client, which it owns from now on (tests pass a {@code MockConsumer}).
+     *
+     * @param client the client: keys as strings, values as bytes
+     * @param topic the windows topic
+     * @param onMalformed receives each record that is skipped
+     */
+    WindowConsumer(final org.apache.kafka.clients.consumer.Consumer<String, byte[]> client, final String topic,
+                   final Consumer<Malformed> onMalformed) {
         AvroTrust.trustGeneratedClasses();
+        this.consumer = Objects.requireNonNull(client, "client");
         this.topic = Objects.requireNonNull(topic, "topic");
         this.onMalformed = Objects.requireNonNull(onMalformed, "onMalformed");
-        this.consumer = new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     private static Properties properties(final Map<String, ?> kafka, final String groupId) {
@@ -136,7 +149,19 @@ public final class WindowConsumer implements AutoCloseable {
      */
     public static WindowConsumer assignAll(final Map<String, ?> kafka, final String topic, final Instant from,
                                            final Consumer<Malformed> onMalformed) {
-        final WindowConsumer c = new WindowConsumer(properties(kafka, null), topic, onMalformed);
+        return assignAll(new WindowConsumer(properties(kafka, null), topic, onMalformed), from);
+    }
+
+    /**
+     * Assigns every partition of the consumer's topic and positions it (see {@link #assignAll(Map,
+     * String, Instant, Consumer)}); closes the consumer when that fails.
+     *
+     * @param c a new consumer
+     * @param from where to start, or {@code null} for the beginning
+     * @return {@code c}
+     */
+    static WindowConsumer assignAll(final WindowConsumer c, final Instant from) {
+        final String topic = c.topic;
         try {
             final List<PartitionInfo> infos = c.consumer.partitionsFor(topic, Duration.ofSeconds(30));
             if (infos == null || infos.isEmpty()) {

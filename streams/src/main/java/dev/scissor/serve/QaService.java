@@ -28,6 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,15 +126,28 @@ public final class QaService implements AutoCloseable {
      * @throws IOException when the port cannot be bound
      * @throws IllegalStateException when already started or the windows topic does not exist
      */
-    public synchronized void start() throws IOException {
+    public void start() throws IOException {
+        start(onMalformed -> WindowConsumer.assignAll(config.consumerProperties(), config.windowsTopic(),
+                Instant.now().minusSeconds(config.historySeconds()), onMalformed));
+    }
+
+    /**
+     * {@link #start()} with the windows consumer opened by the caller (tests give one over a {@code
+     * MockConsumer}); the service owns and closes it.
+     *
+     * @param openConsumer opens the consumer, given the callback that counts and logs malformed
+     *     records
+     * @throws IOException when the port cannot be bound
+     */
+    synchronized void start(final Function<Consumer<WindowConsumer.Malformed>, WindowConsumer> openConsumer)
+            throws IOException {
         if (consumerThread != null) {
             throw new IllegalStateException("already started");
         }
-        consumer = WindowConsumer.assignAll(config.consumerProperties(), config.windowsTopic(),
-                Instant.now().minusSeconds(config.historySeconds()), bad -> {
-                    malformed.incrementAndGet();
-                    LOG.warn("skipped a malformed window: {}", bad);
-                });
+        consumer = openConsumer.apply(bad -> {
+            malformed.incrementAndGet();
+            LOG.warn("skipped a malformed window: {}", bad);
+        });
         consumerThread = new Thread(this::consume, "scissor-serve-consumer");
         consumerThread.setDaemon(true);
         consumerThread.start();

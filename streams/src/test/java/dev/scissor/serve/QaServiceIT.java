@@ -49,18 +49,18 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The QA service end to end on the real pedestrians clip: capture (20 s of it at 2 fps) to the
- * encoder stage to the Kafka Streams compressor (the default windows: 16 frames, hop 4, so each
- * frame is in up to 4 overlapping windows) to the QA service, through an in-process broker. For 8
- * frames k, the moving person of frame k (the region that differs most from the clip's median
- * background) is cropped to a JPEG and posted to {@code /v1/find}: a window containing frame k
- * must rank first for at least 6 of the 8, and in the top 3 for all. {@code /v1/streams}, {@code /v1/ask} without an LLM server, the
+ * The QA service end to end on the real pedestrians clip: capture of the whole clip (159 frames at
+ * 2 fps) to the encoder stage to the Kafka Streams compressor (the default windows: 16 frames, hop
+ * 4, so each frame is in up to 4 overlapping windows) to the QA service, through an in-process
+ * broker. For every frame k in a window, the moving person of frame k (the region that differs most
+ * from the clip's median background) is cropped to a JPEG and posted to {@code /v1/find}: a window
+ * containing frame k must rank first for at least 70% of the frames (measured: 78%) and in the top 3
+ * for at least 80% (85%). {@code /v1/streams}, {@code /v1/ask} without an LLM server, the
  * compressor proxy and {@code /metrics} answer too.
  *
  * <p>For measurements, {@code -Dscissor.it.windowFrames}, {@code -Dscissor.it.hopFrames} and {@code
- * -Dscissor.it.frames} change the windows and the frames captured; the ranks are printed, and with
- * other windows than the defaults only a top-3 rank is asserted (with 4-frame windows without
- * overlap, the window of k ranked first for 5 of the 8 frames, second for the others).
+ * -Dscissor.it.frames} change the windows and the frames captured; the ranks are printed but not
+ * asserted.
  *
  * <p>Needs {@code SCISSOR_TEST_CLIP} (e.g. /opt/opencv-clip/vtest.avi) and the default encoder
  * model; skipped without them, failed with {@code -Dscissor.test.requireAssets=true}.
@@ -68,7 +68,8 @@ import org.junit.jupiter.api.io.TempDir;
 class QaServiceIT {
 
     private static final String STREAM = "peds";
-    private static final int FRAMES = Integer.getInteger("scissor.it.frames", 40);
+    /** Frames to capture; 0 (the default) = the whole clip, so every run sees the same frames. */
+    private static final int FRAMES = Integer.getInteger("scissor.it.frames", 0);
     /** Windows other than the compressor's defaults, for measurements; {@code null}: the defaults. */
     private static final Integer WINDOW = Integer.getInteger("scissor.it.windowFrames");
     private static final Integer HOP = Integer.getInteger("scissor.it.hopFrames");
@@ -104,9 +105,13 @@ class QaServiceIT {
             final CaptureStage capture = new CaptureStage(new CaptureConfig(cap),
                     List.of(new CaptureStage.Source(STREAM, SourceSpec.parse("file:" + clip))));
             capture.start();
-            final long capDeadline = System.nanoTime() + 30_000_000_000L;
-            while (capture.framesSent() < FRAMES && System.nanoTime() < capDeadline) {
-                Thread.sleep(20);
+            if (FRAMES == 0) {
+                assertTrue(capture.awaitSources(Duration.ofSeconds(60)), "the clip is captured within 60 s");
+            } else {
+                final long capDeadline = System.nanoTime() + 30_000_000_000L;
+                while (capture.framesSent() < FRAMES && System.nanoTime() < capDeadline) {
+                    Thread.sleep(20);
+                }
             }
             capture.close();
 
@@ -191,8 +196,7 @@ class QaServiceIT {
                 int hits = 0;
                 final List<Integer> ranks = new ArrayList<>();
                 final List<String> report = new ArrayList<>();
-                for (final double at : new double[] {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8}) {
-                    final long k = seqs.get((int) (at * (seqs.size() - 1)));
+                for (final long k : seqs) {
                     final byte[] crop = cropMovingPerson(frames.get(k), background);
                     final ObjectNode q = HttpService.JSON.createObjectNode();
                     q.put("stream", STREAM).put("image", Base64.getEncoder().encodeToString(crop)).put("top", 50);
@@ -214,20 +218,26 @@ class QaServiceIT {
                             + "margin to 2nd %.3f, top similarity %.4f, %d ms", k, rank, results.size(), containing,
                             results.get(0).path("score").asDouble(), margin, results.get(0).path("similarity").asDouble(), ms);
                     report.add(line);
-                    System.out.println("QaServiceIT /v1/find " + line);
+                    if (rank != 1) {
+                        System.out.println("QaServiceIT /v1/find " + line);
+                    }
                     if (rank == 1) {
                         hits++;
                     }
                     ranks.add(rank);
                 }
-                // Measured with the defaults (the capture sends 41 to 44 frames, so the frames k and the
-                // windows vary by run): a window containing k first for 8, 6 and (80 frames, 18 windows)
-                // 7 of 8 frames, else second or third, with margins to the second window down to 0.002.
-                // With 4-frame windows without overlap: 5 of 8, the others second.
-                if (WINDOW == null && HOP == null) {
-                    assertTrue(hits >= 6, "a window containing frame k ranks first for most k: " + report);
+                // Every frame of the clip is a query. Measured (W 16, H 4, the whole clip, 156 frames in
+                // windows): a window holding frame k first for 121 (78%), in the top 3 for 133 (85%);
+                // the misses cluster where the crop catches several people or mostly background.
+                final long top3 = ranks.stream().filter(r -> r >= 1 && r <= 3).count();
+                System.out.printf("QaServiceIT /v1/find: a window holding frame k ranks first for %d of %d frames, "
+                        + "top 3 for %d%n", hits, ranks.size(), top3);
+                if (WINDOW == null && HOP == null && FRAMES == 0) {
+                    assertTrue(hits >= 0.70 * ranks.size(), "a window holding frame k ranks first for at least 70% of "
+                            + "the frames: " + hits + " of " + ranks.size() + "\n" + String.join("\n", report));
+                    assertTrue(top3 >= 0.80 * ranks.size(), "... and in the top 3 for at least 80%: " + top3 + " of "
+                            + ranks.size());
                 }
-                assertTrue(ranks.stream().allMatch(r -> r >= 1 && r <= 3), "always in the top 3: " + report);
 
                 // /v1/ask without an LLM server answers with the request.
                 final ObjectNode ask = HttpService.JSON.createObjectNode();
@@ -244,7 +254,7 @@ class QaServiceIT {
                 final String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
                 assertTrue(metrics.contains("scissor_serve_windows_held{stream=\"peds\"} " + windows.size()), metrics);
-                assertTrue(metrics.contains("scissor_serve_requests_total{route=\"find\",status=\"200\"} 8"), metrics);
+                assertTrue(metrics.contains("scissor_serve_requests_total{route=\"find\",status=\"200\"} " + ranks.size()), metrics);
                 assertTrue(metrics.contains("scissor_serve_consumer_lag_records"), metrics);
             }
         }

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.scissor.http.HttpService;
+import dev.scissor.serve.QaService;
+import dev.scissor.serve.ServeConfig;
 import dev.scissor.kafka.EmbeddedKafka;
 import dev.scissor.schemas.ScissorSerdes;
 import dev.scissor.schemas.avro.CompressedWindow;
@@ -249,6 +251,24 @@ class CompressorQueriesIT {
                 assertTrue(HttpService.JSON.readTree(unknown.body()).get("error").asText().contains("no-such-camera"));
             }
             assertEquals(STREAMS, forwarded, "each stream is local to one instance and forwarded by the other");
+
+            // The QA service's proxy: the first configured compressor is down, the second answers for
+            // every stream (forwarding to the owner as above).
+            try (QaService qa = new QaService(new ServeConfig(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                    ServeConfig.PORT, 0, ServeConfig.BIND, "127.0.0.1",
+                    ServeConfig.COMPRESSOR_URLS, "http://127.0.0.1:9,http://localhost:" + httpB.port())), null)) {
+                qa.start();
+                for (int s = 0; s < STREAMS; s++) {
+                    final HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + qa.port() + "/v1/streams/" + stream(s) + "/windows/latest")).timeout(Duration.ofSeconds(20))
+                            .GET().build(), HttpResponse.BodyHandlers.ofString());
+                    assertEquals(200, r.statusCode(), r.body());
+                    final JsonNode body = HttpService.JSON.readTree(r.body());
+                    final HostInfo owner = a.latestWindows().owner(stream(s)).activeHost();
+                    assertEquals(owner.host() + ":" + owner.port(), body.get("servedBy").asText());
+                    assertEquals(FRAMES - 1, body.get("lastSequence").asLong());
+                }
+            }
 
             // Metrics of both instances, scraped over HTTP and summed.
             final int expectedWindows = windows;

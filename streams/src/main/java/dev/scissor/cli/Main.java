@@ -12,6 +12,7 @@ public final class Main {
             "",
             "commands:",
             "  compress   compress a token dump (.npy [T,N,D] or [N,D]) with LLaVA-Scissor",
+            "  eval       LLaVA-Scissor vs pooling, random, L2 norm, ToMe, ... at matched token counts (CSV, chart)",
             "  bench      benchmark the compressor against OpenBLAS sgemm on this machine",
             "  bench-streams  frames/s and window latency of the Kafka Streams compressor through a broker",
             "  compressor run the Kafka Streams compressor against a broker (tokens -> windows)",
@@ -49,6 +50,8 @@ public final class Main {
         switch (args[0]) {
             case "compress":
                 return CompressCommand.run(rest, System.out, System.err);
+            case "eval":
+                return EvalCommand.run(rest, System.out, System.err);
             case "bench":
                 return CompressorBench.run(rest, System.out, System.err);
             case "bench-streams":

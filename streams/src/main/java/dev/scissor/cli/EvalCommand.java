@@ -50,7 +50,9 @@ final class EvalCommand {
             "",
             "options:",
             "  --tokens FILE      tokens .npy, [T,N,D] (one window if T <= --window) or [F,N,D] (F/T windows)",
-            "  --video FILE       encode a video with the default encoder at 2 fps first (saved as tokens.npy)",
+            "  --video FILE       encode a video at 2 fps first (saved as tokens.npy)",
+            "  --model NAME       the built-in encoder for --video: mnv2-nsfwjs (default), mnv2-nsfwjs-136,",
+            "                     mnv3-centernet",
             "  --window T         frames per window (default 16)",
             "  --retention LIST   retentions (default 0.05,0.1,0.2,0.35)",
             "  --methods LIST     methods (default " + String.join(",", Methods.ALL) + ")",
@@ -66,6 +68,7 @@ final class EvalCommand {
     static int run(final String[] args, final PrintStream out, final PrintStream err) {
         Path tokensFile = null;
         Path video = null;
+        String model = "mnv2-nsfwjs";
         int window = 16;
         double[] retentions = {0.05, 0.1, 0.2, 0.35};
         List<String> methods = Methods.ALL;
@@ -82,6 +85,7 @@ final class EvalCommand {
                     }
                     case "--tokens" -> tokensFile = Path.of(KafkaCliOptions.value(args, ++i, a));
                     case "--video" -> video = Path.of(KafkaCliOptions.value(args, ++i, a));
+                    case "--model" -> model = KafkaCliOptions.value(args, ++i, a);
                     case "--window" -> window = Integer.parseInt(KafkaCliOptions.value(args, ++i, a));
                     case "--retention" -> retentions = Arrays.stream(KafkaCliOptions.value(args, ++i, a).split(","))
                             .mapToDouble(s -> Double.parseDouble(s.trim())).toArray();
@@ -115,9 +119,10 @@ final class EvalCommand {
                 npy = outDir.resolve("tokens.npy");
                 final Path v = video;
                 final Path dst = npy;
+                final String m = model;
                 // ONNX Runtime's native start-up needs more than the default 1 MiB stack (see LargeStack).
                 LargeStack.call("scissor-eval-encode", () -> {
-                    encode(v, dst, out);
+                    encode(v, m, dst, out);
                     return null;
                 });
             } else {
@@ -155,10 +160,11 @@ final class EvalCommand {
         }
     }
 
-    /** Encodes a video at 2 fps with the default encoder into [F, N, D] tokens. */
-    private static void encode(final Path video, final Path dst, final PrintStream out) throws Exception {
+    /** Encodes a video at 2 fps with a built-in encoder into [F, N, D] tokens. */
+    private static void encode(final Path video, final String modelName, final Path dst, final PrintStream out)
+            throws Exception {
         Ffmpeg.init();
-        final EncoderModelDescriptor d = EncoderModelDescriptor.defaultDescriptor();
+        final EncoderModelDescriptor d = EncoderModelDescriptor.builtin(modelName);
         final Path model = d.resolveModel(ModelStore.fromEnvironment());
         final ImagePreprocessor pre = ImagePreprocessor.forDescriptor(d);
         final int batch = 8;

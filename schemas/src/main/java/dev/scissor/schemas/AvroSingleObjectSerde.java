@@ -6,14 +6,16 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
-import org.apache.avro.message.BadHeaderException;
-import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageEncoder;
-import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -41,6 +43,9 @@ import org.apache.kafka.common.serialization.Serializer;
  *       truncated or malformed data all throw {@link SerializationException}; the message names
  *       the record type, the topic and, for an unknown fingerprint, the fingerprint seen and the
  *       ones known.
+ *   <li>A string or bytes length in the datum larger than what the message still holds is
+ *       rejected before anything of that length is allocated, so a record of a few bytes cannot
+ *       make a consumer allocate gigabytes (Avro's stream decoder would).
  *   <li>The instance is immutable and thread-safe; {@link #configure} and {@link #close} do
  *       nothing, so one instance may be shared by many clients and topologies.
  * </ul>
@@ -70,7 +75,8 @@ public final class AvroSingleObjectSerde<T extends SpecificRecord> implements Se
   private final List<Schema> previousSchemas;
   private final List<Long> knownFingerprints;
   private final BinaryMessageEncoder<T> encoder;
-  private final BinaryMessageDecoder<T> decoder;
+  /** Readers by writer-schema fingerprint, each resolving that writer schema to {@link #schema}. */
+  private final Map<Long, DatumReader<T>> readers = new HashMap<>();
   private final Serializer<T> serializer = new SingleObjectSerializer();
   private final Deserializer<T> deserializer = new SingleObjectDeserializer();
 
@@ -105,9 +111,9 @@ public final class AvroSingleObjectSerde<T extends SpecificRecord> implements Se
     this.schema = model.getSchema(type);
     this.previousSchemas = List.copyOf(previousWriterSchemas);
     this.encoder = new BinaryMessageEncoder<>(model, schema);
-    this.decoder = new BinaryMessageDecoder<>(model, schema);
     final List<Long> fingerprints = new ArrayList<>();
     fingerprints.add(fingerprint(schema));
+    readers.put(fingerprint(schema), reader(model, schema, schema));
     for (final Schema previous : previousSchemas) {
       if (previous.getType() != Schema.Type.RECORD
           || !previous.getFullName().equals(schema.getFullName())) {
@@ -117,10 +123,16 @@ public final class AvroSingleObjectSerde<T extends SpecificRecord> implements Se
                 + " is not a version of "
                 + schema.getFullName());
       }
-      decoder.addSchema(previous);
+      readers.putIfAbsent(fingerprint(previous), reader(model, previous, schema));
       fingerprints.add(fingerprint(previous));
     }
     this.knownFingerprints = Collections.unmodifiableList(fingerprints);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> DatumReader<T> reader(
+      final SpecificData model, final Schema writer, final Schema reader) {
+    return (DatumReader<T>) model.createDatumReader(writer, reader);
   }
 
   /**
@@ -235,9 +247,8 @@ public final class AvroSingleObjectSerde<T extends SpecificRecord> implements Se
         return null;
       }
       final long seen = fingerprintOf(data);
-      try {
-        return decoder.decode(data);
-      } catch (MissingSchemaException e) {
+      final DatumReader<T> reader = readers.get(seen);
+      if (reader == null) {
         throw new SerializationException(
             "Cannot deserialize "
                 + typeName()
@@ -247,11 +258,15 @@ public final class AvroSingleObjectSerde<T extends SpecificRecord> implements Se
                 + hex(seen)
                 + "; known fingerprints "
                 + knownFingerprints.stream().map(AvroSingleObjectSerde::hex).toList()
-                + ". Register the writer's schema as a previous schema of the serde.",
-            e);
-      } catch (BadHeaderException e) {
-        throw new SerializationException(
-            "Cannot deserialize " + typeName() + " from topic " + topic + ": " + e.getMessage(), e);
+                + ". Register the writer's schema as a previous schema of the serde.");
+      }
+      try {
+        // The array-backed decoder checks every string and bytes length against the bytes left
+        // before allocating; the stream decoder of BinaryMessageDecoder allocates first.
+        final BinaryDecoder in =
+            DecoderFactory.get()
+                .binaryDecoder(data, HEADER_LENGTH, data.length - HEADER_LENGTH, null);
+        return reader.read(null, in);
       } catch (SecurityException e) {
         // A class-trust problem is a configuration bug, not bad data: do not dress it up as one.
         throw e;

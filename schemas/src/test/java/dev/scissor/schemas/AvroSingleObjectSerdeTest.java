@@ -215,6 +215,29 @@ class AvroSingleObjectSerdeTest {
     }
   }
 
+  @Test
+  void aHugeDeclaredLengthIsRejectedBeforeItIsAllocated() {
+    final com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    final AvroSingleObjectSerde<VideoFrame> serde = ScissorSerdes.videoFrame();
+    final byte[] valid = serde.serializer().serialize(TOPIC, TestRecords.videoFrame());
+    // The header, then a stream id (the first field) claiming Integer.MAX_VALUE - 8 bytes, the
+    // most Avro allows: zig-zag varint of 2^31 - 9.
+    final byte[] hostile = Arrays.copyOf(valid, 10 + 5 + 16);
+    final long zigzag = (Integer.MAX_VALUE - 8L) << 1;
+    for (int i = 0; i < 5; i++) {
+      hostile[10 + i] = (byte) ((zigzag >>> (7 * i)) & 0x7F | (i < 4 ? 0x80 : 0));
+    }
+    serde.deserializer().deserialize(TOPIC, valid); // warm up class loading
+    final long before = threads.getCurrentThreadAllocatedBytes();
+    for (int i = 0; i < 20; i++) {
+      assertThrows(
+          SerializationException.class, () -> serde.deserializer().deserialize(TOPIC, hostile));
+    }
+    final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertTrue(allocated < 16L << 20, "allocated " + (allocated >> 20) + " MiB");
+  }
+
   private static byte[] bytes(final ByteBuffer buffer) {
     final byte[] out = new byte[buffer.remaining()];
     buffer.duplicate().get(out);

@@ -175,7 +175,8 @@ final class CaptureCommand {
         final CaptureStage stage = new CaptureStage(config, streams);
         final HttpService http;
         try {
-            http = MetricsEndpoint.start("capture", config.metricsPort(), CaptureConfig.METRICS_PORT, out);
+            http = MetricsEndpoint.start("capture", config.metricsBind(), config.metricsPort(),
+                    CaptureConfig.METRICS_PORT, CaptureConfig.METRICS_BIND, out);
         } catch (final IOException | RuntimeException e) {
             stage.close();
             throw e;

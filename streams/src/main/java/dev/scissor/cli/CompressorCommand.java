@@ -106,10 +106,11 @@ final class CompressorCommand {
         final HttpService http;
         try {
             http = config.httpPort() < 0 ? null
-                    : HttpService.start("compressor", "0.0.0.0", config.httpPort(), 4, 64 << 10);
+                    : HttpService.start("compressor", config.httpBind(), config.httpPort(), 4, 64 << 10);
         } catch (final IOException e) {
-            throw new IOException("cannot serve HTTP on port " + config.httpPort() + " (" + e.getMessage() + "); set "
-                    + CompressorConfig.HTTP_PORT + " (--http-port) to a free port, or -1 for none", e);
+            throw new IOException("cannot serve HTTP on " + config.httpBind() + ":" + config.httpPort() + " ("
+                    + e.getMessage() + "); set " + CompressorConfig.HTTP_PORT + " (--http-port) to a free port, or -1 "
+                    + "for none, or " + CompressorConfig.HTTP_BIND + " to an address of this machine", e);
         }
         try {
             return serve(config, http, runForSeconds, out, err);
@@ -130,8 +131,9 @@ final class CompressorCommand {
                 config.params().tau(), config.params().budget() == null ? "" : " budget " + config.params().budget(),
                 config.streamsProperties().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         if (http != null) {
-            out.printf("scissor compressor: HTTP on port %d (/metrics, %s), advertised as %s%n", http.port(),
-                    dev.scissor.streams.CompressorQueries.ROUTE, app.applicationServer());
+            out.printf("scissor compressor: HTTP on %s:%d (/metrics, %s%s), advertised as %s%n", config.httpBind(),
+                    http.port(), dev.scissor.streams.CompressorQueries.ROUTE,
+                    HttpService.environmentToken() == null ? "" : " with a bearer token", app.applicationServer());
         }
         app.start();
         final long deadline = runForSeconds < 0 ? Long.MAX_VALUE : System.nanoTime() + runForSeconds * 1_000_000_000L;

@@ -135,7 +135,8 @@ final class EncoderCommand {
         final EncoderWorkers stage = new EncoderWorkers(settings, workers);
         final HttpService http;
         try {
-            http = MetricsEndpoint.start("encoder", config.metricsPort(), EncoderConfig.METRICS_PORT, out);
+            http = MetricsEndpoint.start("encoder", config.metricsBind(), config.metricsPort(),
+                    EncoderConfig.METRICS_PORT, EncoderConfig.METRICS_BIND, out);
         } catch (final IOException | RuntimeException e) {
             stage.close();
             throw e;

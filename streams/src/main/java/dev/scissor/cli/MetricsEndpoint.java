@@ -11,27 +11,30 @@ final class MetricsEndpoint {
     }
 
     /**
-     * Starts an HTTP server for metrics on all interfaces.
+     * Starts an HTTP server for metrics.
      *
      * @param name the app, for threads and logs
+     * @param bind the address to bind ({@code 127.0.0.1} by default; {@code 0.0.0.0} for all interfaces)
      * @param port the port; 0 = any free port, -1 = none
      * @param key the setting of the port, for the error message
-     * @param out where the bound port is reported
+     * @param bindKey the setting of the address, for the error message
+     * @param out where the bound address is reported
      * @return the server, or {@code null} when the port is -1
-     * @throws IOException when the port cannot be bound
+     * @throws IOException when the address or port cannot be bound
      */
-    static HttpService start(final String name, final int port, final String key, final PrintStream out)
-            throws IOException {
+    static HttpService start(final String name, final String bind, final int port, final String key,
+                             final String bindKey, final PrintStream out) throws IOException {
         if (port < 0) {
             return null;
         }
         try {
-            final HttpService http = HttpService.start(name, "0.0.0.0", port, 2, 1 << 10);
-            out.printf("scissor %s: metrics on http://0.0.0.0:%d/metrics%n", name, http.port());
+            final HttpService http = HttpService.start(name, bind, port, 2, 1 << 10);
+            out.printf("scissor %s: metrics on http://%s:%d/metrics%n", name, bind, http.port());
             return http;
         } catch (final IOException e) {
-            throw new IOException("cannot serve metrics on port " + port + " (" + e.getMessage() + "); set " + key
-                    + " (--metrics-port) to a free port, or -1 for none", e);
+            throw new IOException("cannot serve metrics on " + bind + ":" + port + " (" + e.getMessage() + "); set "
+                    + key + " (--metrics-port) to a free port, or -1 for none, or " + bindKey
+                    + " to an address of this machine", e);
         }
     }
 }

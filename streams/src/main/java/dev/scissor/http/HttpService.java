@@ -11,6 +11,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,11 +30,22 @@ import org.slf4j.LoggerFactory;
  * queries, every app's {@code /metrics}), on the JDK's built-in server: routes by method and path
  * pattern ({@code /v1/streams/{id}/windows/latest}), bodies bounded before they are read, errors as
  * {@code {"error": "..."}} with a status. Owns its server threads; {@link #close()} stops them.
+ *
+ * <p>When the environment variable {@value #TOKEN_ENV} is set (or {@link #requireBearer} is
+ * called), every request except {@code GET /metrics} (Prometheus scrapes and probes) must carry
+ * {@code Authorization: Bearer <token>}; others get 401 and a JSON error. Tokens are compared in
+ * constant time.
  */
 public final class HttpService implements AutoCloseable {
 
     /** The JSON mapper every service shares (thread-safe once configured). */
     public static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Environment variable with the bearer token every route but {@code GET /metrics} requires; unset = none. */
+    public static final String TOKEN_ENV = "SCISSOR_HTTP_TOKEN";
+
+    /** The path left open when a token is required. */
+    private static final String METRICS_PATH = "/metrics";
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpService.class);
 
@@ -188,6 +201,9 @@ public final class HttpService implements AutoCloseable {
     private final ExecutorService executor;
     private final long maxBodyBytes;
     private final List<Route> routes = Collections.synchronizedList(new ArrayList<>());
+    /** SHA-256 of the required token, or {@code null} when none is required. */
+    private volatile byte[] tokenDigest;
+    private volatile String token;
 
     private HttpService(final HttpServer server, final ExecutorService executor, final long maxBodyBytes) {
         this.server = server;
@@ -217,10 +233,56 @@ public final class HttpService implements AutoCloseable {
         });
         server.setExecutor(executor);
         final HttpService service = new HttpService(server, executor, maxBodyBytes);
+        service.requireBearer(environmentToken());
         server.createContext("/", service::dispatch);
         server.start();
-        LOG.info("HTTP {} listening on {}:{}", name, host, service.port());
+        LOG.info("HTTP {} listening on {}:{}{}", name, host, service.port(),
+                service.tokenDigest == null ? "" : " (bearer token required except on GET /metrics)");
         return service;
+    }
+
+    /**
+     * The token of the environment variable {@value #TOKEN_ENV}: what {@link #start} requires and
+     * what Scissor's own clients (forwarding, proxying) send.
+     *
+     * @return the token, or {@code null} when the variable is unset or blank
+     */
+    public static String environmentToken() {
+        final String token = System.getenv(TOKEN_ENV);
+        return token == null || token.isBlank() ? null : token.strip();
+    }
+
+    /**
+     * Requires {@code Authorization: Bearer <token>} on every request except {@code GET /metrics}
+     * from now on; replaces the token taken from {@value #TOKEN_ENV} at start.
+     *
+     * @param token the token; {@code null} or blank requires none
+     * @return this service
+     */
+    public HttpService requireBearer(final String token) {
+        final String t = token == null || token.isBlank() ? null : token.strip();
+        this.token = t;
+        tokenDigest = t == null ? null : sha256(t);
+        return this;
+    }
+
+    /**
+     * The bearer token this service requires, for a client of its peers (which require the same).
+     *
+     * @return the token, or {@code null} when none is required
+     */
+    public String bearerToken() {
+        return token;
+    }
+
+    /**
+     * The {@code Authorization} header value that carries a token.
+     *
+     * @param token the token
+     * @return {@code Bearer <token>}
+     */
+    public static String bearer(final String token) {
+        return "Bearer " + token;
     }
 
     /**
@@ -269,6 +331,13 @@ public final class HttpService implements AutoCloseable {
     private Response answer(final HttpExchange exchange) throws Exception {
         final String method = exchange.getRequestMethod();
         final String path = exchange.getRequestURI().getPath();
+        final byte[] required = tokenDigest;
+        if (required != null && !(METRICS_PATH.equals(path) && (method.equals("GET") || method.equals("HEAD")))
+                && !authorized(exchange.getRequestHeaders().getFirst("Authorization"), required)) {
+            throw new HttpError(401, "this endpoint requires the header 'Authorization: Bearer <token>' with the "
+                    + "token the server was started with (environment variable " + TOKEN_ENV + "); only GET "
+                    + METRICS_PATH + " is open");
+        }
         final String[] segments = split(path);
         boolean pathKnown = false;
         final List<Route> snapshot;
@@ -320,7 +389,24 @@ public final class HttpService implements AutoCloseable {
     private static Response error(final int status, final String message) {
         final ObjectNode body = JSON.createObjectNode();
         body.put("error", message == null ? "error" : message);
-        return Response.json(status, body);
+        final Response response = Response.json(status, body);
+        return status == 401 ? response.withHeader("WWW-Authenticate", "Bearer") : response;
+    }
+
+    /** Whether an Authorization header carries the token: digests compared in constant time. */
+    private static boolean authorized(final String header, final byte[] required) {
+        if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        return MessageDigest.isEqual(sha256(header.substring(7).strip()), required);
+    }
+
+    private static byte[] sha256(final String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (final NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     private static Map<String, String> match(final String[] pattern, final String[] path) {

@@ -46,6 +46,7 @@ public final class CaptureConfig extends AbstractConfig {
     public static final String FIRST_SEQUENCE = "scissor.capture.first.sequence";
     public static final String DECODER_THREADS = "scissor.capture.decoder.threads";
     public static final String METRICS_PORT = "scissor.capture.metrics.port";
+    public static final String METRICS_BIND = "scissor.capture.metrics.bind";
 
     /** Largest request the producer sends by default (a 4K JPEG fits). */
     public static final int MAX_REQUEST_BYTES = 8 << 20;
@@ -91,7 +92,10 @@ public final class CaptureConfig extends AbstractConfig {
                             + "set this above the last number only to restart a stream whose frames were stamped "
                             + "ahead of the clock (a file read with realtime=false) or whose rate was lowered.")
             .define(METRICS_PORT, Type.INT, 9401, Range.between(-1, 65535), Importance.LOW,
-                    "HTTP port of GET /metrics (Prometheus text format). 0 = any free port; -1 = no endpoint.");
+                    "HTTP port of GET /metrics (Prometheus text format). 0 = any free port; -1 = no endpoint.")
+            .define(METRICS_BIND, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.LOW,
+                    "Address the metrics endpoint binds: 127.0.0.1 (the default) answers only on this machine; "
+                            + "set 0.0.0.0 for every interface (containers, a Prometheus on another host).");
 
     /**
      * Parses and validates a configuration.
@@ -112,6 +116,11 @@ public final class CaptureConfig extends AbstractConfig {
                         + String.join(", ", new TreeSet<>(DEFINITION.names())));
             }
         }
+    }
+
+    /** Address the metrics endpoint binds. */
+    public String metricsBind() {
+        return getString(METRICS_BIND).strip();
     }
 
     /** Port of the metrics endpoint: 0 = any free port, -1 = none. */

@@ -56,6 +56,7 @@ public final class EncoderConfig extends AbstractConfig {
     public static final String EXACTLY_ONCE = "scissor.encoder.exactly.once";
     public static final String INSTANCE_ID = "scissor.encoder.instance.id";
     public static final String METRICS_PORT = "scissor.encoder.metrics.port";
+    public static final String METRICS_BIND = "scissor.encoder.metrics.bind";
 
     /** Every key, its type, default, validator and documentation. */
     public static final ConfigDef DEFINITION = new ConfigDef()
@@ -96,7 +97,10 @@ public final class EncoderConfig extends AbstractConfig {
                             + "open transaction at once instead of after transaction.timeout.ms; give every "
                             + "instance its own.")
             .define(METRICS_PORT, Type.INT, 9402, Range.between(-1, 65535), Importance.LOW,
-                    "HTTP port of GET /metrics (Prometheus text format). 0 = any free port; -1 = no endpoint.");
+                    "HTTP port of GET /metrics (Prometheus text format). 0 = any free port; -1 = no endpoint.")
+            .define(METRICS_BIND, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.LOW,
+                    "Address the metrics endpoint binds: 127.0.0.1 (the default) answers only on this machine; "
+                            + "set 0.0.0.0 for every interface (containers, a Prometheus on another host).");
 
     private final String instanceId;
 
@@ -125,6 +129,11 @@ public final class EncoderConfig extends AbstractConfig {
         }
         final String id = getString(INSTANCE_ID).strip();
         this.instanceId = id.isEmpty() ? UUID.randomUUID().toString() : id;
+    }
+
+    /** Address the metrics endpoint binds. */
+    public String metricsBind() {
+        return getString(METRICS_BIND).strip();
     }
 
     /** Port of the metrics endpoint: 0 = any free port, -1 = none. */

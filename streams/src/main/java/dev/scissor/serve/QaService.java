@@ -86,6 +86,11 @@ public final class QaService implements AutoCloseable {
     private final Map<String, double[]> latency = new ConcurrentHashMap<>();
     private final CountDownLatch consumerStopped = new CountDownLatch(1);
     private final HttpClient proxyClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /**
+     * The bearer token this service requires and sends to the compressors (both take it from
+     * {@value HttpService#TOKEN_ENV}), or {@code null}.
+     */
+    private final String httpToken;
     private volatile double lag = Double.NaN;
     private volatile boolean stopping;
     private volatile Throwable consumerFailure;
@@ -111,6 +116,19 @@ public final class QaService implements AutoCloseable {
      * @param apiKey the bearer token, or {@code null}
      */
     public QaService(final ServeConfig config, final String apiKey) {
+        this(config, apiKey, HttpService.environmentToken());
+    }
+
+    /**
+     * A service with an explicit LLM API key and HTTP bearer token (for tests and embedding).
+     *
+     * @param config the configuration
+     * @param apiKey the LLM's bearer token, or {@code null}
+     * @param httpToken the bearer token this service's routes (but {@code GET /metrics}) require and
+     *     that it sends to the compressors, or {@code null} for none
+     */
+    public QaService(final ServeConfig config, final String apiKey, final String httpToken) {
+        this.httpToken = httpToken;
         this.config = Objects.requireNonNull(config, "config");
         this.apiKey = apiKey;
         this.index = new WindowIndex(config.historySeconds() * 1000, config.maxWindowsPerStream());
@@ -160,6 +178,7 @@ public final class QaService implements AutoCloseable {
             LOG.warn("{}; /v1/find is unavailable", encoderProblem, e);
         }
         http = HttpService.start("qa", config.bind(), config.port(), 4, config.maxBodyBytes());
+        http.requireBearer(httpToken);
         http.route("POST", "/v1/ask", timed("ask", this::handleAsk))
                 .route("POST", "/v1/find", timed("find", this::handleFind))
                 .route("GET", "/v1/streams", timed("streams", r -> Response.json(200, streamsJson())))
@@ -412,8 +431,13 @@ public final class QaService implements AutoCloseable {
         final List<String> tried = new ArrayList<>();
         for (final String base : config.compressorUrls()) {
             try {
-                final HttpResponse<byte[]> resp = proxyClient.send(HttpRequest.newBuilder(URI.create(base + path))
-                        .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+                        .timeout(Duration.ofSeconds(10));
+                if (httpToken != null) {
+                    request.header("Authorization", HttpService.bearer(httpToken));
+                }
+                final HttpResponse<byte[]> resp = proxyClient.send(request.GET().build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
                 if (resp.statusCode() < 500) {
                     return new Response(resp.statusCode(), resp.headers().firstValue("Content-Type")
                             .orElse("application/json"), resp.body());

@@ -52,8 +52,10 @@ public final class ServeConfig extends AbstractConfig {
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(PORT, Type.INT, 8080, Range.between(0, 65535), Importance.HIGH,
                     "HTTP port of the QA service (0 picks a free one).")
-            .define(BIND, Type.STRING, "0.0.0.0", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
-                    "Address the HTTP server binds (0.0.0.0 for all interfaces).")
+            .define(BIND, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Address the HTTP server binds: 127.0.0.1 (the default) answers only on this machine; set "
+                            + "0.0.0.0 for every interface (containers, other hosts) and protect it: see the "
+                            + "SCISSOR_HTTP_TOKEN environment variable and the README's Security section.")
             .define(WINDOWS_TOPIC, Type.STRING, Topics.WINDOWS, new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Topic of CompressedWindow records to index; every partition is read, so each replica of "
                             + "the service keeps a full index.")

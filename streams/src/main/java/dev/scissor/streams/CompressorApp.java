@@ -68,7 +68,8 @@ public final class CompressorApp implements AutoCloseable {
         registerClientMetrics(config.tokensTopic());
         if (http != null) {
             metrics.expose(http);
-            new CompressorQueries(latestWindows(), applicationServer).register(http);
+            // Forwarded queries carry the token this instance requires: every instance is started with the same.
+            new CompressorQueries(latestWindows(), applicationServer, http.bearerToken()).register(http);
         }
         streams.setUncaughtExceptionHandler(e -> {
             failure = e;

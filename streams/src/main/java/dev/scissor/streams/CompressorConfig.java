@@ -49,6 +49,7 @@ public final class CompressorConfig extends AbstractConfig {
     public static final String MAX_TOKENS_PER_FRAME = "scissor.max.tokens.per.frame";
     public static final String MAX_TOKEN_DIM = "scissor.max.token.dim";
     public static final String HTTP_PORT = "scissor.http.port";
+    public static final String HTTP_BIND = "scissor.http.bind";
     public static final String HTTP_ADVERTISED_HOST = "scissor.http.advertised.host";
 
     /** The emit modes of {@value #EMIT_MODE}. */
@@ -109,6 +110,10 @@ public final class CompressorConfig extends AbstractConfig {
                     "Port of the compressor's HTTP endpoint: GET /metrics (Prometheus) and the interactive query "
                             + "GET /v1/streams/{id}/windows/latest. 0 = any free port; -1 = no endpoint (and no "
                             + "application.server, so other instances cannot forward queries here).")
+            .define(HTTP_BIND, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Address the HTTP endpoint binds: 127.0.0.1 (the default) answers only on this machine; set "
+                            + "0.0.0.0 for every interface (containers, other hosts) and protect it: see the "
+                            + "SCISSOR_HTTP_TOKEN environment variable and the README's Security section.")
             .define(HTTP_ADVERTISED_HOST, Type.STRING, "", (name, value) -> {
                         final String v = value == null ? "" : value.toString();
                         if (v.chars().anyMatch(c -> Character.isWhitespace(c) || c == '/')) {
@@ -118,7 +123,9 @@ public final class CompressorConfig extends AbstractConfig {
                     }, Importance.MEDIUM,
                     "Host name other instances (and clients) reach this instance's HTTP endpoint at; with the "
                             + "port it sets Kafka Streams' application.server (host:port), unless that is set "
-                            + "explicitly. Empty = this machine's host name.");
+                            + "explicitly. Empty = the bind address (" + HTTP_BIND + ") when it is one address "
+                            + "(127.0.0.1 by default, so instances on one machine reach each other), else this "
+                            + "machine's host name.");
 
     private final ScissorParams params;
 
@@ -224,11 +231,23 @@ public final class CompressorConfig extends AbstractConfig {
         return getInt(HTTP_PORT);
     }
 
-    /** The host other instances reach this one at: {@value #HTTP_ADVERTISED_HOST}, else the local host name. */
+    /** The address the HTTP endpoint binds ({@value #HTTP_BIND}). */
+    public String httpBind() {
+        return getString(HTTP_BIND).strip();
+    }
+
+    /**
+     * The host other instances reach this one at: {@value #HTTP_ADVERTISED_HOST}, else the bind
+     * address when it is one IPv4 address or host name, else the local host name.
+     */
     public String advertisedHost() {
         final String host = getString(HTTP_ADVERTISED_HOST).strip();
         if (!host.isEmpty()) {
             return host;
+        }
+        final String bind = httpBind();
+        if (!bind.equals("0.0.0.0") && !bind.contains(":")) {
+            return bind;
         }
         try {
             return java.net.InetAddress.getLocalHost().getHostName();

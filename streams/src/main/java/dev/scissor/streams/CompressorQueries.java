@@ -70,6 +70,7 @@ public final class CompressorQueries {
     private final HostInfo selfHost;
     private final HttpClient client;
     private final Duration timeout;
+    private final String token;
 
     /**
      * Queries of one compressor instance.
@@ -83,6 +84,18 @@ public final class CompressorQueries {
     }
 
     /**
+     * Queries of one compressor instance whose forwarded requests carry a bearer token.
+     *
+     * @param latest the instance's store of latest windows
+     * @param applicationServer the instance's {@code application.server} ({@code host:port})
+     * @param token the bearer token the other instances require, or {@code null}
+     */
+    public CompressorQueries(final LatestWindows latest, final String applicationServer, final String token) {
+        this(latest, applicationServer, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(),
+                Duration.ofSeconds(10), token);
+    }
+
+    /**
      * Queries of one compressor instance, forwarding with the given client.
      *
      * @param latest the instance's store of latest windows
@@ -92,6 +105,21 @@ public final class CompressorQueries {
      */
     public CompressorQueries(final LatestWindows latest, final String applicationServer, final HttpClient client,
                              final Duration timeout) {
+        this(latest, applicationServer, client, timeout, HttpService.environmentToken());
+    }
+
+    /**
+     * Queries of one compressor instance, forwarding with the given client and bearer token.
+     *
+     * @param latest the instance's store of latest windows
+     * @param applicationServer the instance's {@code application.server} ({@code host:port})
+     * @param client the client of forwarded requests
+     * @param timeout how long a forwarded request may take
+     * @param token the bearer token forwarded requests carry (the other instances require it), or {@code null}
+     */
+    public CompressorQueries(final LatestWindows latest, final String applicationServer, final HttpClient client,
+                             final Duration timeout, final String token) {
+        this.token = token;
         this.latest = Objects.requireNonNull(latest, "latest");
         this.self = Objects.requireNonNull(applicationServer, "applicationServer");
         this.selfHost = HostInfo.buildFromEndpoint(applicationServer);
@@ -155,8 +183,11 @@ public final class CompressorQueries {
         final URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + "/v1/streams/"
                 + URLEncoder.encode(streamId, StandardCharsets.UTF_8).replace("+", "%20") + "/windows/latest"
                 + (tokens ? "?tokens=true" : ""));
-        final HttpRequest forwarded = HttpRequest.newBuilder(uri).timeout(timeout).header(FORWARDED_HEADER, self)
-                .GET().build();
+        final HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).header(FORWARDED_HEADER, self);
+        if (token != null) {
+            b.header("Authorization", HttpService.bearer(token));
+        }
+        final HttpRequest forwarded = b.GET().build();
         final HttpResponse<byte[]> answer;
         try {
             answer = client.send(forwarded, HttpResponse.BodyHandlers.ofByteArray());

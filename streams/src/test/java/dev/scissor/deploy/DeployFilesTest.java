@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.scissor.http.HttpService;
 import dev.scissor.pipeline.CaptureConfig;
 import dev.scissor.pipeline.EncoderConfig;
 import dev.scissor.streams.CompressorConfig;
@@ -64,21 +65,27 @@ class DeployFilesTest {
 
     /** One app of the {@code scissor} command line and where its config lives. */
     enum App {
-        CAPTURE("capture", "dev.scissor.pipeline.CaptureConfig", "scissor.capture.", "scissor.capture.metrics.port"),
-        ENCODER("encoder", "dev.scissor.pipeline.EncoderConfig", "scissor.encoder.", "scissor.encoder.metrics.port"),
-        COMPRESSOR("compressor", "dev.scissor.streams.CompressorConfig", "scissor.", "scissor.http.port"),
-        SERVE("serve", "dev.scissor.serve.ServeConfig", "scissor.serve.", "scissor.serve.port");
+        CAPTURE("capture", "dev.scissor.pipeline.CaptureConfig", "scissor.capture.", "scissor.capture.metrics.port",
+                "scissor.capture.metrics.bind"),
+        ENCODER("encoder", "dev.scissor.pipeline.EncoderConfig", "scissor.encoder.", "scissor.encoder.metrics.port",
+                "scissor.encoder.metrics.bind"),
+        COMPRESSOR("compressor", "dev.scissor.streams.CompressorConfig", "scissor.", "scissor.http.port",
+                "scissor.http.bind"),
+        SERVE("serve", "dev.scissor.serve.ServeConfig", "scissor.serve.", "scissor.serve.port", "scissor.serve.bind");
 
         final String command;
         final String configClass;
         final String prefix;
         final String portKey;
+        final String bindKey;
 
-        App(final String command, final String configClass, final String prefix, final String portKey) {
+        App(final String command, final String configClass, final String prefix, final String portKey,
+            final String bindKey) {
             this.command = command;
             this.configClass = configClass;
             this.prefix = prefix;
             this.portKey = portKey;
+            this.bindKey = bindKey;
         }
 
         static App of(final String command, final String where) {
@@ -129,6 +136,12 @@ class DeployFilesTest {
 
         int port() {
             return ((Number) parsed().get(app.portKey)).intValue();
+        }
+
+        /** Checks that the app's HTTP endpoint binds every interface, as a container's must to be reachable. */
+        void assertBindsAllInterfaces() {
+            assertEquals("0.0.0.0", parsed().get(app.bindKey), where + ": " + app.command + " must set " + app.bindKey
+                    + "=0.0.0.0 (the default, 127.0.0.1, is unreachable from outside the container)");
         }
 
         String bootstrap() {
@@ -411,7 +424,12 @@ class DeployFilesTest {
             final Invocation inv = invocation(strings(svc.path("command"), DeployFilesTest::composeInterpolate),
                     where, path -> resolveMount(mounts, path));
             validate(inv);
+            inv.assertBindsAllInterfaces();
             apps.put(name, inv);
+            if (inv.app() == App.COMPRESSOR || inv.app() == App.SERVE) {
+                assertTrue(svc.path("environment").has(HttpService.TOKEN_ENV), where + ": passes no "
+                        + HttpService.TOKEN_ENV + " (compressors and the QA service must share the token)");
+            }
             assertEquals("kafka:9092", inv.bootstrap(), where + ": bootstrap");
             checkComposeHealth(svc, inv, where);
             for (final JsonNode p : svc.path("ports")) {
@@ -461,6 +479,7 @@ class DeployFilesTest {
         final Invocation enc = invocation(strings(gpu.path("command"), DeployFilesTest::composeInterpolate), where,
                 path -> resolveMount(mounts, path));
         validate(enc);
+        enc.assertBindsAllInterfaces();
         assertEquals(App.ENCODER, enc.app(), where);
         assertEquals("cuda", enc.parsed().get("scissor.encoder.device"), where + ": device");
         assertEquals(apps.get("encoder").group(), enc.group(), where + ": consumer group");
@@ -660,6 +679,18 @@ class DeployFilesTest {
                 apps.put(w.kind() + "/" + w.name(), inv);
                 assertEquals(bootstrap, inv.bootstrap(), where + ": bootstrap must be the Strimzi bootstrap service");
                 checkK8sPorts(pod, c, inv, where);
+                inv.assertBindsAllInterfaces();
+                if (inv.app() == App.COMPRESSOR || inv.app() == App.SERVE) {
+                    final List<String> secrets = new ArrayList<>();
+                    c.path("env").forEach(e -> {
+                        if (e.path("name").asText().equals(HttpService.TOKEN_ENV)) {
+                            secrets.add(e.path("valueFrom").path("secretKeyRef").path("name").asText() + "/"
+                                    + e.path("valueFrom").path("secretKeyRef").path("key").asText());
+                        }
+                    });
+                    assertEquals(List.of("scissor-http/token"), secrets, where + ": " + HttpService.TOKEN_ENV
+                            + " must come from the Secret scissor-http (key token), shared by compressors and QA");
+                }
                 checkTopics(inv, topics, where);
                 inv.outputs().values().forEach(max -> assertTrue(brokerMax >= max,
                         where + ": the Kafka message.max.bytes " + brokerMax + " is below " + max));

@@ -76,4 +76,72 @@ class HttpServiceTest {
         assertEquals(500, boom.statusCode());
         assertTrue(json(boom).get("error").asText().contains("kaput"));
     }
+
+    @Test
+    void aBearerTokenGuardsEveryRouteButGetMetrics() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(HttpService.environmentToken() == null,
+                "the tests run without " + HttpService.TOKEN_ENV);
+        try (HttpService guarded = HttpService.start("guarded", "127.0.0.1", 0, 2, 100)
+                .route("GET", "/metrics", r -> HttpService.Response.text(200, "text/plain", "up 1\n"))
+                .route("GET", "/v1/streams/{id}/windows/latest", r -> HttpService.Response.json(200,
+                        java.util.Map.of("stream", r.param("id"))))
+                .route("POST", "/v1/echo", r -> HttpService.Response.json(200, r.json()))) {
+            final String base = "http://127.0.0.1:" + guarded.port();
+            final URI latest = URI.create(base + "/v1/streams/cam/windows/latest");
+            assertEquals(200, send(HttpRequest.newBuilder(latest)).statusCode(), "open until a token is set");
+            guarded.requireBearer("s3cret-token");
+
+            final HttpResponse<String> none = send(HttpRequest.newBuilder(latest));
+            assertEquals(401, none.statusCode());
+            assertEquals("application/json", none.headers().firstValue("content-type").orElseThrow());
+            assertEquals("Bearer", none.headers().firstValue("www-authenticate").orElseThrow());
+            assertTrue(json(none).get("error").asText().contains("Authorization: Bearer"), none.body());
+            assertTrue(json(none).get("error").asText().contains(HttpService.TOKEN_ENV), none.body());
+            for (final String wrong : new String[] {"Bearer s3cret-tokeN", "Bearer s3cret-token-longer", "Bearer ",
+                "Basic czNjcmV0LXRva2Vu", "s3cret-token", "Bearer s3cret"}) {
+                assertEquals(401, send(HttpRequest.newBuilder(latest).header("Authorization", wrong)).statusCode(),
+                        wrong);
+            }
+            final HttpResponse<String> ok = send(HttpRequest.newBuilder(latest)
+                    .header("Authorization", HttpService.bearer("s3cret-token")));
+            assertEquals(200, ok.statusCode());
+            assertEquals("cam", json(ok).get("stream").asText());
+            assertEquals(200, send(HttpRequest.newBuilder(latest).header("Authorization", "bearer s3cret-token"))
+                    .statusCode(), "the scheme is case-insensitive");
+            // POST routes, unknown paths and other methods on /metrics are guarded too (no route probing).
+            assertEquals(401, send(HttpRequest.newBuilder(URI.create(base + "/v1/echo"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"))).statusCode());
+            assertEquals(200, send(HttpRequest.newBuilder(URI.create(base + "/v1/echo"))
+                    .header("Authorization", "Bearer s3cret-token")
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"))).statusCode());
+            assertEquals(401, send(HttpRequest.newBuilder(URI.create(base + "/nope"))).statusCode());
+            assertEquals(401, send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                    .POST(HttpRequest.BodyPublishers.ofString(""))).statusCode());
+            // Prometheus scrapes and probes need no token.
+            final HttpResponse<String> metrics = send(HttpRequest.newBuilder(URI.create(base + "/metrics")));
+            assertEquals(200, metrics.statusCode());
+            assertEquals("up 1\n", metrics.body());
+
+            guarded.requireBearer(null);
+            assertEquals(200, send(HttpRequest.newBuilder(latest)).statusCode(), "null removes the requirement");
+        }
+    }
+
+    @Test
+    void bindsTheAddressItIsGiven() throws Exception {
+        try (HttpService local = HttpService.start("local", "127.0.0.1", 0, 1, 100)
+                .route("GET", "/metrics", r -> HttpService.Response.text(200, "text/plain", ""))) {
+            final java.net.InetAddress other = java.util.Collections.list(java.net.NetworkInterface
+                    .getNetworkInterfaces()).stream()
+                    .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
+                    .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress())
+                    .findFirst().orElse(null);
+            org.junit.jupiter.api.Assumptions.assumeTrue(other != null, "no non-loopback IPv4 address here");
+            try (java.net.Socket s = new java.net.Socket()) {
+                org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                        () -> s.connect(new java.net.InetSocketAddress(other, local.port()), 2000),
+                        "a server bound to 127.0.0.1 is not reachable on " + other);
+            }
+        }
+    }
 }

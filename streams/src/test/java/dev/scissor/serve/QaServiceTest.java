@@ -248,4 +248,38 @@ class QaServiceTest {
         assertTrue(metrics.contains("scissor_serve_windows_held{stream=\"cam\"} 5"), metrics);
         assertFalse(metrics.contains("stream=\"broken\""), metrics);
     }
+
+    @Test
+    void withATokenTheServiceRequiresItAndSendsItToTheCompressors() throws Exception {
+        final List<String> seen = new CopyOnWriteArrayList<>();
+        try (HttpService compressor = HttpService.start("fake-compressor", "127.0.0.1", 0, 2, 1 << 10)
+                .requireBearer("t0ken")
+                .route("GET", "/v1/streams/{id}/windows/latest", r -> {
+                    seen.add(r.headers().get("authorization").get(0));
+                    return HttpService.Response.json(200, Map.of("streamId", r.param("id")));
+                })) {
+            final Map<String, Object> cfg = new LinkedHashMap<>();
+            cfg.put(ServeConfig.PORT, 0);
+            cfg.put(ServeConfig.COMPRESSOR_URLS, "http://127.0.0.1:" + compressor.port());
+            final QaService guarded = new QaService(new ServeConfig(cfg), null, "t0ken");
+            try {
+                guarded.start(onMalformed -> WindowTestAccess.assignAll(
+                        WindowTestAccess.consumer(new MockWindowsConsumer("windows", 1), "windows", onMalformed), null));
+                final URI latest = URI.create("http://127.0.0.1:" + guarded.port() + "/v1/streams/cam/windows/latest");
+                final HttpResponse<String> denied = http.send(HttpRequest.newBuilder(latest).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(401, denied.statusCode(), denied.body());
+                assertTrue(seen.isEmpty(), "nothing reached the compressor");
+                final HttpResponse<String> ok = http.send(HttpRequest.newBuilder(latest)
+                        .header("Authorization", "Bearer t0ken").build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, ok.statusCode(), ok.body());
+                assertEquals("cam", HttpService.JSON.readTree(ok.body()).get("streamId").asText());
+                assertEquals(List.of("Bearer t0ken"), seen, "the proxy sent the token");
+                assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + guarded.port()
+                        + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).statusCode(), "metrics open");
+            } finally {
+                guarded.close();
+            }
+        }
+    }
 }

@@ -55,6 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CompressorQueriesIT {
 
+    /** Every instance and the QA service require this bearer token (SCISSOR_HTTP_TOKEN in production). */
+    private static final String TOKEN = "it-token";
     private static final int STREAMS = 6;
     private static final int FRAMES = 12;
     private static final int W = 4;
@@ -100,6 +102,7 @@ class CompressorQueriesIT {
 
     private HttpResponse<String> get(final HttpService http, final String path) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + http.port() + path))
+                .header("Authorization", HttpService.bearer(TOKEN))
                 .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -170,8 +173,8 @@ class CompressorQueriesIT {
         consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "queries-it-reader");
 
-        try (HttpService httpA = HttpService.start("a", "127.0.0.1", 0, 4, 1 << 16);
-             HttpService httpB = HttpService.start("b", "127.0.0.1", 0, 4, 1 << 16);
+        try (HttpService httpA = HttpService.start("a", "127.0.0.1", 0, 4, 1 << 16).requireBearer(TOKEN);
+             HttpService httpB = HttpService.start("b", "127.0.0.1", 0, 4, 1 << 16).requireBearer(TOKEN);
              CompressorApp a = new CompressorApp(new CompressorConfig(settings(dir.resolve("a"))), httpA);
              CompressorApp b = new CompressorApp(new CompressorConfig(settings(dir.resolve("b"))), httpB);
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(),
@@ -185,6 +188,13 @@ class CompressorQueriesIT {
             assertEquals(503, early.statusCode(), early.body());
             assertEquals("1", early.headers().firstValue("Retry-After").orElse(null));
             assertTrue(HttpService.JSON.readTree(early.body()).has("error"));
+            // Without the token only GET /metrics answers.
+            final HttpResponse<String> anonymous = client.send(HttpRequest.newBuilder(URI.create("http://localhost:"
+                    + httpA.port() + "/v1/streams/" + stream(0) + "/windows/latest")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, anonymous.statusCode(), anonymous.body());
+            assertEquals(200, client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpA.port()
+                    + "/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode());
 
             a.start();
             b.start();
@@ -256,11 +266,13 @@ class CompressorQueriesIT {
             // every stream (forwarding to the owner as above).
             try (QaService qa = new QaService(new ServeConfig(Map.of("bootstrap.servers", kafka.bootstrapServers(),
                     ServeConfig.PORT, 0, ServeConfig.BIND, "127.0.0.1",
-                    ServeConfig.COMPRESSOR_URLS, "http://127.0.0.1:9,http://localhost:" + httpB.port())), null)) {
+                    ServeConfig.COMPRESSOR_URLS, "http://127.0.0.1:9,http://localhost:" + httpB.port())), null,
+                    TOKEN)) {
                 qa.start();
                 for (int s = 0; s < STREAMS; s++) {
                     final HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                            + qa.port() + "/v1/streams/" + stream(s) + "/windows/latest")).timeout(Duration.ofSeconds(20))
+                            + qa.port() + "/v1/streams/" + stream(s) + "/windows/latest"))
+                            .header("Authorization", HttpService.bearer(TOKEN)).timeout(Duration.ofSeconds(20))
                             .GET().build(), HttpResponse.BodyHandlers.ofString());
                     assertEquals(200, r.statusCode(), r.body());
                     final JsonNode body = HttpService.JSON.readTree(r.body());

@@ -36,11 +36,16 @@ class HttpConfigTest {
     }
 
     @Test
-    void emptyAdvertisedHostIsTheLocalHostName() {
+    void emptyAdvertisedHostIsTheBindAddressOrWhenBoundToAllTheLocalHostName() {
         final CompressorConfig c = compressor();
         assertEquals("", c.getString(CompressorConfig.HTTP_ADVERTISED_HOST));
-        assertFalse(c.advertisedHost().isBlank());
-        assertTrue(c.streamsProperties().get(StreamsConfig.APPLICATION_SERVER_CONFIG).toString().endsWith(":8081"));
+        assertEquals("127.0.0.1", c.httpBind(), "localhost only by default");
+        assertEquals("127.0.0.1:8081", c.streamsProperties().get(StreamsConfig.APPLICATION_SERVER_CONFIG));
+        final CompressorConfig all = compressor(CompressorConfig.HTTP_BIND, "0.0.0.0");
+        assertFalse(all.advertisedHost().isBlank());
+        assertFalse(all.advertisedHost().equals("0.0.0.0"));
+        assertTrue(all.streamsProperties().get(StreamsConfig.APPLICATION_SERVER_CONFIG).toString().endsWith(":8081"));
+        assertEquals("10.1.2.3", compressor(CompressorConfig.HTTP_BIND, "10.1.2.3").advertisedHost());
     }
 
     @Test

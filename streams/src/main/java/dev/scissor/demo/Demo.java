@@ -91,6 +91,8 @@ public final class Demo {
     private final List<Long> windowLatencyMs = new CopyOnWriteArrayList<>();
     private final AtomicReference<FrameTokens> gridShape = new AtomicReference<>();
     private volatile long deadLetters;
+    /** Counted down when everything the demo started is closed (a Ctrl-C with --serve waits for it). */
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
     private Demo(final Options options, final PrintStream out) {
         this.options = options;
@@ -134,10 +136,14 @@ public final class Demo {
             out.println("scissor demo: broker " + bootstrap + ", topics " + TOPICS);
             return runPipeline(bootstrap, stateDir, t0);
         } finally {
-            if (broker != null) {
-                broker.close();
+            try {
+                if (broker != null) {
+                    broker.close();
+                }
+                Utils.delete(stateDir.toFile());
+            } finally {
+                closed.countDown();
             }
-            Utils.delete(stateDir.toFile());
         }
     }
 
@@ -251,7 +257,14 @@ public final class Demo {
 
     private void serveUntilStopped(final QaService qa, final HttpService compressorHttp) throws InterruptedException {
         final java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "scissor-demo-stop"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                closed.await(60, java.util.concurrent.TimeUnit.SECONDS); // let the demo close what it started
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "scissor-demo-stop"));
         final String s = options.streamId();
         out.printf("scissor demo: serving until Ctrl-C:%n"
                 + "  curl -s localhost:%d/v1/streams%n"

@@ -13,6 +13,9 @@ package dev.scissor.compressor;
  *   <li>{@code budget}: optional exact token count per window (budget mode: the temporal step is a
  *       single-linkage cut to exactly K components instead of a threshold).</li>
  *   <li>{@code seed}: seed of the default sampler, so that reruns are identical.</li>
+ *   <li>{@code mode}: {@link Mode#CLASSIC} (the paper's SCC, default) or {@link Mode#REFINED}
+ *       (budget mode only: classic SCC to half the budget, then splits and two assignment/mean
+ *       iterations to exactly K tokens; see {@link Mode#REFINED}).</li>
  * </ul>
  *
  * @param tau similarity threshold
@@ -20,8 +23,35 @@ package dev.scissor.compressor;
  * @param budget token budget per window, or {@code null} for threshold mode
  * @param seed seed of the default sample orders
  * @param allowAnyTau accept any finite tau (outside [-1, 1])
+ * @param mode classic or refined; refined requires a budget
  */
-public record ScissorParams(double tau, double epsilon, Budget budget, long seed, boolean allowAnyTau) {
+public record ScissorParams(double tau, double epsilon, Budget budget, long seed, boolean allowAnyTau, Mode mode) {
+
+    /** How a window's tokens are grouped. */
+    public enum Mode {
+        /** The paper's semantic connected components (threshold or single-linkage budget cut). */
+        CLASSIC,
+        /**
+         * Budget mode without chaining: the classic budget cut to {@code max(1, K / 2)} components,
+         * then, while fewer than K clusters exist, the cluster with the largest total cosine distance
+         * to its mean is split in two by a few 2-means steps over its tokens; then two
+         * assignment/mean iterations over all T * N tokens of the window (argmax cosine to the
+         * clusters' plain means, ties to the lowest index). Output tokens are the plain means of
+         * their clusters, in order of their first token in the window. Yields exactly
+         * {@code min(K, T * N)} tokens and needs no training; deterministic (no random draws).
+         */
+        REFINED;
+
+        /** The mode named {@code classic} or {@code refined} (case-insensitive). */
+        public static Mode parse(final String name) {
+            for (final Mode m : values()) {
+                if (m.name().equalsIgnoreCase(name == null ? "" : name.trim())) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("mode must be classic or refined, got '" + name + "'");
+        }
+    }
 
     /** Default similarity threshold of the paper's shipped configuration. */
     public static final double DEFAULT_TAU = 0.9;
@@ -42,6 +72,18 @@ public record ScissorParams(double tau, double epsilon, Budget budget, long seed
         if (!(epsilon >= 0.0 && epsilon <= 1.0)) {
             throw new IllegalArgumentException("epsilon must lie in [0, 1] (0 = exact components), got " + epsilon);
         }
+        if (mode == null) {
+            throw new IllegalArgumentException("mode is required (classic or refined)");
+        }
+        if (mode == Mode.REFINED && budget == null) {
+            throw new IllegalArgumentException("refined mode needs a token budget or a retention ratio");
+        }
+    }
+
+    /** Classic mode with the given fields (the constructor before modes existed). */
+    public ScissorParams(final double tau, final double epsilon, final Budget budget, final long seed,
+                         final boolean allowAnyTau) {
+        this(tau, epsilon, budget, seed, allowAnyTau, Mode.CLASSIC);
     }
 
     /** The paper's defaults: tau 0.9, epsilon 0.05, no budget. */
@@ -56,22 +98,31 @@ public record ScissorParams(double tau, double epsilon, Budget budget, long seed
 
     /** A copy with another tau. */
     public ScissorParams withTau(final double newTau) {
-        return new ScissorParams(newTau, epsilon, budget, seed, allowAnyTau);
+        return new ScissorParams(newTau, epsilon, budget, seed, allowAnyTau, mode);
     }
 
     /** A copy with a token budget (budget mode), or {@code null} for threshold mode. */
     public ScissorParams withBudget(final Budget newBudget) {
-        return new ScissorParams(tau, epsilon, newBudget, seed, allowAnyTau);
+        return new ScissorParams(tau, epsilon, newBudget, seed, allowAnyTau, mode);
     }
 
     /** A copy with another sampler seed. */
     public ScissorParams withSeed(final long newSeed) {
-        return new ScissorParams(tau, epsilon, budget, newSeed, allowAnyTau);
+        return new ScissorParams(tau, epsilon, budget, newSeed, allowAnyTau, mode);
+    }
+
+    /**
+     * A copy with another mode.
+     *
+     * @throws IllegalArgumentException for {@link Mode#REFINED} without a budget
+     */
+    public ScissorParams withMode(final Mode newMode) {
+        return new ScissorParams(tau, epsilon, budget, seed, allowAnyTau, newMode);
     }
 
     /** A copy that accepts any finite tau. */
     public ScissorParams withAllowAnyTau(final boolean allow) {
-        return new ScissorParams(tau, epsilon, budget, seed, allow);
+        return new ScissorParams(tau, epsilon, budget, seed, allow, mode);
     }
 
     /**

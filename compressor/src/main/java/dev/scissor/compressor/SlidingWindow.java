@@ -4,6 +4,7 @@ import dev.scissor.compressor.internal.Bits;
 import dev.scissor.compressor.internal.Components;
 import dev.scissor.compressor.internal.Exact;
 import dev.scissor.compressor.internal.Gemm;
+import dev.scissor.compressor.internal.Refinement;
 import dev.scissor.compressor.internal.Sampling;
 import dev.scissor.compressor.internal.SingleLinkageCut;
 import dev.scissor.compressor.internal.SlotTable;
@@ -32,6 +33,12 @@ import java.util.Arrays;
  * shape, so the window equals the batch on one BLAS (native and pure-Java BLAS may differ). Every
  * value is computed from the same inputs in the same order.
  *
+ * <p>In {@link ScissorParams.Mode#REFINED} mode the window runs the classic budget mode to
+ * {@code max(1, K / 2)} components as above, then regroups the window's T * N tokens with a
+ * {@code Refinement} that is a deterministic function of the window's tokens and those components
+ * only (no state carried between emits); so the refined output equals the batch computation by
+ * construction, under the same condition (one BLAS) as budget mode.
+ *
  * <p>Not thread-safe; one window per stream. Frames must be finite and arrive with increasing
  * sequence numbers.
  */
@@ -50,6 +57,9 @@ public final class SlidingWindow {
     private final int capacity;
     private final int hop;
     private final boolean budgetMode;
+    private final boolean refined;
+    private Refinement refinement;
+    private float[] windowTokens = new float[0];
 
     private final float[] x;
     private final double[] xNorm; // float32-accurate norms of the ring's tokens (bounds, zero test)
@@ -167,6 +177,7 @@ public final class SlidingWindow {
         this.capacity = windowFrames;
         this.hop = hop;
         this.budgetMode = params.budget() != null;
+        this.refined = params.mode() == ScissorParams.Mode.REFINED;
         this.ringRows = (int) ring;
         this.x = new float[(int) (ring * dim)];
         this.xNorm = new double[(int) ring];
@@ -550,8 +561,9 @@ public final class SlidingWindow {
         computeColumns(changedIdx, slots, 0, frames);
         computeColumns(unchangedIdx, slots, frames - newFrames, frames);
         final int[] assignment = assign(frames, slotOf, offset, temporal, m, slots);
-        final WindowResult out = finish(frames, slotOf, offset, seqs, spatialCounts, temporal, m, slots, assignment,
-                started);
+        final WindowResult classic = finish(frames, slotOf, offset, seqs, spatialCounts, temporal, m, slots,
+                assignment, started);
+        final WindowResult out = refined ? refine(classic, slotOf, offset, started) : classic;
         sinceEmit = 0;
         emitted = true;
         return out;
@@ -589,7 +601,8 @@ public final class SlidingWindow {
     }
 
     private int cutComponents(final int frames, final int[] slotOf, final int s, final int[] temporal) {
-        final int k = params.budget().tokensFor((long) frames * n);
+        final int budget = params.budget().tokensFor((long) frames * n);
+        final int k = refined ? Math.max(1, budget / 2) : budget;
         return cut.cut(s, k, (u, v) -> {
             final int a = frameOf[u];
             final int b = frameOf[v];
@@ -604,6 +617,79 @@ public final class SlidingWindow {
             }
             return simBlocks[slotOf[b] * capacity + slotOf[a]][lb * spatial[slotOf[a]].count + la];
         }, temporal);
+    }
+
+    /**
+     * The refined mode's output: the window's tokens regrouped from the classic components (see
+     * {@link ScissorParams.Mode#REFINED}). Spatial counts and labels are the classic ones; the
+     * temporal label of a spatial token is the output token of its first member; an output token
+     * that no original token chose (an emptied cluster keeps its previous mean) takes its span and
+     * position from its first token when it last had members.
+     */
+    private WindowResult refine(final WindowResult classic, final int[] slotOf, final int[] offset,
+                                final long started) {
+        final int frames = classic.frames();
+        final int rows = frames * n;
+        if (windowTokens.length < rows * d) {
+            windowTokens = new float[rows * d];
+        }
+        for (int t = 0; t < frames; t++) {
+            System.arraycopy(x, slotOf[t] * n * d, windowTokens, t * n * d, n * d);
+        }
+        final int[] spatialLabels = classic.spatialLabels();
+        final int[] temporal = classic.temporalLabels();
+        final int[] initial = new int[rows];
+        for (int t = 0; t < frames; t++) {
+            for (int i = 0; i < n; i++) {
+                initial[t * n + i] = temporal[offset[t] + spatialLabels[t * n + i]];
+            }
+        }
+        if (refinement == null) {
+            refinement = new Refinement();
+        }
+        final int k = params.budget().tokensFor(rows);
+        final Refinement.Result r = refinement.refine(windowTokens, rows, d, initial, classic.tokenCount(), k);
+        final int m = r.count;
+        final long[] seqs = classic.frameSeqs();
+        final int[] merged = new int[m];
+        final long[] first = new long[m];
+        final long[] last = new long[m];
+        final double[] rowSum = new double[m];
+        final double[] colSum = new double[m];
+        Arrays.fill(first, Long.MAX_VALUE);
+        Arrays.fill(last, Long.MIN_VALUE);
+        final int[] newTemporal = new int[temporal.length];
+        Arrays.fill(newTemporal, -1);
+        for (int t = 0; t < frames; t++) {
+            for (int i = 0; i < n; i++) {
+                final int j = r.labels[t * n + i];
+                merged[j]++;
+                first[j] = Math.min(first[j], seqs[t]);
+                last[j] = Math.max(last[j], seqs[t]);
+                rowSum[j] += i / gridWidth;
+                colSum[j] += i % gridWidth;
+                final int u = offset[t] + spatialLabels[t * n + i];
+                if (newTemporal[u] < 0) {
+                    newTemporal[u] = j;
+                }
+            }
+        }
+        final float[] meanRow = new float[m];
+        final float[] meanCol = new float[m];
+        for (int j = 0; j < m; j++) {
+            if (merged[j] > 0) {
+                meanRow[j] = (float) (rowSum[j] / merged[j]);
+                meanCol[j] = (float) (colSum[j] / merged[j]);
+            } else {
+                final int a = r.anchors[j];
+                first[j] = seqs[a / n];
+                last[j] = seqs[a / n];
+                meanRow[j] = (a % n) / gridWidth;
+                meanCol[j] = (a % n) % gridWidth;
+            }
+        }
+        return new WindowResult(frames, n, d, seqs, r.tokens, classic.spatialCounts(), spatialLabels, newTemporal,
+                r.labels, merged, first, last, meanRow, meanCol, System.nanoTime() - started);
     }
 
     /**

@@ -42,6 +42,7 @@ public final class CompressorConfig extends AbstractConfig {
     public static final String BUDGET_TOKENS = "scissor.budget.tokens";
     public static final String RETENTION = "scissor.retention";
     public static final String SEED = "scissor.seed";
+    public static final String MODE = "scissor.mode";
     public static final String EMIT_MODE = "scissor.emit.mode";
     public static final String SCENE_CHANGE_THRESHOLD = "scissor.scene.change.threshold";
     public static final String SCENE_CHANGE_MIN_FRAMES = "scissor.scene.change.min.frames";
@@ -88,6 +89,11 @@ public final class CompressorConfig extends AbstractConfig {
             .define(SEED, Type.LONG, ScissorParams.DEFAULT_SEED, Importance.LOW,
                     "Seed of the sample orders of the epsilon approximation; a replay with the same seed gives the "
                             + "same windows.")
+            .define(MODE, Type.STRING, "classic", ValidString.in("classic", "refined"), Importance.MEDIUM,
+                    "classic: the paper's semantic connected components. refined: budget mode without chaining "
+                            + "(classic cut to half the budget, then the cluster with the largest total cosine "
+                            + "distance is split until the budget is reached, then two assignment/mean iterations "
+                            + "over the window's tokens); needs " + BUDGET_TOKENS + " or " + RETENTION + ".")
             .define(EMIT_MODE, Type.STRING, "hop", ValidString.in("hop", "event"), Importance.MEDIUM,
                     "hop: a window every hop. event: also emit early (reason SCENE_CHANGE) when a frame's novelty "
                             + "reaches " + "scissor.scene.change.threshold, so alerting pipelines react in one frame.")
@@ -149,7 +155,12 @@ public final class CompressorConfig extends AbstractConfig {
         final ScissorParams.Budget budget = getInt(BUDGET_TOKENS) > 0
                 ? ScissorParams.Budget.tokens(getInt(BUDGET_TOKENS))
                 : getDouble(RETENTION) > 0.0 ? ScissorParams.Budget.retention(getDouble(RETENTION)) : null;
-        this.params = new ScissorParams(getDouble(TAU), getDouble(EPSILON), budget, getLong(SEED), false);
+        final ScissorParams.Mode mode = ScissorParams.Mode.parse(getString(MODE));
+        if (mode == ScissorParams.Mode.REFINED && budget == null) {
+            throw new ConfigException(MODE, getString(MODE), "refined mode needs " + BUDGET_TOKENS + " or "
+                    + RETENTION);
+        }
+        this.params = new ScissorParams(getDouble(TAU), getDouble(EPSILON), budget, getLong(SEED), false, mode);
         for (final String topic : new String[] {TOKENS_TOPIC, WINDOWS_TOPIC, DLQ_TOPIC}) {
             for (final String other : new String[] {TOKENS_TOPIC, WINDOWS_TOPIC, DLQ_TOPIC}) {
                 if (!topic.equals(other) && getString(topic).equals(getString(other))) {
@@ -166,7 +177,7 @@ public final class CompressorConfig extends AbstractConfig {
         }
     }
 
-    /** The compression parameters (tau, epsilon, budget, seed). */
+    /** The compression parameters (tau, epsilon, budget, seed, mode). */
     public ScissorParams params() {
         return params;
     }

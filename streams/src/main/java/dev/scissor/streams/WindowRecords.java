@@ -49,7 +49,8 @@ public final class WindowRecords {
         }
         final ScissorParams p = config.params();
         final CompressionParams params = CompressionParams.newBuilder()
-                .setMode(p.budget() == null ? "classic" : "budget")
+                .setMode(p.mode() == ScissorParams.Mode.REFINED ? "refined"
+                        : p.budget() == null ? "classic" : "budget")
                 .setTau(p.tau())
                 .setEpsilon(p.epsilon())
                 .setBudget(p.budget() == null || p.budget().tokens() == 0 ? null : p.budget().tokens())

@@ -137,7 +137,7 @@ class CompressorProcessorProperties {
     void restartingAtAnyFrameChangesNothing(@ForAll @IntRange(min = 1, max = 5) final int w,
                                             @ForAll @IntRange(min = 1, max = 5) final int h,
                                             @ForAll @IntRange(min = 0, max = 2) final int grace,
-                                            @ForAll final boolean budget,
+                                            @ForAll final boolean budget, @ForAll final boolean refined,
                                             @ForAll @Size(max = 4) final Set<@IntRange(min = 1, max = 17) Integer> restarts,
                                             @ForAll @IntRange(min = 0, max = 1000) final int seed) throws Exception {
         final Map<String, Object> s = new HashMap<>();
@@ -147,6 +147,9 @@ class CompressorProcessorProperties {
         s.put(CompressorConfig.EMIT_MODE, "event");
         if (budget) {
             s.put(CompressorConfig.RETENTION, 0.2);
+            if (refined) {
+                s.put(CompressorConfig.MODE, "refined");
+            }
         }
         final float[] video = TestFrames.video(seed, 18);
         final int[] order = order(18, grace, seed);

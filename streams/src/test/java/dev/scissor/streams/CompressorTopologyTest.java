@@ -353,6 +353,14 @@ class CompressorTopologyTest {
         assertTrue(assertThrows(ConfigException.class,
                 () -> new CompressorConfig(Map.of(CompressorConfig.EMIT_MODE, "sometimes")))
                 .getMessage().contains(CompressorConfig.EMIT_MODE));
+        assertTrue(assertThrows(ConfigException.class,
+                () -> new CompressorConfig(Map.of(CompressorConfig.MODE, "refined")))
+                .getMessage().contains(CompressorConfig.MODE));
+        assertTrue(assertThrows(ConfigException.class,
+                () -> new CompressorConfig(Map.of(CompressorConfig.MODE, "fancy", CompressorConfig.RETENTION, 0.1)))
+                .getMessage().contains(CompressorConfig.MODE));
+        assertEquals(ScissorParams.Mode.REFINED, new CompressorConfig(Map.of(CompressorConfig.MODE, "refined",
+                CompressorConfig.RETENTION, 0.1)).params().mode());
         assertTrue(assertThrows(ConfigException.class, () -> new CompressorConfig(Map.of("scissor.windw.frames", 3)))
                 .getMessage().contains("scissor.windw.frames"));
         assertTrue(assertThrows(ConfigException.class,

@@ -22,8 +22,11 @@ import java.util.Locale;
  * <pre>
  * scissor compress --tokens IN.npy --out OUT.npy [--tau 0.9] [--epsilon 0.05]
  *                  [--budget K | --retention R] [--labels LABELS.npy] [--stats STATS.json]
- *                  [--seed S] [--allow-any-tau]
+ *                  [--seed S] [--allow-any-tau] [--mode classic|refined]
  * </pre>
+ *
+ * <p>{@code --mode refined} (ScissorParams.Mode.REFINED) needs {@code --budget} or
+ * {@code --retention} and a video; the default {@code classic} is the paper's SCC.
  *
  * <p>Exit codes: 0 success, 2 bad input or arguments (one line on stderr naming the problem; no
  * output file is written).
@@ -34,7 +37,8 @@ public final class CompressCommand {
     public static final int BAD_INPUT = 2;
 
     static final String USAGE = "usage: scissor compress --tokens IN.npy --out OUT.npy [--tau 0.9] [--epsilon 0.05]"
-            + " [--budget K | --retention R] [--labels LABELS.npy] [--stats STATS.json] [--seed S] [--allow-any-tau]";
+            + " [--budget K | --retention R] [--labels LABELS.npy] [--stats STATS.json] [--seed S] [--allow-any-tau]"
+            + " [--mode classic|refined]";
 
     private CompressCommand() {
     }
@@ -80,6 +84,7 @@ public final class CompressCommand {
         Double retention = null;
         long seed = ScissorParams.DEFAULT_SEED;
         boolean anyTau = false;
+        ScissorParams.Mode mode = ScissorParams.Mode.CLASSIC;
         for (int i = 0; i < args.length; i++) {
             final String a = args[i];
             switch (a) {
@@ -93,6 +98,7 @@ public final class CompressCommand {
                 case "--retention" -> retention = number(value(args, ++i, a), a);
                 case "--seed" -> seed = longValue(value(args, ++i, a), a);
                 case "--allow-any-tau" -> anyTau = true;
+                case "--mode" -> mode = mode(value(args, ++i, a));
                 case "-h", "--help" -> {
                     out.println(USAGE);
                     return 0;
@@ -114,7 +120,10 @@ public final class CompressCommand {
             } else if (retention != null) {
                 p = p.withBudget(ScissorParams.Budget.retention(retention));
             }
-            params = p;
+            if (mode == ScissorParams.Mode.REFINED && p.budget() == null) {
+                throw new UsageException("--mode refined needs --budget K or --retention R");
+            }
+            params = p.withMode(mode);
         } catch (final IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -224,7 +233,7 @@ public final class CompressCommand {
         s.append("  \"retention_target\": ").append(p.budget() == null || p.budget().retention() == 0 ? "null"
                 : String.valueOf(p.budget().retention())).append(",\n");
         s.append("  \"seed\": ").append(p.seed()).append(",\n");
-        s.append("  \"mode\": \"classic\",\n");
+        s.append("  \"mode\": \"").append(p.mode().name().toLowerCase(Locale.ROOT)).append("\",\n");
         s.append("  \"blas\": \"").append(Scissor.blasImplementation()).append("\",\n");
         s.append("  \"millis\": ").append(millis).append("\n}\n");
         return s.toString();
@@ -268,6 +277,14 @@ public final class CompressCommand {
             return d;
         } catch (final NumberFormatException e) {
             throw new UsageException(flag + " must be a finite number, got '" + v + "'");
+        }
+    }
+
+    private static ScissorParams.Mode mode(final String v) throws UsageException {
+        try {
+            return ScissorParams.Mode.parse(v);
+        } catch (final IllegalArgumentException e) {
+            throw new UsageException("--mode must be classic or refined, got '" + v + "'");
         }
     }
 

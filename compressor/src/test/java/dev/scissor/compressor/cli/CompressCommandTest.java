@@ -128,4 +128,34 @@ class CompressCommandTest {
         assertEquals(0, run("--tokens", good.toString(), "--out", o.toString(), "--tau", "1.5", "--allow-any-tau"));
         assertArrayEquals(new int[] {2, 2}, Npy.read(o).shape());
     }
+
+    @Test
+    void refinedModeGivesExactlyKTokensAndNeedsABudget() throws IOException {
+        final float[] video = new float[4 * 9 * 3];
+        for (int i = 0; i < video.length; i++) {
+            video[i] = (float) Math.sin(i * 0.37);
+        }
+        final Path tokens = dir.resolve("v.npy");
+        Npy.writeFloats(tokens, video, 4, 9, 3);
+        final Path o = dir.resolve("o.npy");
+        final Path stats = dir.resolve("s.json");
+        assertEquals(0, run("--tokens", tokens.toString(), "--out", o.toString(), "--retention", "0.2", "--mode",
+                "refined", "--stats", stats.toString()), err::toString);
+        assertArrayEquals(new int[] {7, 3}, Npy.read(o).shape()); // round(0.2 * 36)
+        assertTrue(Files.readString(stats).contains("\"mode\": \"refined\""));
+        assertEquals(0, run("--tokens", tokens.toString(), "--out", o.toString(), "--budget", "5", "--mode",
+                "classic"), err::toString);
+        assertArrayEquals(new int[] {5, 3}, Npy.read(o).shape());
+        final Path never = dir.resolve("never.npy");
+        for (final String[] c : new String[][] {
+            {"--tokens", tokens.toString(), "--out", never.toString(), "--mode", "refined"},
+            {"--tokens", tokens.toString(), "--out", never.toString(), "--budget", "5", "--mode", "fancy"},
+            {"--tokens", tokens.toString(), "--out", never.toString(), "--budget", "5", "--mode"},
+        }) {
+            err.reset();
+            assertEquals(CompressCommand.BAD_INPUT, run(c), () -> String.join(" ", c));
+            assertEquals(1, err.toString(StandardCharsets.UTF_8).trim().lines().count());
+            assertFalse(Files.exists(never));
+        }
+    }
 }

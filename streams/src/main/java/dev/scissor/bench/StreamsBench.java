@@ -82,6 +82,10 @@ import org.apache.kafka.streams.StreamsConfig;
  *       window.
  * </ol>
  *
+ * <p>Throughout each case a {@link ResourceSampler} records, every {@code --sample-seconds}, the heap (used, and
+ * live after the last collection), the application's state directory size (RocksDB) and the p99 latency since the
+ * previous sample; {@code --minutes M} makes the paced phase a long run of M minutes to watch them for growth.
+ *
  * <p>Frames are real-sized (14 x 14 tokens of dim 816, float32: 627 KB per record) from the
  * realistic golden video when {@code ../shared/golden} is present (else a synthetic video), played
  * forwards and backwards so consecutive frames stay a plausible video, and pre-encoded: per record
@@ -103,7 +107,7 @@ public final class StreamsBench {
             "usage: scissor bench-streams [--streams 1,8,32] [--seconds S] [--warmup S] [--latency-seconds S]",
             "                             [--window W --hop H] [--rate FPS_PER_STREAM] [--threads T]",
             "                             [--partitions P] [--compression none|lz4|zstd] [--synthetic]",
-            "                             [--set KEY=VALUE]... [--quick]",
+            "                             [--set KEY=VALUE]... [--quick] [--minutes M] [--sample-seconds S]",
             "",
             "Runs an in-process KRaft broker and the compressor application (exactly_once_v2,",
             "commit.interval.ms=100) in this JVM, and for each stream count N measures:",
@@ -129,6 +133,11 @@ public final class StreamsBench {
             "  --synthetic           a synthetic video instead of the realistic golden one",
             "  --set KEY=VALUE       a Kafka Streams or scissor.* setting of the application; repeatable",
             "  --quick               --streams 1,8 --warmup 3 --seconds 5 --latency-seconds 6",
+            "  --minutes M           a long run: --streams 32 --warmup 5 --seconds 10, then the paced",
+            "                        (latency) phase for M minutes; watch heap and state size over time",
+            "  --sample-seconds S    every S seconds (default 10): heap used and after the last GC,",
+            "                        the state directory's size on disk, frames, windows and the p99",
+            "                        of the windows measured since the last sample",
             "",
             "Progress goes to stderr, the report (Markdown tables) to stdout.");
 
@@ -308,7 +317,20 @@ public final class StreamsBench {
                 byteParts.put(appId + "-" + CompressorTopology.LATEST_STORE + "-changelog", "latest-window changelog");
                 byteParts.put(appId + "-" + CompressorTopology.STATE_STORE + "-changelog", "stream-state changelog");
                 final Driver driver = new Driver(app, producer, reader, tokensTopic, streams, warmupSeconds, byteParts);
-                return driver.run();
+                final List<ResourceSampler.Sample> samples = new ArrayList<>();
+                final Result result;
+                try (ResourceSampler sampler = ResourceSampler.start(stateDir, options.sampleSeconds, () -> {
+                    final int measured = reader.latencyCount();
+                    return new ResourceSampler.Progress(driver.phase, driver.processed(), reader.windows.get(),
+                            measured);
+                }, reader::latencyPercentile, sample -> {
+                    samples.add(sample);
+                    err.printf(Locale.ROOT, "[%d streams] %s%n", streams, sample.line());
+                })) {
+                    result = driver.run();
+                }
+                result.samples.addAll(samples);
+                return result;
             }
         } finally {
             deleteTopics(admin, appId, topics.keySet());
@@ -365,6 +387,8 @@ public final class StreamsBench {
         final List<Metric> processMetrics = new ArrayList<>();
         final AtomicLong sendErrors = new AtomicLong();
         volatile Exception sendError;
+        /** The phase, for the resource samples. */
+        volatile String phase = "warm-up";
         long sent;
         int nextStream;
 
@@ -463,6 +487,7 @@ public final class StreamsBench {
             while (true) {
                 final long now = System.nanoTime();
                 if (slice < 0 && now >= warmEnd) {
+                    phase = "throughput";
                     slice = 0;
                     sliceStart = now;
                     sliceP = processed();
@@ -527,6 +552,7 @@ public final class StreamsBench {
             Thread.sleep(500);
 
             // --- Latency phase: paced frames, N x rate per second round-robin. ---
+            phase = "paced";
             final double perStream = options.rate > 0 ? options.rate
                     : Math.max(0.05, Math.min(2.0, 0.7 * r.framesPerSecond / streams));
             final double offered = streams * perStream;
@@ -671,6 +697,22 @@ public final class StreamsBench {
                 out.println(row.append(String.format(Locale.ROOT, " %.1f |", total)));
             }
         }
+        if (results.stream().anyMatch(r -> !r.samples.isEmpty())) {
+            out.println();
+            out.printf(Locale.ROOT, "Heap and state over time (every %d s; heap after GC = live data after the last "
+                    + "collection; state = the application's state directory, RocksDB included; p99 = windows "
+                    + "measured since the previous sample):%n%n", options.sampleSeconds);
+            out.println("| streams | t s | phase | frames/s | heap used MB | heap after GC MB | state MB | p99 ms |");
+            out.println("|---|---|---|---|---|---|---|---|");
+            for (final Result r : results) {
+                for (final ResourceSampler.Sample x : r.samples) {
+                    out.printf(Locale.ROOT, "| %d | %.0f | %s | %.1f | %s | %s | %s | %s |%n", r.streams, x.seconds(),
+                            x.phase(), x.framesPerSecond(), mb(x.heapUsedBytes()), mb(x.heapAfterGcBytes()),
+                            mb(x.stateBytes()), Double.isNaN(x.p99Ms()) ? "-" : String.format(Locale.ROOT, "%.0f",
+                                    x.p99Ms()));
+                }
+            }
+        }
         out.println();
         out.println("frames/s, windows/s: token records the application processed and committed windows the reader "
                 + "received, per second. 2-fps cameras = frames/s / 2 at saturation. ms/frame: CPU time over the "
@@ -705,6 +747,10 @@ public final class StreamsBench {
         return bytes;
     }
 
+    private static String mb(final long bytes) {
+        return bytes < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f", bytes / 1048576.0);
+    }
+
     private static String num(final double v) {
         return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.2f", v);
     }
@@ -731,6 +777,8 @@ public final class StreamsBench {
         int seconds = 30;
         int warmupSeconds = 15;
         int latencySeconds = 30;
+        /** Seconds between heap and state-directory samples. */
+        int sampleSeconds = 10;
         int window = 16;
         int hop = 4;
         /** Frames/s per stream in the latency phase; 0 = 2 fps capped at 70% of the measured maximum. */
@@ -745,6 +793,7 @@ public final class StreamsBench {
         static Options parse(final String[] args) {
             final Options o = new Options();
             boolean quick = false;
+            int minutes = 0;
             boolean streamsGiven = false;
             boolean secondsGiven = false;
             boolean warmupGiven = false;
@@ -804,6 +853,10 @@ public final class StreamsBench {
                         o.extra.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
                     }
                     case "--quick" -> quick = true;
+                    case "--sample-seconds" -> o.sampleSeconds = positive(value(args, ++i, a), a);
+                    case "--minutes" -> {
+                        minutes = positive(value(args, ++i, a), a);
+                    }
                     default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
                 }
             }
@@ -812,6 +865,16 @@ public final class StreamsBench {
                 o.seconds = secondsGiven ? o.seconds : 5;
                 o.warmupSeconds = warmupGiven ? o.warmupSeconds : 3;
                 o.latencySeconds = latencyGiven ? o.latencySeconds : 6;
+            }
+            if (minutes > 0) {
+                // A long run: a short throughput phase, then the paced phase for the given minutes.
+                o.streams = streamsGiven ? o.streams : new int[] {32};
+                o.seconds = secondsGiven ? o.seconds : 10;
+                o.warmupSeconds = warmupGiven ? o.warmupSeconds : 5;
+                if (latencyGiven) {
+                    throw new IllegalArgumentException("--minutes sets the paced phase; leave out --latency-seconds");
+                }
+                o.latencySeconds = 60 * minutes;
             }
             if (o.seconds < SLICES) {
                 throw new IllegalArgumentException("--seconds must be at least " + SLICES + " (one per slice)");
@@ -885,6 +948,8 @@ public final class StreamsBench {
         /** Bytes the broker took in per frame processed, KB, by part (topic). */
         final Map<String, Double> kbPerFrame = new LinkedHashMap<>();
         double computeMsPerFrame;
+        /** Heap and state-directory samples over the case. */
+        final List<ResourceSampler.Sample> samples = new ArrayList<>();
 
         Result(final int streams) {
             this.streams = streams;
@@ -1108,9 +1173,15 @@ public final class StreamsBench {
 
         /** Nearest-rank percentile in ms; NaN when there is none. */
         double latencyPercentile(final double q) {
+            return latencyPercentile(0, q);
+        }
+
+        /** Nearest-rank percentile in ms of the windows measured from the {@code from}-th on; NaN if none. */
+        double latencyPercentile(final int from, final double q) {
             final long[] v;
             synchronized (latencies) {
-                v = latencies.stream().mapToLong(Long::longValue).toArray();
+                v = latencies.subList(Math.min(from, latencies.size()), latencies.size()).stream()
+                        .mapToLong(Long::longValue).toArray();
             }
             if (v.length == 0) {
                 return Double.NaN;

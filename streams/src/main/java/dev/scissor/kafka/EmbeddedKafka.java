@@ -261,6 +261,55 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
+     * Stops the broker, as a crash-free broker outage: the node's broker side shuts down (a controlled shutdown)
+     * and its client port stops answering, while its controller side, its data directory and its port are kept.
+     * Clients see a broker that is gone until {@link #startBroker()}; what they wrote before is in its logs.
+     *
+     * @throws IllegalStateException if the cluster is closed
+     */
+    public synchronized void stopBroker() {
+        ensureOpen();
+        final long t0 = System.nanoTime();
+        cluster.brokers().values().forEach(b -> b.shutdown());
+        LOG.info("embedded Kafka broker at {} stopped in {} ms (data kept)", bootstrapServers,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    /**
+     * Starts the broker stopped by {@link #stopBroker()} again, on the same data directory and the same port, and
+     * waits, up to {@code timeout}, until it is registered and unfenced. Starting a running broker does nothing.
+     *
+     * @param timeout how long to wait for the broker to be ready
+     * @throws IllegalStateException if the cluster is closed, or the broker does not start or is not ready in time
+     * @throws InterruptException if the calling thread is interrupted while waiting
+     */
+    public synchronized void startBroker(final Duration timeout) {
+        ensureOpen();
+        final long t0 = System.nanoTime();
+        final FutureTask<Void> boot = new FutureTask<>(() -> {
+            cluster.brokers().values().forEach(b -> b.startup());
+            cluster.waitForReadyBrokers();
+            return null;
+        });
+        final Thread booter = new Thread(boot, "embedded-kafka-restart");
+        booter.setDaemon(true);
+        booter.start();
+        try {
+            boot.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (final InterruptedException e) {
+            throw new InterruptException("embedded Kafka: interrupted while restarting the broker", e);
+        } catch (final ExecutionException | TimeoutException e) {
+            final Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new IllegalStateException("embedded Kafka: the broker at " + bootstrapServers + " did not restart "
+                    + "within " + timeout.toMillis() + " ms: " + cause, cause);
+        } finally {
+            boot.cancel(true);
+        }
+        LOG.info("embedded Kafka broker at {} restarted in {} ms", bootstrapServers,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    /**
      * Shuts the cluster down and deletes its data directory. Calling it again does nothing.
      *
      * @throws IllegalStateException if the cluster recorded a fault while running or shutting down (the test kit

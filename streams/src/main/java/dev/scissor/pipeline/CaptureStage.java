@@ -47,6 +47,19 @@ import org.slf4j.LoggerFactory;
  * live stream had better lose a frame than stop); a producer that can no longer send at all stops
  * the captures that use it.
  *
+ * <p><b>Delivery guarantee.</b> A frame the broker acknowledged is in the frames topic exactly once
+ * (idempotent producer, {@code acks=all}: retries are deduplicated by the broker). A frame that is
+ * not acknowledged within {@code delivery.timeout.ms} (120 s by default) is counted as failed
+ * ({@code scissor_capture_frames_failed_total}) and not sent again: capture is at most once for
+ * frames it could not deliver, as a live stream goes on rather than buffering. A failed frame
+ * usually never reached the broker, but one in flight when the connection broke may have been
+ * written all the same. While no broker is reachable, the Kafka 4 client drops its metadata and
+ * {@code send} waits for it up to {@code max.block.ms} (60 s by default): the capture thread
+ * pauses and a live source is not read meanwhile (those frames are never captured, so they are
+ * not counted); after that wait the frame fails. Lower {@code max.block.ms} (for example 1000)
+ * to keep reading a live source through an outage, counting its frames as failed instead.
+ * {@code BrokerRestartIT} stops and restarts the broker under load to check all of this.
+ *
  * <pre>{@code
  * try (CaptureStage stage = new CaptureStage(config, List.of(
  *     new CaptureStage.Source("cam1", SourceSpec.parse("rtsp://10.0.0.5/live")),

@@ -99,6 +99,25 @@ class EmbeddedKafkaIT {
     }
 
     @Test
+    void aStoppedBrokerStartsAgainOnTheSamePortWithItsData() throws Exception {
+        final String topic = "restart";
+        kafka.createTopic(topic, 1);
+        final String bootstrap = kafka.bootstrapServers();
+        final Map<String, Object> config = producerConfig("unused");
+        config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config)) {
+            producer.send(new ProducerRecord<>(topic, "before")).get();
+            kafka.stopBroker();
+            kafka.startBroker(Duration.ofSeconds(30));
+            // The same client reconnects to the same address; the record written before is still there.
+            producer.send(new ProducerRecord<>(topic, "after")).get();
+        }
+        assertEquals(bootstrap, kafka.bootstrapServers());
+        assertEquals(List.of("before", "after"), readToEnd(topic, "read_committed", null).stream()
+                .map(ConsumerRecord::value).toList());
+    }
+
+    @Test
     void createTopicIsIdempotentAndKeepsExistingTopics() throws Exception {
         kafka.createTopic("idempotent", 3);
         kafka.createTopic("idempotent", 3);

@@ -178,6 +178,11 @@ public record EncoderModelDescriptor(
       throw new IllegalArgumentException("encoder '" + id + "': model file " + p.toAbsolutePath()
           + " does not exist");
     }
+    if (!Files.isReadable(p)) {
+      throw new IllegalArgumentException("encoder '" + id + "': model file " + p.toAbsolutePath()
+          + " is not readable: check its permissions (the encoder runs as "
+          + System.getProperty("user.name") + ")");
+    }
     return p;
   }
 

@@ -206,6 +206,8 @@ public final class OnnxVisionEncoder implements AutoCloseable {
     if (session == null) {
       try (OrtSession.SessionOptions opts = baseOptions(options)) {
         session = factory.create(env, opts);
+      } catch (final OrtException e) {
+        throw unloadable(descriptor, what, e);
       }
     }
     try {
@@ -219,6 +221,74 @@ public final class OnnxVisionEncoder implements AutoCloseable {
         descriptor.inputWidth(), descriptor.tokenCount(), descriptor.tokenDim(),
         descriptor.outputName());
     return new OnnxVisionEncoder(descriptor, session, provider);
+  }
+
+  /**
+   * The start-up error for a model ONNX Runtime cannot load: which encoder and file, what ONNX
+   * Runtime said, what the file looks like, and what to do.
+   */
+  static OrtException unloadable(final EncoderModelDescriptor descriptor, final String what,
+      final OrtException e) {
+    final StringBuilder msg = new StringBuilder("encoder '").append(descriptor.id())
+        .append("': ONNX Runtime cannot load the model ").append(what).append(": ")
+        .append(ortMessage(e)).append(". ");
+    final String looks = looksLike(what);
+    msg.append(looks == null
+        ? "The file is not a valid ONNX model, or one this ONNX Runtime cannot read"
+        : "The file " + looks).append(". Replace it with a valid .onnx file (export or download it "
+        + "again), point the descriptor's 'model' at another file, or use a built-in model ("
+        + EncoderModelDescriptor.BUILTIN_PREFIX + "mnv2-nsfwjs, cached by the model store).");
+    final OrtException out = new OrtException(msg.toString());
+    out.initCause(e);
+    return out;
+  }
+
+  /** ONNX Runtime's message without its "Error code - ... - message: " prefix and final dots. */
+  private static String ortMessage(final OrtException e) {
+    String m = String.valueOf(e.getMessage());
+    final int i = m.indexOf(" - message: ");
+    if (m.startsWith("Error code - ") && i > 0) {
+      m = m.substring(i + " - message: ".length());
+    }
+    m = m.replace("failed:", "failed: ").strip();
+    while (m.endsWith(".")) {
+      m = m.substring(0, m.length() - 1);
+    }
+    return m + " (" + e.getCode() + ")";
+  }
+
+  /** What a model file that does not load looks like, or null when nothing stands out. */
+  private static String looksLike(final String what) {
+    final Path file;
+    try {
+      file = Path.of(what);
+    } catch (final RuntimeException e) {
+      return null; // in memory, or a label such as "... (pruned to ...)"
+    }
+    if (!Files.isRegularFile(file)) {
+      return null;
+    }
+    try {
+      final long size = Files.size(file);
+      if (size == 0) {
+        return "is empty (0 bytes): an interrupted download or copy";
+      }
+      final byte[] head = new byte[(int) Math.min(64, size)];
+      try (java.io.InputStream in = Files.newInputStream(file)) {
+        in.readNBytes(head, 0, head.length);
+      }
+      final String text = new String(head, java.nio.charset.StandardCharsets.ISO_8859_1).strip();
+      if (text.startsWith("version https://git-lfs")) {
+        return "is a Git LFS pointer (" + size + " bytes), not the model: run `git lfs pull`";
+      }
+      if (text.startsWith("<")) {
+        return "looks like HTML or XML (" + size + " bytes), such as an error page saved instead "
+            + "of the model";
+      }
+      return "(" + size + " bytes) is corrupt, truncated or not an ONNX model";
+    } catch (final IOException io) {
+      return "cannot be read (" + io.getMessage() + "): check its permissions";
+    }
   }
 
   private static Optional<OrtSession> tryCuda(final OrtEnvironment env,

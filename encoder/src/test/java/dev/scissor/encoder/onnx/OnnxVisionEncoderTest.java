@@ -98,6 +98,46 @@ class OnnxVisionEncoderTest {
   }
 
   @Test
+  void aCorruptModelFileFailsAtStartUpSayingWhatIsWrongAndWhatToDo(@TempDir final Path dir)
+      throws Exception {
+    final java.util.Random random = new java.util.Random(7);
+    final byte[] garbage = new byte[4096];
+    random.nextBytes(garbage);
+    final java.util.Map<String, byte[]> files = java.util.Map.of(
+        "garbage.onnx", garbage,
+        "empty.onnx", new byte[0],
+        "lfs.onnx", ("version https://git-lfs.github.com/spec/v1\noid sha256:" + "ab".repeat(32)
+            + "\nsize 9000000\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        "page.onnx", "<!DOCTYPE html><html><body>404</body></html>"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    final java.util.Map<String, String> expected = java.util.Map.of(
+        "garbage.onnx", "(4096 bytes) is corrupt, truncated or not an ONNX model",
+        "empty.onnx", "is empty (0 bytes)",
+        "lfs.onnx", "is a Git LFS pointer",
+        "page.onnx", "looks like HTML");
+    for (final var f : files.entrySet()) {
+      Files.write(dir.resolve(f.getKey()), f.getValue());
+      // A descriptor file with a relative model path, as an operator writes it.
+      final Path descriptorFile = dir.resolve(f.getKey() + ".properties");
+      Files.writeString(descriptorFile, "id=custom\nmodel=" + f.getKey() + "\ninput.name=x\n"
+          + "input.height=4\ninput.width=4\noutput.name=feat\noutput.layout=NCHW\n"
+          + "grid.height=4\ngrid.width=4\ntoken.dim=3\n");
+      final EncoderModelDescriptor d = EncoderModelDescriptor.load(descriptorFile);
+      final ai.onnxruntime.OrtException e = assertThrows(ai.onnxruntime.OrtException.class,
+          () -> OnnxVisionEncoder.open(d, new dev.scissor.encoder.model.ModelStore(dir,
+              java.util.List.of("npm"), java.time.Duration.ofSeconds(1)), Options.DEFAULT));
+      final String m = e.getMessage();
+      assertTrue(m.startsWith("encoder 'custom': ONNX Runtime cannot load the model "
+          + dir.resolve(f.getKey()).toAbsolutePath()), m);
+      assertTrue(m.contains(expected.get(f.getKey())),
+          m);
+      assertTrue(m.contains("Replace it with a valid .onnx file"), m);
+      assertTrue(m.contains("builtin:mnv2-nsfwjs"), m);
+      assertTrue(e.getCause() instanceof ai.onnxruntime.OrtException, "ONNX Runtime's own error");
+    }
+  }
+
+  @Test
   void checksTheOutputShapeAtRunTime() throws Exception {
     // H and W are symbolic, so only the actual run can tell that the grid is wrong.
     try (OnnxVisionEncoder enc = OnnxVisionEncoder.open(identity(2, 2),

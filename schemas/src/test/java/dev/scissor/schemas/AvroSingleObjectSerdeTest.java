@@ -238,6 +238,38 @@ class AvroSingleObjectSerdeTest {
     assertTrue(allocated < 16L << 20, "allocated " + (allocated >> 20) + " MiB");
   }
 
+  @Test
+  void aHugeDeclaredArrayIsRejectedWithoutAllocatingIt() throws Exception {
+    final com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    final AvroSingleObjectSerde<CompressedWindow> serde = ScissorSerdes.compressedWindow();
+    final byte[] valid = serde.serializer().serialize(TOPIC, TestRecords.compressedWindow());
+    // The header, then the fields before frameSequences, then an array block claiming 2^30 items.
+    final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write(valid, 0, 10);
+    final org.apache.avro.io.BinaryEncoder enc =
+        org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out, null);
+    enc.writeString("cam");
+    for (int i = 0; i < 4; i++) {
+      enc.writeLong(i);
+    }
+    enc.writeInt(3);
+    enc.writeArrayStart();
+    enc.setItemCount(1L << 30);
+    enc.startItem();
+    enc.writeLong(7);
+    enc.flush();
+    final byte[] hostile = out.toByteArray();
+    serde.deserializer().deserialize(TOPIC, valid); // warm up class loading
+    final long before = threads.getCurrentThreadAllocatedBytes();
+    for (int i = 0; i < 5; i++) {
+      assertThrows(
+          SerializationException.class, () -> serde.deserializer().deserialize(TOPIC, hostile));
+    }
+    final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertTrue(allocated < 16L << 20, "allocated " + (allocated >> 20) + " MiB");
+  }
+
   private static byte[] bytes(final ByteBuffer buffer) {
     final byte[] out = new byte[buffer.remaining()];
     buffer.duplicate().get(out);

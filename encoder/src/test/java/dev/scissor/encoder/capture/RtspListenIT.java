@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * An RTSP listener receives a push from an in-JVM recorder (as from a camera or an encoder box
  * that pushes), the pusher stops, and a second push to the same address is received on a new
- * connection: the frames of both sessions arrive, and the sequence numbers keep increasing.
+ * connection 2 s later: the frames of both sessions arrive, the sequence numbers keep increasing,
+ * and the time away shows as a gap in them.
  */
 class RtspListenIT {
 
@@ -48,6 +49,7 @@ class RtspListenIT {
       final String url = "rtsp://127.0.0.1:" + port + "/cam";
       TestVideos.pushRtsp(url, 75, 25, BLUE, 10_000); // 3 s
       final int afterFirst = waitFor(out, 4, Duration.ofSeconds(10));
+      Thread.sleep(2_000); // the camera is away for 2 s: 4 sampling periods at 2 fps
       TestVideos.pushRtsp(url, 75, 25, RED, 15_000);
       waitFor(out, afterFirst + 4, Duration.ofSeconds(10));
     } finally {
@@ -61,6 +63,8 @@ class RtspListenIT {
     int blue = 0;
     int red = 0;
     boolean seenRed = false;
+    long lastBlue = -1;
+    long firstRed = -1;
     try (FfmpegImageDecoder decoder = new FfmpegImageDecoder(1 << 22, 1 << 22)) {
       for (int i = 0; i < frames.size(); i++) {
         final EncodedFrame f = frames.get(i);
@@ -73,15 +77,21 @@ class RtspListenIT {
         final int r = img.pixels().get(3 * 2 + 2) & 0xff;
         if (b > r + 80) {
           blue++;
+          lastBlue = f.sequence();
           assertTrue(!seenRed, "a frame of the first push arrived after the second push");
         } else if (r > b + 80) {
           red++;
+          if (!seenRed) {
+            firstRed = f.sequence();
+          }
           seenRed = true;
         }
       }
     }
     assertTrue(blue >= 3, "frames of the first push: " + blue + " of " + frames.size());
     assertTrue(red >= 3, "frames of the second push: " + red + " of " + frames.size());
+    // The outage shows as a gap in the sequence numbers (capture time in sampling periods).
+    assertTrue(firstRed - lastBlue >= 4, "a gap of at least the 2 s away: " + lastBlue + " -> " + firstRed);
   }
 
   private static int waitFor(final List<EncodedFrame> out, final int count,

@@ -1,8 +1,6 @@
 package dev.scissor.demo;
 
-import dev.scissor.compressor.SampleOrders;
 import dev.scissor.compressor.Scissor;
-import dev.scissor.compressor.ScissorParams;
 import dev.scissor.compressor.WindowResult;
 import dev.scissor.encoder.capture.SourceSpec;
 import dev.scissor.http.HttpService;
@@ -76,6 +74,8 @@ public final class Demo {
                           double maxSeconds, Map<String, Object> compressorSettings, boolean serve) {
     }
 
+    /** Send times kept for the latency of windows still to come (a fast file runs far ahead). */
+    private static final int SENT_TIMES_HELD = 1 << 16;
     private static final List<String> TOPICS = List.of("frames", "tokens", "windows", "dlq");
 
     private final Options options;
@@ -86,7 +86,8 @@ public final class Demo {
     private final ConcurrentSkipListMap<Long, byte[]> jpegs = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<Long, Long> sentAt = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<Long, float[]> frameTokens = new ConcurrentSkipListMap<>();
-    private final ConcurrentSkipListMap<Long, Integer> spatialCounts = new ConcurrentSkipListMap<>();
+    private final java.util.concurrent.atomic.AtomicLong tokenFramesSeen = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long firstTokenSequence = Long.MAX_VALUE;
     private final List<CompressedWindow> windows = new CopyOnWriteArrayList<>();
     private final List<Long> windowLatencyMs = new CopyOnWriteArrayList<>();
     private final AtomicReference<FrameTokens> gridShape = new AtomicReference<>();
@@ -171,7 +172,7 @@ public final class Demo {
              QaService qa = new QaService(new ServeConfig(Map.of("bootstrap.servers", bootstrap,
                      ServeConfig.PORT, options.serve() ? 8080 : 0, ServeConfig.BIND, "127.0.0.1",
                      ServeConfig.COMPRESSOR_URLS, "http://127.0.0.1:" + http.port())));
-             Watcher watcher = new Watcher(bootstrap, compressorConfig.params(), compressorConfig.windowFrames())) {
+             Watcher watcher = new Watcher(bootstrap, compressorConfig.windowFrames())) {
             out.printf(Locale.ROOT, "scissor demo: encoder %s on %s; compressor W=%d H=%d tau=%s%s%n",
                     encoder.model().descriptor().id(), encoder.stages().get(0).executionProvider(),
                     compressorConfig.windowFrames(), compressorConfig.hopFrames(), compressorConfig.params().tau(),
@@ -212,7 +213,7 @@ public final class Demo {
             // Drain: every captured frame encoded and compressed, and the windows read.
             final long drainDeadline = System.nanoTime() + 60_000_000_000L;
             while ((encoder.tokensOut() + encoder.deadLetters() < captured || compressor.recordsProcessed() < encoder.tokensOut()
-                    || spatialCounts.size() < encoder.tokensOut()) && System.nanoTime() < drainDeadline) {
+                    || tokenFramesSeen.get() < encoder.tokensOut()) && System.nanoTime() < drainDeadline) {
                 failFast(encoder, compressor);
                 Thread.sleep(200);
             }
@@ -288,7 +289,7 @@ public final class Demo {
         }
         final List<CompressedWindow> ws = new ArrayList<>(windows);
         ws.sort((a, b) -> Long.compare(a.getLastSequence(), b.getLastSequence()));
-        final long firstSeq = Math.min(spatialCounts.isEmpty() ? ws.get(0).getFirstSequence() : spatialCounts.firstKey(),
+        final long firstSeq = Math.min(firstTokenSequence,
                 ws.get(0).getFirstSequence());
         final double fps = new CaptureConfig(Map.of("bootstrap.servers", "x")).fps();
         final List<DemoPictures.WindowPoint> points = new ArrayList<>();
@@ -405,7 +406,7 @@ public final class Demo {
 
     /**
      * Reads the three topics as a consumer of the pipeline would: the frames (kept for the
-     * pictures), the tokens (each frame's spatial components, for the picture) and the windows
+     * pictures), the tokens (kept for the newest windows, whose components the pictures show) and the windows
      * (read committed), on its own thread.
      */
     private final class Watcher implements AutoCloseable {
@@ -413,10 +414,9 @@ public final class Demo {
         private final Thread thread;
         private volatile boolean running = true;
         private volatile long dlq;
-        private final ScissorParams params;
         private final int heldFrames;
 
-        Watcher(final String bootstrap, final ScissorParams params, final int heldFrames) {
+        Watcher(final String bootstrap, final int heldFrames) {
             this.heldFrames = heldFrames;
             final Map<String, Object> p = new LinkedHashMap<>();
             p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -429,7 +429,6 @@ public final class Demo {
             consumer.assign(parts);
             consumer.seekToEnd(parts); // only this run's records, also on a shared broker
             parts.forEach(consumer::position);
-            this.params = params;
             this.thread = new Thread(this::loop, "scissor-demo-watcher");
             thread.setDaemon(true);
         }
@@ -446,7 +445,6 @@ public final class Demo {
             final var frames = ScissorSerdes.videoFrame().deserializer();
             final var tokens = ScissorSerdes.frameTokens().deserializer();
             final var windowSerde = ScissorSerdes.compressedWindow().deserializer();
-            final SampleOrders orders = SampleOrders.seeded(params.seed());
             while (running) {
                 for (final ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     if (!options.streamId().equals(r.key())) {
@@ -456,19 +454,20 @@ public final class Demo {
                         case "frames" -> {
                             final VideoFrame f = frames.deserialize(r.topic(), r.value());
                             sentAt.put(f.getSequence(), r.timestamp());
+                            trim(sentAt, SENT_TIMES_HELD);
                             final byte[] img = new byte[f.getImage().remaining()];
                             f.getImage().duplicate().get(img);
                             jpegs.put(f.getSequence(), img);
-                            trim(jpegs);
+                            trim(jpegs, 2 * heldFrames);
                         }
                         case "tokens" -> {
                             final FrameTokens t = tokens.deserialize(r.topic(), r.value());
                             gridShape.compareAndSet(null, t);
-                            final int n = t.getGridHeight() * t.getGridWidth();
-                            final float[] x = TensorBytes.decode(t);
-                            spatialCounts.put(t.getSequence(), Scissor.spatial(x, n, t.getTokenDim(), params, orders).count());
-                            frameTokens.put(t.getSequence(), x);
-                            trim(frameTokens);
+                            if (tokenFramesSeen.getAndIncrement() == 0) {
+                                firstTokenSequence = t.getSequence();
+                            }
+                            frameTokens.put(t.getSequence(), TensorBytes.decode(t));
+                            trim(frameTokens, 2 * heldFrames);
                         }
                         case "windows" -> {
                             final CompressedWindow w = windowSerde.deserialize(r.topic(), r.value());
@@ -486,9 +485,9 @@ public final class Demo {
             }
         }
 
-        /** Holds the newest frames only (enough for two windows), so a long run stays bounded. */
-        private void trim(final ConcurrentSkipListMap<Long, ?> m) {
-            while (m.size() > 2 * heldFrames) {
+        /** Keeps the newest {@code limit} entries, so a long run stays bounded. */
+        private void trim(final ConcurrentSkipListMap<Long, ?> m, final int limit) {
+            while (m.size() > limit) {
                 m.pollFirstEntry();
             }
         }

@@ -329,7 +329,9 @@ public final class QaService implements AutoCloseable {
         }
         final byte[] image;
         try {
-            image = Base64.getMimeDecoder().decode(b64.replaceFirst("^data:[^,]*,", ""));
+            // Strict (not the MIME decoder, which skips any character it does not know); line breaks
+            // as in `base64` output are fine.
+            image = Base64.getDecoder().decode(b64.replaceFirst("^data:[^,]*,", "").replaceAll("\\s", ""));
         } catch (final IllegalArgumentException e) {
             throw new HttpError(400, "image is not base64: " + e.getMessage());
         }

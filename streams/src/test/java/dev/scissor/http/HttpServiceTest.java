@@ -71,6 +71,14 @@ class HttpServiceTest {
     @Test
     void answersUnknownPathsMethodsAndFailures() throws Exception {
         assertEquals(404, send(HttpRequest.newBuilder(uri("/nope"))).statusCode());
+        // A malformed escape (which the JDK client refuses to send) is a 400, not a 500.
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", service.port())) {
+            socket.getOutputStream().write(("GET /v1/streams/a/windows/latest?x=%ZZ HTTP/1.1\r\nHost: x\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            final String status = new String(socket.getInputStream().readAllBytes(),
+                    java.nio.charset.StandardCharsets.US_ASCII).lines().findFirst().orElse("");
+            assertTrue(status.startsWith("HTTP/1.1 400"), status);
+        }
         assertEquals(405, send(HttpRequest.newBuilder(uri("/v1/echo"))).statusCode());
         final HttpResponse<String> boom = send(HttpRequest.newBuilder(uri("/boom")));
         assertEquals(500, boom.statusCode());

@@ -191,6 +191,9 @@ class QaServiceTest {
         final JsonNode data = post("/v1/find", json().put("stream", STREAM).put("image", "data:image/png;base64,abcde"),
                 400);
         assertEquals("image is not base64: Last unit does not have enough valid bits", data.path("error").asText());
+        final JsonNode garbage = post("/v1/find", json().put("stream", STREAM).put("image", "not base64 at all!"), 400);
+        assertTrue(garbage.path("error").asText().startsWith("image is not base64: Illegal base64 character"),
+                garbage.toString());
 
         final String notAnImage = Base64.getEncoder().encodeToString("hello, not an image".getBytes(
                 StandardCharsets.US_ASCII));

@@ -83,54 +83,48 @@ final class CaptureCommand {
         final List<String> ids = new ArrayList<>();
         final List<Map<String, String>> sourceOptions = new ArrayList<>();
         try {
-            for (int i = 0; i < args.length; i++) {
-                final String a = args[i];
-                switch (a) {
-                    case "-h", "--help" -> {
-                        out.println(HELP);
-                        return 0;
-                    }
-                    case "--describe-config" -> {
-                        out.print(CaptureConfig.describe());
-                        return 0;
-                    }
-                    case "--source" -> {
-                        sources.add(KafkaCliOptions.value(args, ++i, a));
-                        sourceOptions.add(new LinkedHashMap<>());
-                    }
-                    case "--stream-id" -> ids.add(KafkaCliOptions.value(args, ++i, a));
-                    case "--source-option" -> {
-                        final String kv = KafkaCliOptions.value(args, ++i, a);
-                        final int eq = kv.indexOf('=');
-                        if (eq < 1 || sourceOptions.isEmpty()) {
-                            throw new IllegalArgumentException("--source-option takes KEY=VALUE after a --source, got '"
-                                    + kv + "'");
-                        }
-                        sourceOptions.get(sourceOptions.size() - 1).put(kv.substring(0, eq), kv.substring(eq + 1));
-                    }
-                    case "--fps" -> kafka.put(CaptureConfig.FPS, KafkaCliOptions.value(args, ++i, a));
-                    case "--max-size" -> {
-                        final String v = KafkaCliOptions.value(args, ++i, a);
-                        final String[] wh = v.toLowerCase(java.util.Locale.ROOT).split("x");
-                        if (wh.length != 2) {
-                            throw new IllegalArgumentException("--max-size takes WxH, got '" + v + "'");
-                        }
-                        kafka.put(CaptureConfig.MAX_WIDTH, wh[0].strip());
-                        kafka.put(CaptureConfig.MAX_HEIGHT, wh[1].strip());
-                    }
-                    case "--quality" -> kafka.put(CaptureConfig.JPEG_QSCALE, KafkaCliOptions.value(args, ++i, a));
-                    case "--fast" -> kafka.put(CaptureConfig.REALTIME, "false");
-                    case "--decoder-threads" -> kafka.put(CaptureConfig.DECODER_THREADS, KafkaCliOptions.value(args, ++i, a));
-                    case "--first-sequence" -> kafka.put(CaptureConfig.FIRST_SEQUENCE, KafkaCliOptions.value(args, ++i, a));
-                    case "--metrics-port" -> kafka.put(CaptureConfig.METRICS_PORT, KafkaCliOptions.value(args, ++i, a));
-                    default -> {
-                        final int last = kafka.parse(args, i);
-                        if (last < 0) {
-                            throw new IllegalArgumentException("unknown option '" + a + "'");
-                        }
-                        i = last;
-                    }
+            if (!kafka.parseAll(args, HELP, CaptureConfig::describe, out, (as, i) -> switch (as[i]) {
+                case "--source" -> {
+                    sources.add(KafkaCliOptions.value(as, i + 1, as[i]));
+                    sourceOptions.add(new LinkedHashMap<>());
+                    yield i + 1;
                 }
+                case "--stream-id" -> {
+                    ids.add(KafkaCliOptions.value(as, i + 1, as[i]));
+                    yield i + 1;
+                }
+                case "--source-option" -> {
+                    final String kv = KafkaCliOptions.value(as, i + 1, as[i]);
+                    final int eq = kv.indexOf('=');
+                    if (eq < 1 || sourceOptions.isEmpty()) {
+                        throw new IllegalArgumentException("--source-option takes KEY=VALUE after a --source, got '"
+                                + kv + "'");
+                    }
+                    sourceOptions.get(sourceOptions.size() - 1).put(kv.substring(0, eq), kv.substring(eq + 1));
+                    yield i + 1;
+                }
+                case "--fps" -> kafka.set(CaptureConfig.FPS, as, i);
+                case "--max-size" -> {
+                    final String v = KafkaCliOptions.value(as, i + 1, as[i]);
+                    final String[] wh = v.toLowerCase(java.util.Locale.ROOT).split("x");
+                    if (wh.length != 2) {
+                        throw new IllegalArgumentException("--max-size takes WxH, got '" + v + "'");
+                    }
+                    kafka.put(CaptureConfig.MAX_WIDTH, wh[0].strip());
+                    kafka.put(CaptureConfig.MAX_HEIGHT, wh[1].strip());
+                    yield i + 1;
+                }
+                case "--quality" -> kafka.set(CaptureConfig.JPEG_QSCALE, as, i);
+                case "--fast" -> {
+                    kafka.put(CaptureConfig.REALTIME, "false");
+                    yield i;
+                }
+                case "--decoder-threads" -> kafka.set(CaptureConfig.DECODER_THREADS, as, i);
+                case "--first-sequence" -> kafka.set(CaptureConfig.FIRST_SEQUENCE, as, i);
+                case "--metrics-port" -> kafka.set(CaptureConfig.METRICS_PORT, as, i);
+                default -> -1;
+            })) {
+                return 0;
             }
             settings = kafka.settings();
             if (sources.isEmpty()) {
@@ -172,24 +166,15 @@ final class CaptureCommand {
     private static int serve(final CaptureConfig config, final List<CaptureStage.Source> streams,
                              final long runForSeconds, final PrintStream out, final PrintStream err)
             throws IOException, InterruptedException {
-        final CaptureStage stage = new CaptureStage(config, streams);
-        final HttpService http;
-        try {
-            http = MetricsEndpoint.start("capture", config.metricsBind(), config.metricsPort(),
-                    CaptureConfig.METRICS_PORT, CaptureConfig.METRICS_BIND, out);
-        } catch (final IOException | RuntimeException e) {
-            stage.close();
-            throw e;
-        }
-        try {
+        // try-with-resources skips a null endpoint (metrics port -1). serve closes the stage
+        // before its final report; closing again here is a no-op, and covers a failed start.
+        try (HttpService http = MetricsEndpoint.start("capture", config.metricsBind(), config.metricsPort(),
+                CaptureConfig.METRICS_PORT, CaptureConfig.METRICS_BIND, out);
+             CaptureStage stage = new CaptureStage(config, streams)) {
             if (http != null) {
                 stage.registerMetrics(new Metrics().expose(http));
             }
             return serve(config, streams, stage, runForSeconds, out, err);
-        } finally {
-            if (http != null) {
-                http.close();
-            }
         }
     }
 

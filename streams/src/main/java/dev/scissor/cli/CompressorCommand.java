@@ -51,29 +51,13 @@ final class CompressorCommand {
         final KafkaCliOptions kafka = new KafkaCliOptions();
         final Map<String, Object> settings;
         try {
-            for (int i = 0; i < args.length; i++) {
-                final String a = args[i];
-                switch (a) {
-                    case "-h", "--help" -> {
-                        out.println(HELP);
-                        return 0;
-                    }
-                    case "--describe-config" -> {
-                        out.print(CompressorConfig.describe());
-                        return 0;
-                    }
-                    case "--application-id" -> kafka.put(StreamsConfig.APPLICATION_ID_CONFIG,
-                            KafkaCliOptions.value(args, ++i, a));
-                    case "--state-dir" -> kafka.put(StreamsConfig.STATE_DIR_CONFIG, KafkaCliOptions.value(args, ++i, a));
-                    case "--http-port" -> kafka.put(CompressorConfig.HTTP_PORT, KafkaCliOptions.value(args, ++i, a));
-                    default -> {
-                        final int last = kafka.parse(args, i);
-                        if (last < 0) {
-                            throw new IllegalArgumentException("unknown option '" + a + "'");
-                        }
-                        i = last;
-                    }
-                }
+            if (!kafka.parseAll(args, HELP, CompressorConfig::describe, out, (as, i) -> switch (as[i]) {
+                case "--application-id" -> kafka.set(StreamsConfig.APPLICATION_ID_CONFIG, as, i);
+                case "--state-dir" -> kafka.set(StreamsConfig.STATE_DIR_CONFIG, as, i);
+                case "--http-port" -> kafka.set(CompressorConfig.HTTP_PORT, as, i);
+                default -> -1;
+            })) {
+                return 0;
             }
             settings = kafka.settings();
         } catch (final IllegalArgumentException | IOException e) {

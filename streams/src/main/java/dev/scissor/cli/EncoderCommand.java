@@ -65,40 +65,36 @@ final class EncoderCommand {
     static int run(final String[] args, final PrintStream out, final PrintStream err) {
         final KafkaCliOptions kafka = new KafkaCliOptions();
         final Map<String, Object> settings;
-        int workers = 1;
+        final int[] workers = {1};
         try {
-            for (int i = 0; i < args.length; i++) {
-                final String a = args[i];
-                switch (a) {
-                    case "-h", "--help" -> {
-                        out.println(HELP);
-                        return 0;
+            if (!kafka.parseAll(args, HELP, EncoderConfig::describe, out, (as, i) -> switch (as[i]) {
+                case "--model" -> kafka.set(EncoderConfig.MODEL, as, i);
+                case "--device" -> kafka.set(EncoderConfig.DEVICE, as, i);
+                case "--threads" -> kafka.set(EncoderConfig.THREADS, as, i);
+                case "--batch" -> kafka.set(EncoderConfig.BATCH_MAX, as, i);
+                case "--linger-ms" -> kafka.set(EncoderConfig.BATCH_LINGER_MS, as, i);
+                case "--workers" -> {
+                    final String v = KafkaCliOptions.value(as, i + 1, as[i]);
+                    try {
+                        workers[0] = Integer.parseInt(v);
+                    } catch (final NumberFormatException e) {
+                        throw new IllegalArgumentException("--workers takes a number, got '" + v + "'");
                     }
-                    case "--describe-config" -> {
-                        out.print(EncoderConfig.describe());
-                        return 0;
-                    }
-                    case "--model" -> kafka.put(EncoderConfig.MODEL, KafkaCliOptions.value(args, ++i, a));
-                    case "--device" -> kafka.put(EncoderConfig.DEVICE, KafkaCliOptions.value(args, ++i, a));
-                    case "--threads" -> kafka.put(EncoderConfig.THREADS, KafkaCliOptions.value(args, ++i, a));
-                    case "--batch" -> kafka.put(EncoderConfig.BATCH_MAX, KafkaCliOptions.value(args, ++i, a));
-                    case "--linger-ms" -> kafka.put(EncoderConfig.BATCH_LINGER_MS, KafkaCliOptions.value(args, ++i, a));
-                    case "--workers" -> workers = Integer.parseInt(KafkaCliOptions.value(args, ++i, a));
-                    case "--group" -> kafka.put(ConsumerConfig.GROUP_ID_CONFIG, KafkaCliOptions.value(args, ++i, a));
-                    case "--instance-id" -> kafka.put(EncoderConfig.INSTANCE_ID, KafkaCliOptions.value(args, ++i, a));
-                    case "--at-least-once" -> kafka.put(EncoderConfig.EXACTLY_ONCE, "false");
-                    case "--metrics-port" -> kafka.put(EncoderConfig.METRICS_PORT, KafkaCliOptions.value(args, ++i, a));
-                    default -> {
-                        final int last = kafka.parse(args, i);
-                        if (last < 0) {
-                            throw new IllegalArgumentException("unknown option '" + a + "'");
-                        }
-                        i = last;
-                    }
+                    yield i + 1;
                 }
+                case "--group" -> kafka.set(ConsumerConfig.GROUP_ID_CONFIG, as, i);
+                case "--instance-id" -> kafka.set(EncoderConfig.INSTANCE_ID, as, i);
+                case "--at-least-once" -> {
+                    kafka.put(EncoderConfig.EXACTLY_ONCE, "false");
+                    yield i;
+                }
+                case "--metrics-port" -> kafka.set(EncoderConfig.METRICS_PORT, as, i);
+                default -> -1;
+            })) {
+                return 0;
             }
             settings = kafka.settings();
-            if (workers < 1) {
+            if (workers[0] < 1) {
                 throw new IllegalArgumentException("--workers must be at least 1");
             }
         } catch (final IllegalArgumentException | IOException e) {
@@ -117,7 +113,7 @@ final class EncoderCommand {
         try {
             kafka.ensureTopics(List.of(config.framesTopic(), config.tokensTopic(), config.dlqTopic()),
                     EncoderConfig.MAX_REQUEST_BYTES, "encoder", out);
-            return serve(config, settings, workers, kafka.runForSeconds, out, err);
+            return serve(config, settings, workers[0], kafka.runForSeconds, out, err);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
@@ -132,24 +128,15 @@ final class EncoderCommand {
 
     private static int serve(final EncoderConfig config, final Map<String, Object> settings, final int workers,
                              final long runForSeconds, final PrintStream out, final PrintStream err) throws Exception {
-        final EncoderWorkers stage = new EncoderWorkers(settings, workers);
-        final HttpService http;
-        try {
-            http = MetricsEndpoint.start("encoder", config.metricsBind(), config.metricsPort(),
-                    EncoderConfig.METRICS_PORT, EncoderConfig.METRICS_BIND, out);
-        } catch (final IOException | RuntimeException e) {
-            stage.close();
-            throw e;
-        }
-        try {
+        // try-with-resources skips a null endpoint (metrics port -1). serve closes the workers
+        // before its final report; closing again here is a no-op, and covers a failed start.
+        try (HttpService http = MetricsEndpoint.start("encoder", config.metricsBind(), config.metricsPort(),
+                EncoderConfig.METRICS_PORT, EncoderConfig.METRICS_BIND, out);
+             EncoderWorkers stage = new EncoderWorkers(settings, workers)) {
             if (http != null) {
                 stage.registerMetrics(new Metrics().expose(http));
             }
             return serve(config, stage, workers, runForSeconds, out, err);
-        } finally {
-            if (http != null) {
-                http.close();
-            }
         }
     }
 

@@ -68,6 +68,61 @@ final class KafkaCliOptions {
         return i + 1;
     }
 
+    /** A command's own options. */
+    @FunctionalInterface
+    interface OwnOptions {
+        /**
+         * Consumes the command's option at {@code args[i]}.
+         *
+         * @return the index of the option's last argument, or -1 when {@code args[i]} is not one of them
+         */
+        int parse(String[] args, int i);
+    }
+
+    /**
+     * Parses a command line: {@code -h}/{@code --help} and {@code --describe-config} print and stop,
+     * then each argument is tried as one of the command's own options, then as a shared one.
+     *
+     * @param help the command's usage
+     * @param describe the command's settings, for {@code --describe-config}
+     * @return false when the command printed its help or settings and should exit with 0
+     * @throws IllegalArgumentException for an unknown option or a missing or malformed value
+     * @throws IOException when the {@code --config} file cannot be read
+     */
+    boolean parseAll(final String[] args, final String help, final java.util.function.Supplier<String> describe,
+                     final PrintStream out, final OwnOptions own) throws IOException {
+        for (int i = 0; i < args.length; i++) {
+            final String a = args[i];
+            if (a.equals("-h") || a.equals("--help")) {
+                out.println(help);
+                return false;
+            }
+            if (a.equals("--describe-config")) {
+                out.print(describe.get());
+                return false;
+            }
+            int last = own.parse(args, i);
+            if (last < 0) {
+                last = parse(args, i);
+            }
+            if (last < 0) {
+                throw new IllegalArgumentException("unknown option '" + a + "'");
+            }
+            i = last;
+        }
+        return true;
+    }
+
+    /**
+     * Sets a key to the value after the option at {@code args[i]}.
+     *
+     * @return the value's index
+     */
+    int set(final String key, final String[] args, final int i) {
+        put(key, value(args, i + 1, args[i]));
+        return i + 1;
+    }
+
     /** Sets a key from one of the command's own options (wins over --config). */
     void put(final String key, final Object value) {
         overrides.put(key, value);

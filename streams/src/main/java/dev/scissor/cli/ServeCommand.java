@@ -42,27 +42,12 @@ final class ServeCommand {
         final KafkaCliOptions kafka = new KafkaCliOptions();
         final Map<String, Object> settings;
         try {
-            for (int i = 0; i < args.length; i++) {
-                final String a = args[i];
-                switch (a) {
-                    case "-h", "--help" -> {
-                        out.println(HELP);
-                        return 0;
-                    }
-                    case "--describe-config" -> {
-                        out.print(ServeConfig.describe());
-                        return 0;
-                    }
-                    case "--port" -> kafka.put(ServeConfig.PORT, KafkaCliOptions.value(args, ++i, a));
-                    case "--llm-url" -> kafka.put(ServeConfig.LLM_URL, KafkaCliOptions.value(args, ++i, a));
-                    default -> {
-                        final int last = kafka.parse(args, i);
-                        if (last < 0) {
-                            throw new IllegalArgumentException("unknown option '" + a + "'");
-                        }
-                        i = last;
-                    }
-                }
+            if (!kafka.parseAll(args, HELP, ServeConfig::describe, out, (as, i) -> switch (as[i]) {
+                case "--port" -> kafka.set(ServeConfig.PORT, as, i);
+                case "--llm-url" -> kafka.set(ServeConfig.LLM_URL, as, i);
+                default -> -1;
+            })) {
+                return 0;
             }
             settings = kafka.settings();
         } catch (final IllegalArgumentException | IOException e) {

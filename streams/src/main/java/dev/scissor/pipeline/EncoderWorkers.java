@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class EncoderWorkers implements AutoCloseable {
 
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
     private static final Logger LOG = LoggerFactory.getLogger(EncoderWorkers.class);
 
     private final OnnxVisionEncoder model;
@@ -153,6 +155,9 @@ public final class EncoderWorkers implements AutoCloseable {
     /** Stops every worker (each encodes and commits what it holds), then frees the model. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return; // closed already (the command and its shutdown hook may both close)
+        }
         stages.forEach(EncoderStage::close);
         try {
             model.close();

@@ -1,8 +1,6 @@
 package dev.scissor.compressor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,26 +71,7 @@ class RefinedModeTest {
         final int total = window + extraFrames;
         final float[] video = RandomVideos.video(seed, total, n, d, 5, 0.3);
         final ScissorParams p = refined(tau, seed, ScissorParams.Budget.retention(retention));
-        final SlidingWindow incremental = new SlidingWindow(p, SampleOrders.seeded(seed), n, d, n, window, hop);
-        int emitted = 0;
-        for (int t = 0; t < total; t++) {
-            final long seq = 100L + 3L * t;
-            final WindowResult r = incremental.push(seq, video, t * n * d);
-            final boolean due = t + 1 >= window && (t + 1 - window) % hop == 0;
-            if (!due) {
-                assertNull(r);
-                continue;
-            }
-            assertNotNull(r);
-            emitted++;
-            final SlidingWindow fresh = new SlidingWindow(p, SampleOrders.seeded(seed), n, d, n, window, window);
-            WindowResult batch = null;
-            for (int f = t + 1 - window; f <= t; f++) {
-                batch = fresh.push(100L + 3L * f, video, f * n * d);
-            }
-            ScissorProperties.assertSame(batch, r);
-        }
-        assertTrue(emitted >= 1);
+        ScissorProperties.assertIncrementalEqualsBatch(p, seed, video, total, n, d, window, hop, false);
     }
 
     /**

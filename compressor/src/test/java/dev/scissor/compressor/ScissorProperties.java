@@ -109,6 +109,16 @@ class ScissorProperties {
         if (budget) {
             p = p.withBudget(ScissorParams.Budget.retention(0.15));
         }
+        assertIncrementalEqualsBatch(p, seed, video, total, n, d, window, hop, queryNovelty);
+    }
+
+    /**
+     * Feeds {@code total} frames to a window of W frames and hop H, and checks every emitted window
+     * against a fresh window fed only that window's frames (the batch), bit for bit.
+     */
+    static void assertIncrementalEqualsBatch(final ScissorParams p, final long seed, final float[] video,
+                                             final int total, final int n, final int d, final int window,
+                                             final int hop, final boolean queryNovelty) {
         final SlidingWindow incremental = new SlidingWindow(p, SampleOrders.seeded(seed), n, d, n, window, hop);
         int emitted = 0;
         for (int t = 0; t < total; t++) {

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -76,16 +75,9 @@ class CompressorIT {
     }
 
     private Map<String, Object> settings(final Path stateDir) {
-        final Map<String, Object> s = new LinkedHashMap<>();
-        s.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        s.put(StreamsConfig.APPLICATION_ID_CONFIG, APP);
-        s.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        s.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        final Map<String, Object> s = TestFrames.appSettings(kafka.bootstrapServers(), APP, stateDir, W, H);
         s.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6000);
         s.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 500);
-        s.put(CompressorConfig.WINDOW_FRAMES, W);
-        s.put(CompressorConfig.HOP_FRAMES, H);
-        s.put(CompressorConfig.HTTP_PORT, 0); // the child instances' HTTP endpoints on free ports
         return s;
     }
 

@@ -23,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -36,7 +35,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.AfterAll;
@@ -84,14 +82,7 @@ class CompressorQueriesIT {
     }
 
     private Map<String, Object> settings(final Path stateDir) {
-        final Map<String, Object> s = new LinkedHashMap<>();
-        s.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        s.put(StreamsConfig.APPLICATION_ID_CONFIG, APP);
-        s.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        s.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        s.put(CompressorConfig.WINDOW_FRAMES, W);
-        s.put(CompressorConfig.HOP_FRAMES, H);
-        s.put(CompressorConfig.HTTP_PORT, 0);
+        final Map<String, Object> s = TestFrames.appSettings(kafka.bootstrapServers(), APP, stateDir, W, H);
         s.put(CompressorConfig.HTTP_ADVERTISED_HOST, "localhost");
         return s;
     }

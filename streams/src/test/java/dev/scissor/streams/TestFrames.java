@@ -27,6 +27,24 @@ final class TestFrames {
     private TestFrames() {
     }
 
+    /**
+     * The settings of a compressor instance in the integration tests: one application over the
+     * given broker, its own state directory, quick commits, windows of {@code w} frames every
+     * {@code h}, its HTTP endpoint on a free port.
+     */
+    static java.util.Map<String, Object> appSettings(final String bootstrap, final String app,
+                                                     final java.nio.file.Path stateDir, final int w, final int h) {
+        final java.util.Map<String, Object> s = new java.util.LinkedHashMap<>();
+        s.put(org.apache.kafka.streams.StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        s.put(org.apache.kafka.streams.StreamsConfig.APPLICATION_ID_CONFIG, app);
+        s.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        s.put(org.apache.kafka.streams.StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        s.put(CompressorConfig.WINDOW_FRAMES, w);
+        s.put(CompressorConfig.HOP_FRAMES, h);
+        s.put(CompressorConfig.HTTP_PORT, 0);
+        return s;
+    }
+
     /** A video of {@code frames} frames, [T, N, D]. */
     static float[] video(final long seed, final int frames) {
         return SyntheticVideo.generate(seed, frames, GRID, DIM, 3, 0.3);

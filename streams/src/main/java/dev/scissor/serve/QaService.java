@@ -131,7 +131,8 @@ public final class QaService implements AutoCloseable {
         this.httpToken = httpToken;
         this.config = Objects.requireNonNull(config, "config");
         this.apiKey = apiKey;
-        this.index = new WindowIndex(config.historySeconds() * 1000, config.maxWindowsPerStream());
+        this.index = new WindowIndex(config.historySeconds() * 1000, config.maxWindowsPerStream(),
+                config.maxIndexBytes());
         this.llm = new LlmRequests(config.llmUrl(), config.llmModel(), Duration.ofMillis(config.llmTimeoutMs()),
                 apiKey);
         registerMetrics();
@@ -529,6 +530,11 @@ public final class QaService implements AutoCloseable {
             index.counts().forEach((s, n) -> out.add(new Metrics.Sample(Map.of("stream", s), n)));
             return out;
         });
+        metrics.gauge("scissor_serve_index_bytes", "Bytes of window tokens held (scissor.serve.max.index.bytes bounds "
+                + "it).", index::bytes);
+        metrics.register("scissor_serve_windows_evicted_for_memory_total", "counter",
+                "Windows dropped to stay within scissor.serve.max.index.bytes.",
+                () -> List.of(new Metrics.Sample(Map.of(), index.evictedForMemory())));
         metrics.register("scissor_serve_requests_total", "counter", "HTTP requests by route and status.", () -> {
             final List<Metrics.Sample> out = new ArrayList<>();
             requests.forEach((k, v) -> {

@@ -47,6 +47,7 @@ public final class ServeConfig extends AbstractConfig {
     public static final String HISTORY_SECONDS = "scissor.serve.history.seconds";
     public static final String MAX_WINDOWS_PER_STREAM = "scissor.serve.max.windows.per.stream";
     public static final String MAX_BODY_BYTES = "scissor.serve.max.body.bytes";
+    public static final String MAX_INDEX_BYTES = "scissor.serve.max.index.bytes";
 
     /** Every key, its type, default, validator and documentation. */
     public static final ConfigDef DEFINITION = new ConfigDef()
@@ -78,6 +79,10 @@ public final class ServeConfig extends AbstractConfig {
                             + "newest window; also where reading starts on startup.")
             .define(MAX_WINDOWS_PER_STREAM, Type.INT, 10_000, Range.between(1, 10_000_000), Importance.MEDIUM,
                     "At most this many windows are kept per stream (the oldest go first).")
+            .define(MAX_INDEX_BYTES, Type.LONG, 1L << 30, Range.atLeast(1L << 20), Importance.MEDIUM,
+                    "At most this many bytes of window tokens are held over all streams; past it the oldest "
+                            + "windows of any stream go first (each stream keeps at least its newest). A window of "
+                            + "400 tokens of 816 dims is 1.3 MB, so the default 1 GiB holds about 800.")
             .define(MAX_BODY_BYTES, Type.LONG, 16L << 20, Range.between(1024, 1L << 30), Importance.LOW,
                     "Largest request body accepted (a /v1/find image is base64 inside JSON); larger get 413.");
 
@@ -192,6 +197,11 @@ public final class ServeConfig extends AbstractConfig {
     /** Windows kept per stream at most. */
     public int maxWindowsPerStream() {
         return getInt(MAX_WINDOWS_PER_STREAM);
+    }
+
+    /** Bytes of window tokens held at most, over all streams. */
+    public long maxIndexBytes() {
+        return getLong(MAX_INDEX_BYTES);
     }
 
     /** Largest request body. */

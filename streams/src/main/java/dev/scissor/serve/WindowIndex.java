@@ -11,7 +11,9 @@ import java.util.TreeMap;
 /**
  * The windows the QA service holds, per stream, in arrival order (the compressor emits a stream's
  * windows in order on one partition): the last {@code historyMs} of capture time before the
- * stream's newest window, and at most {@code maxPerStream} windows. Thread-safe: the consumer
+ * stream's newest window, at most {@code maxPerStream} windows, and at most {@code maxBytes} of
+ * tokens over all streams (the oldest window of any stream goes first; every stream keeps its
+ * newest). Thread-safe: the consumer
  * thread adds, HTTP threads read snapshots.
  */
 public final class WindowIndex {
@@ -23,6 +25,9 @@ public final class WindowIndex {
 
     private final long historyMs;
     private final int maxPerStream;
+    private final long maxBytes;
+    private long bytes;
+    private long evictedForMemory;
     private final Map<String, Deque<Window>> streams = new TreeMap<>();
     private long total;
 
@@ -31,10 +36,12 @@ public final class WindowIndex {
      *
      * @param historyMs how much capture time to keep per stream
      * @param maxPerStream the most windows kept per stream
+     * @param maxBytes the most bytes of tokens kept over all streams
      */
-    public WindowIndex(final long historyMs, final int maxPerStream) {
+    public WindowIndex(final long historyMs, final int maxPerStream, final long maxBytes) {
         this.historyMs = historyMs;
         this.maxPerStream = maxPerStream;
+        this.maxBytes = maxBytes;
     }
 
     /**
@@ -45,11 +52,40 @@ public final class WindowIndex {
     public synchronized void add(final Window w) {
         final Deque<Window> q = streams.computeIfAbsent(w.streamId(), k -> new ArrayDeque<>());
         q.addLast(w);
+        bytes += bytes(w);
         total++;
         final long newest = q.peekLast().lastTimestampMs();
         while (q.size() > maxPerStream || (!q.isEmpty() && q.peekFirst().lastTimestampMs() < newest - historyMs)) {
-            q.removeFirst();
+            bytes -= bytes(q.removeFirst());
         }
+        while (bytes > maxBytes) {
+            Deque<Window> oldest = null;
+            for (final Deque<Window> d : streams.values()) {
+                if (d.size() > 1 && (oldest == null
+                        || d.peekFirst().lastTimestampMs() < oldest.peekFirst().lastTimestampMs())) {
+                    oldest = d;
+                }
+            }
+            if (oldest == null) {
+                break; // every stream is down to its newest window
+            }
+            bytes -= bytes(oldest.removeFirst());
+            evictedForMemory++;
+        }
+    }
+
+    private static long bytes(final Window w) {
+        return (long) w.tokenCount() * w.tokenDim() * Float.BYTES;
+    }
+
+    /** Bytes of tokens held. */
+    public synchronized long bytes() {
+        return bytes;
+    }
+
+    /** Windows dropped to stay within the byte limit (not by age or count). */
+    public synchronized long evictedForMemory() {
+        return evictedForMemory;
     }
 
     /**

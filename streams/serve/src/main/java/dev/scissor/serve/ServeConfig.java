@@ -1,0 +1,236 @@
+package dev.scissor.serve;
+
+import dev.scissor.schemas.Topics;
+import dev.scissor.kafka.ConfigDocs;
+import dev.scissor.encoder.model.EncoderModelDescriptor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * The configuration of the QA service ({@code scissor serve}), declared once in {@link #DEFINITION}.
+ *
+ * <p>Keys starting with {@value #PREFIX} are the service's own; every other key is a Kafka consumer
+ * setting ({@code bootstrap.servers} at least), passed to the windows consumer unchanged. The LLM's
+ * API key is never read from here: it comes from the environment variable {@value #API_KEY_ENV}.
+ * Invalid values fail at construction with a {@link ConfigException} that names the key.
+ */
+public final class ServeConfig extends AbstractConfig {
+
+    /** Prefix of the service's own keys. */
+    public static final String PREFIX = "scissor.serve.";
+    /** The environment variable holding the LLM server's API key (sent as {@code Authorization: Bearer}). */
+    public static final String API_KEY_ENV = "SCISSOR_LLM_API_KEY";
+
+    public static final String PORT = "scissor.serve.port";
+    public static final String BIND = "scissor.serve.bind";
+    public static final String WINDOWS_TOPIC = "scissor.serve.topic.windows";
+    public static final String COMPRESSOR_URLS = "scissor.serve.compressor.urls";
+    public static final String LLM_URL = "scissor.serve.llm.url";
+    public static final String LLM_MODEL = "scissor.serve.llm.model";
+    public static final String LLM_TIMEOUT_MS = "scissor.serve.llm.timeout.ms";
+    public static final String ENCODER_MODEL = "scissor.serve.encoder.model";
+    public static final String HISTORY_SECONDS = "scissor.serve.history.seconds";
+    public static final String MAX_WINDOWS_PER_STREAM = "scissor.serve.max.windows.per.stream";
+    public static final String MAX_BODY_BYTES = "scissor.serve.max.body.bytes";
+    public static final String MAX_INDEX_BYTES = "scissor.serve.max.index.bytes";
+
+    /** Every key, its type, default, validator and documentation. */
+    public static final ConfigDef DEFINITION = new ConfigDef()
+            .define(PORT, Type.INT, 8080, Range.between(0, 65535), Importance.HIGH,
+                    "HTTP port of the QA service (0 picks a free one).")
+            .define(BIND, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Address the HTTP server binds: 127.0.0.1 (the default) answers only on this machine; set "
+                            + "0.0.0.0 for every interface (containers, other hosts) and protect it: see the "
+                            + "SCISSOR_HTTP_TOKEN environment variable and the README's Security section.")
+            .define(WINDOWS_TOPIC, Type.STRING, Topics.WINDOWS, new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Topic of CompressedWindow records to index; every partition is read, so each replica of "
+                            + "the service keeps a full index.")
+            .define(COMPRESSOR_URLS, Type.LIST, "http://localhost:8081", Importance.MEDIUM,
+                    "HTTP endpoints of the compressor instances; GET /v1/streams/{id}/windows/latest is "
+                            + "forwarded to the first that answers.")
+            .define(LLM_URL, Type.STRING, "", Importance.HIGH,
+                    "Base URL of an OpenAI-compatible server that accepts image_embeds content parts (vLLM with "
+                            + "--enable-mm-embeds), e.g. http://llm:8000; /v1/chat/completions is appended. "
+                            + "Empty: /v1/ask answers with the request instead of sending it.")
+            .define(LLM_MODEL, Type.STRING, "", Importance.MEDIUM,
+                    "The model name sent in LLM requests; empty leaves it out (the server's only model).")
+            .define(LLM_TIMEOUT_MS, Type.INT, 60_000, Range.between(100, 3_600_000), Importance.MEDIUM,
+                    "How long to wait for the LLM's answer.")
+            .define(ENCODER_MODEL, Type.STRING, "mnv2-nsfwjs", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "The vision encoder /v1/find encodes query images with (a built-in id or a descriptor "
+                            + "file); must be the encoder stage's model, or query and window tokens do not compare.")
+            .define(HISTORY_SECONDS, Type.LONG, 3600L, Range.between(1, 365L * 24 * 3600), Importance.MEDIUM,
+                    "How far back windows are kept per stream, in seconds of capture time before the stream's "
+                            + "newest window; also where reading starts on startup.")
+            .define(MAX_WINDOWS_PER_STREAM, Type.INT, 10_000, Range.between(1, 10_000_000), Importance.MEDIUM,
+                    "At most this many windows are kept per stream (the oldest go first).")
+            .define(MAX_INDEX_BYTES, Type.LONG, 1L << 30, Range.atLeast(1L << 20), Importance.MEDIUM,
+                    "At most this many bytes of window tokens are held over all streams; past it the oldest "
+                            + "windows of any stream go first (each stream keeps at least its newest). A window of "
+                            + "400 tokens of 816 dims is 1.3 MB, so the default 1 GiB holds about 800.")
+            .define(MAX_BODY_BYTES, Type.LONG, 16L << 20, Range.between(1024, 1L << 30), Importance.LOW,
+                    "Largest request body accepted (a /v1/find image is base64 inside JSON); larger get 413.");
+
+    /**
+     * Parses and validates a configuration.
+     *
+     * @param originals {@code scissor.serve.*} keys and Kafka consumer keys
+     * @throws ConfigException for an invalid value or an unknown {@code scissor.serve.*} key
+     */
+    public ServeConfig(final Map<?, ?> originals) {
+        super(DEFINITION, originals, false);
+        for (final Object key : originals.keySet()) {
+            final String name = String.valueOf(key);
+            if (name.startsWith(PREFIX) && !DEFINITION.names().contains(name)) {
+                throw new ConfigException(name, originals.get(key), "unknown QA service setting; known keys: "
+                        + String.join(", ", new TreeSet<>(DEFINITION.names())));
+            }
+        }
+        if (getList(COMPRESSOR_URLS).isEmpty()) {
+            throw new ConfigException(COMPRESSOR_URLS, "", "give at least one compressor URL");
+        }
+        for (final String url : getList(COMPRESSOR_URLS)) {
+            checkHttpUrl(COMPRESSOR_URLS, url);
+        }
+        if (!llmUrl().isEmpty()) {
+            checkHttpUrl(LLM_URL, llmUrl());
+        }
+    }
+
+    private static void checkHttpUrl(final String key, final String url) {
+        try {
+            final URI uri = new URI(url);
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                throw new ConfigException(key, url, "must be an http:// or https:// URL with a host");
+            }
+        } catch (final URISyntaxException e) {
+            throw new ConfigException(key, url, "not a URL: " + e.getMessage());
+        }
+    }
+
+    /** The HTTP port (0: any free one). */
+    public int port() {
+        return getInt(PORT);
+    }
+
+    /** The address to bind. */
+    public String bind() {
+        return getString(BIND);
+    }
+
+    /** The windows topic. */
+    public String windowsTopic() {
+        return getString(WINDOWS_TOPIC);
+    }
+
+    /** The compressor instances' base URLs, without a trailing slash. */
+    public List<String> compressorUrls() {
+        return getList(COMPRESSOR_URLS).stream().map(ServeConfig::trimSlash).toList();
+    }
+
+    /** The LLM server's base URL without a trailing slash, or empty. */
+    public String llmUrl() {
+        return trimSlash(getString(LLM_URL).strip());
+    }
+
+    /** The LLM model name, or empty. */
+    public String llmModel() {
+        return getString(LLM_MODEL).strip();
+    }
+
+    /** The LLM timeout in milliseconds. */
+    public int llmTimeoutMs() {
+        return getInt(LLM_TIMEOUT_MS);
+    }
+
+    /** The encoder model of /v1/find. */
+    public String encoderModel() {
+        return getString(ENCODER_MODEL).strip();
+    }
+
+    /**
+     * The encoder descriptor of /v1/find: a descriptor file, else a built-in model by id.
+     *
+     * @return the descriptor
+     * @throws ConfigException when it is neither
+     */
+    public EncoderModelDescriptor encoderDescriptor() {
+        final String m = encoderModel();
+        final Path p = Path.of(m);
+        if (Files.isRegularFile(p)) {
+            try {
+                return EncoderModelDescriptor.load(p);
+            } catch (final IOException e) {
+                throw new UncheckedIOException("cannot read encoder descriptor " + p, e);
+            } catch (final IllegalArgumentException e) {
+                throw new ConfigException(ENCODER_MODEL, m, e.getMessage());
+            }
+        }
+        try {
+            return EncoderModelDescriptor.builtin(m);
+        } catch (final IllegalArgumentException e) {
+            throw new ConfigException(ENCODER_MODEL, m, "neither a descriptor file nor a built-in encoder: "
+                    + e.getMessage());
+        }
+    }
+
+    /** History kept per stream, seconds. */
+    public long historySeconds() {
+        return getLong(HISTORY_SECONDS);
+    }
+
+    /** Windows kept per stream at most. */
+    public int maxWindowsPerStream() {
+        return getInt(MAX_WINDOWS_PER_STREAM);
+    }
+
+    /** Bytes of window tokens held at most, over all streams. */
+    public long maxIndexBytes() {
+        return getLong(MAX_INDEX_BYTES);
+    }
+
+    /** Largest request body. */
+    public long maxBodyBytes() {
+        return getLong(MAX_BODY_BYTES);
+    }
+
+    /**
+     * The Kafka consumer properties: every key that is not {@code scissor.*}.
+     *
+     * @return a new map
+     */
+    public Map<String, Object> consumerProperties() {
+        final Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "scissor-serve");
+        originals().forEach((k, v) -> {
+            if (!k.startsWith("scissor.")) {
+                p.put(k, v);
+            }
+        });
+        return p;
+    }
+
+    private static String trimSlash(final String s) {
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /** The documentation of every key as text, one key a line (for {@code --describe-config}). */
+    public static String describe() {
+        return ConfigDocs.describe(DEFINITION);
+    }
+}

@@ -75,6 +75,10 @@ public final class FrameRing {
     /**
      * Appends a frame after the newest; the ring must not be full.
      *
+     * @param frameSeq the frame's sequence number
+     * @param tokens the frame's tokens, [N, D] row-major from {@code off}
+     * @param off offset of the frame's first value
+     * @param frame the frame's spatial SCC result
      * @return the frame's slot
      */
     public int add(final long frameSeq, final float[] tokens, final int off, final SpatialFrame frame) {

@@ -58,7 +58,11 @@ public final class MergeOutput {
         this.token = new double[d];
     }
 
-    /** Forgets the cached sums of a ring slot that just took a new frame. */
+    /**
+     * Forgets the cached sums of a ring slot that just took a new frame.
+     *
+     * @param slot the ring slot
+     */
     public void added(final int slot) {
         frameGroupCount[slot] = -1;
         emittedBefore[slot] = false;

@@ -11,7 +11,11 @@ public interface TemporalStep {
     /** Called before the ring drops its oldest frame. */
     void evicting();
 
-    /** Called after a frame was added to the ring. @param slot its ring slot */
+    /**
+     * Called after a frame was added to the ring.
+     *
+     * @param slot its ring slot
+     */
     void added(int slot);
 
     /** Brings the pair cache up to date with every frame added so far. */
@@ -21,6 +25,10 @@ public interface TemporalStep {
      * Sets {@code matched[i]} for each spatial token i of the frame in slot f that has a temporal edge
      * ({@code cos > tau}) to a spatial token of the frame in slot g, the frame before it; the cache must
      * be up to date.
+     *
+     * @param f ring slot of the newer frame
+     * @param g ring slot of the older frame
+     * @param matched output, one entry per spatial token of frame f, false on entry
      */
     void linked(int f, int g, boolean[] matched);
 
@@ -33,6 +41,10 @@ public interface TemporalStep {
      */
     int components(WindowLayout window, int[] temporal);
 
-    /** Time spent computing new frames' similarities since creation, in nanoseconds. */
+    /**
+     * Time spent computing new frames' similarities since creation.
+     *
+     * @return nanoseconds
+     */
     long nanos();
 }

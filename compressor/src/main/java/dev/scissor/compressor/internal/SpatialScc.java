@@ -86,7 +86,7 @@ public final class SpatialScc {
         final float[] normalized = new float[m * d];
         final double[] tokenNorms = new double[m];
         Exact.normalizeRows(tokens, m, d, normalized, tokenNorms, 0);
-        return new SpatialFrame(m, d, labels, tokens, sums, normalized, tokenNorms, inputNorms);
+        return new SpatialFrame(m, labels, tokens, sums, normalized, tokenNorms, inputNorms);
     }
 
     private static void requireFinite(final float[] x, final int off, final int d, final long frameSeq,

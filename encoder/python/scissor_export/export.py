@@ -222,7 +222,7 @@ def write_descriptor(ckpt: Checkpoint, cfg, out_dir: Path, dtype_name: str, size
         f"input.scale={_num(scale)}",
         "input.mean=" + ",".join(_num(x) for x in _three(mean)),
         "input.std=" + ",".join(_num(x) for x in _three(std)),
-        f"input.resample={resample}",
+        f"input.resample=pil-{resample}",
         f"output.name={OUTPUT_NAME}",
         "output.layout=NTD",
         f"grid.height={pooled}",

@@ -34,7 +34,6 @@ _RESAMPLE = {0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box", 
 
 def build_modules(ckpt: Checkpoint):
     """The vision tower and projector of the checkpoint, with its weights, in float32."""
-    import torch
     from transformers import AutoModel, LlavaOnevisionConfig
     from transformers.models.llava_onevision.modeling_llava_onevision import (
         LlavaOnevisionMultiModalProjector,
@@ -45,6 +44,7 @@ def build_modules(ckpt: Checkpoint):
     except Exception as e:
         raise CheckpointError(f"{ckpt.source}: config.json is not a valid LLaVA-OneVision config "
                               f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})")
+    check_strategy(cfg, ckpt.source)
     state = load_vision_state(ckpt)
     # eager attention: the plain softmax(QK^T)V graph, the same maths as sdpa, exported as such.
     tower = AutoModel.from_config(cfg.vision_config, attn_implementation="eager")
@@ -82,37 +82,36 @@ def _load(module, sd: dict, name: str, source: str, optional: tuple = ()) -> Non
         module.load_state_dict({k: v.to(own[k].dtype) for k, v in sd.items()}, strict=False)
 
 
-class FrameTokens:  # a factory; the torch.nn.Module subclass is made lazily (torch import)
-    @staticmethod
-    def create(cfg, tower, projector, dtype):
-        import torch
-        from transformers.models.llava_onevision.modeling_llava_onevision import LlavaOnevisionModel
+def frame_tokens_module(cfg, tower, projector, dtype):
+    """pixel_values float32 [N,3,S,S] -> tokens float32 [N,T,D], computing in ``dtype``."""
+    import torch
+    from transformers.models.llava_onevision.modeling_llava_onevision import LlavaOnevisionModel
 
-        layer = cfg.vision_feature_layer
-        strategy = cfg.vision_feature_select_strategy
-        pool_owner = types.SimpleNamespace(config=cfg)
+    layer = cfg.vision_feature_layer
+    strategy = cfg.vision_feature_select_strategy
+    pool_owner = types.SimpleNamespace(config=cfg)
 
-        class _FrameTokens(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.tower = tower
-                self.projector = projector
+    class FrameTokens(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tower = tower
+            self.projector = projector
 
-            def forward(self, pixel_values):
-                x = pixel_values.to(dtype)
-                hs = self.tower(pixel_values=x, output_hidden_states=True, return_dict=True).hidden_states
-                if isinstance(layer, int):
-                    feat = hs[layer]
-                else:
-                    feat = torch.cat([hs[i] for i in layer], dim=-1)
-                if strategy == "default":
-                    feat = feat[:, 1:]
-                feat = self.projector(feat)
-                # transformers' own pooling, called unbound (it only reads self.config).
-                feat = LlavaOnevisionModel.apply_pooling(pool_owner, feat)
-                return feat.float()
+        def forward(self, pixel_values):
+            x = pixel_values.to(dtype)
+            hs = self.tower(pixel_values=x, output_hidden_states=True, return_dict=True).hidden_states
+            if isinstance(layer, int):
+                feat = hs[layer]
+            else:
+                feat = torch.cat([hs[i] for i in layer], dim=-1)
+            if strategy == "default":
+                feat = feat[:, 1:]
+            feat = self.projector(feat)
+            # transformers' own pooling, called unbound (it only reads self.config).
+            feat = LlavaOnevisionModel.apply_pooling(pool_owner, feat)
+            return feat.float()
 
-        return _FrameTokens().eval().to(dtype)
+    return FrameTokens().eval().to(dtype)
 
 
 def grid_of(cfg) -> tuple[int, int, int]:
@@ -137,16 +136,14 @@ def check_strategy(cfg, source: str) -> None:
 
 
 def export(ckpt: Checkpoint, out_dir: Path, dtype_name: str = "float32", log=print) -> Path:
-    import onnx
     import torch
 
     dtype = {"float32": torch.float32, "float16": torch.float16}[dtype_name]
     cfg, tower, projector, newline = build_modules(ckpt)
-    check_strategy(cfg, ckpt.source)
     size = cfg.vision_config.image_size
     g, p, t = grid_of(cfg)
     d = cfg.text_config.hidden_size
-    model = FrameTokens.create(cfg, tower, projector, dtype)
+    model = frame_tokens_module(cfg, tower, projector, dtype)
     out_dir.mkdir(parents=True, exist_ok=True)
     onnx_path = out_dir / "model.onnx"
     example = torch.zeros(2, 3, size, size, dtype=torch.float32)

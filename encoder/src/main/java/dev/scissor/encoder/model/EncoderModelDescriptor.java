@@ -45,7 +45,15 @@ import java.util.TreeMap;
  * grid.height=14
  * grid.width=14
  * token.dim=816
+ * input.resample=bilinear        # bilinear (default), pil-bilinear or pil-bicubic
+ * token.dtype=float32            # element type of the output (only float32 is read)
+ * model.dtype=float32            # weights/compute type of the graph (informational)
+ * checkpoint=llava-hf/...        # where the weights came from (informational)
  * </pre>
+ *
+ * <p>A descriptor may also be given as a directory holding {@value #DIRECTORY_DESCRIPTOR} (what
+ * {@code scissor export-encoder} writes next to its {@code model.onnx}); see {@link #load(Path)}
+ * and {@link #resolve(String)}.
  *
  * <p>Built-in descriptors: {@code mnv2-nsfwjs} (default, {@code feat_14x14_wide}, 196 × 816),
  * {@code mnv2-nsfwjs-136} ({@code feat_14x14}, 196 × 136) and {@code mnv3-centernet} ({@code
@@ -64,6 +72,10 @@ import java.util.TreeMap;
  * @param gridHeight token rows
  * @param gridWidth token columns
  * @param tokenDim channels per token
+ * @param resample how frames are resized to the input size
+ * @param modelDtype weights/compute element type of the graph ({@code float32} or {@code
+ *     float16}; informational: input and output are float32 either way)
+ * @param checkpoint the checkpoint the model was exported from, or null
  */
 public record EncoderModelDescriptor(
     String id,
@@ -77,7 +89,13 @@ public record EncoderModelDescriptor(
     OutputLayout outputLayout,
     int gridHeight,
     int gridWidth,
-    int tokenDim) {
+    int tokenDim,
+    Resample resample,
+    String modelDtype,
+    String checkpoint) {
+
+  /** File name of the descriptor inside a model directory. */
+  public static final String DIRECTORY_DESCRIPTOR = "encoder.properties";
 
   /** Prefix of built-in model references in the {@code model} field. */
   public static final String BUILTIN_PREFIX = "builtin:";
@@ -92,6 +110,41 @@ public record EncoderModelDescriptor(
     RGB,
     /** Plane 0 is blue. */
     BGR
+  }
+
+  /** How a frame is resized to the model input size. */
+  public enum Resample {
+    /** Bilinear, half-pixel centres, no antialiasing (TF {@code resize_bilinear}). */
+    BILINEAR("bilinear"),
+    /** Pillow's {@code Image.BILINEAR} resize (antialiased when shrinking, 8-bit result). */
+    PIL_BILINEAR("pil-bilinear"),
+    /** Pillow's {@code Image.BICUBIC} resize (antialiased when shrinking, 8-bit result). */
+    PIL_BICUBIC("pil-bicubic");
+
+    private final String key;
+
+    Resample(final String key) {
+      this.key = key;
+    }
+
+    /**
+     * The descriptor value.
+     *
+     * @return e.g. {@code pil-bicubic}
+     */
+    public String key() {
+      return key;
+    }
+
+    static Resample parse(final String s) {
+      for (final Resample r : values()) {
+        if (r.key.equalsIgnoreCase(s) || r.name().equalsIgnoreCase(s)) {
+          return r;
+        }
+      }
+      throw new IllegalArgumentException("encoder descriptor: 'input.resample' must be one of "
+          + "bilinear, pil-bilinear, pil-bicubic, got '" + s + "'");
+    }
   }
 
   /** Layout of the token output. */
@@ -116,6 +169,37 @@ public record EncoderModelDescriptor(
     requirePositive(gridHeight, "grid.height");
     requirePositive(gridWidth, "grid.width");
     requirePositive(tokenDim, "token.dim");
+    Objects.requireNonNull(resample, "input.resample");
+    if (!"float32".equals(modelDtype) && !"float16".equals(modelDtype)) {
+      throw new IllegalArgumentException("encoder descriptor: 'model.dtype' must be float32 or "
+          + "float16, got '" + modelDtype + "'");
+    }
+  }
+
+  /**
+   * A descriptor of a float32 model resized with {@link Resample#BILINEAR} and no recorded
+   * checkpoint (the built-in encoders).
+   *
+   * @param id a short name
+   * @param model built-in id or ONNX path
+   * @param inputName image input
+   * @param inputHeight input height
+   * @param inputWidth input width
+   * @param channelOrder plane order
+   * @param normalization pixel scaling
+   * @param outputName token output
+   * @param outputLayout its layout
+   * @param gridHeight token rows
+   * @param gridWidth token columns
+   * @param tokenDim channels per token
+   */
+  public EncoderModelDescriptor(final String id, final String model, final String inputName,
+      final int inputHeight, final int inputWidth, final ChannelOrder channelOrder,
+      final Normalization normalization, final String outputName,
+      final OutputLayout outputLayout, final int gridHeight, final int gridWidth,
+      final int tokenDim) {
+    this(id, model, inputName, inputHeight, inputWidth, channelOrder, normalization, outputName,
+        outputLayout, gridHeight, gridWidth, tokenDim, Resample.BILINEAR, "float32", null);
   }
 
   private static void requireText(final String v, final String key) {
@@ -199,7 +283,7 @@ public record EncoderModelDescriptor(
   public EncoderModelDescriptor withOutput(final String name, final OutputLayout layout,
       final int gridH, final int gridW, final int dim) {
     return new EncoderModelDescriptor(id, model, inputName, inputHeight, inputWidth, channelOrder,
-        normalization, name, layout, gridH, gridW, dim);
+        normalization, name, layout, gridH, gridW, dim, resample, modelDtype, checkpoint);
   }
 
   /**
@@ -210,7 +294,8 @@ public record EncoderModelDescriptor(
    */
   public EncoderModelDescriptor withModel(final String newModel) {
     return new EncoderModelDescriptor(id, newModel, inputName, inputHeight, inputWidth,
-        channelOrder, normalization, outputName, outputLayout, gridHeight, gridWidth, tokenDim);
+        channelOrder, normalization, outputName, outputLayout, gridHeight, gridWidth, tokenDim,
+        resample, modelDtype, checkpoint);
   }
 
   // ---------------------------------------------------------------- validation
@@ -364,16 +449,50 @@ public record EncoderModelDescriptor(
   }
 
   /**
+   * A descriptor named on a command line or in a config: a built-in name ({@link
+   * #builtin(String)}), a descriptor file, or a model directory holding {@value
+   * #DIRECTORY_DESCRIPTOR} (as written by {@code scissor export-encoder}).
+   *
+   * @param spec the name or path
+   * @return the descriptor
+   * @throws IOException if a descriptor file cannot be read
+   * @throws IllegalArgumentException if it is none of these, or the descriptor is invalid
+   */
+  public static EncoderModelDescriptor resolve(final String spec) throws IOException {
+    final String s = Objects.requireNonNull(spec, "spec").strip();
+    final Path p = Path.of(s);
+    if (Files.isDirectory(p) || Files.isRegularFile(p)) {
+      return load(p);
+    }
+    if (BUILTIN_DESCRIPTORS.contains(s.toLowerCase(Locale.ROOT))) {
+      return builtin(s);
+    }
+    throw new IllegalArgumentException("encoder '" + s + "' is neither a built-in encoder ("
+        + String.join(", ", BUILTIN_DESCRIPTORS) + "), nor a descriptor file, nor a model "
+        + "directory with " + DIRECTORY_DESCRIPTOR);
+  }
+
+  /**
    * Loads a descriptor file: JSON if the name ends in {@code .json} or the content starts with
    * <code>{</code>, else Java properties. A relative {@code model} path is resolved against the
-   * file's directory.
+   * file's directory. A directory stands for its {@value #DIRECTORY_DESCRIPTOR}.
    *
-   * @param file the descriptor file
+   * @param path the descriptor file, or a model directory holding {@value #DIRECTORY_DESCRIPTOR}
    * @return the descriptor
    * @throws IOException if it cannot be read
-   * @throws IllegalArgumentException if a key is missing or invalid
+   * @throws IllegalArgumentException if a key is missing or invalid, or a directory has no
+   *     descriptor
    */
-  public static EncoderModelDescriptor load(final Path file) throws IOException {
+  public static EncoderModelDescriptor load(final Path path) throws IOException {
+    Path file = path;
+    if (Files.isDirectory(path)) {
+      file = path.resolve(DIRECTORY_DESCRIPTOR);
+      if (!Files.isRegularFile(file)) {
+        throw new IllegalArgumentException("encoder model directory " + path.toAbsolutePath()
+            + " has no " + DIRECTORY_DESCRIPTOR + " (write one with `scissor export-encoder "
+            + "--from CHECKPOINT --out DIR`)");
+      }
+    }
     final String text = Files.readString(file, StandardCharsets.UTF_8);
     final Path base = file.toAbsolutePath().getParent();
     try {
@@ -457,7 +576,8 @@ public record EncoderModelDescriptor(
     m.forEach((k, val) -> v.put(k.strip(), val == null ? null : val.strip()));
     final List<String> known = List.of("id", "model", "input.name", "input.height", "input.width",
         "input.channelOrder", "input.range", "input.scale", "input.mean", "input.std",
-        "output.name", "output.layout", "grid.height", "grid.width", "token.dim");
+        "output.name", "output.layout", "grid.height", "grid.width", "token.dim",
+        "input.resample", "token.dtype", "model.dtype", "checkpoint");
     for (final String k : v.keySet()) {
       if (!known.contains(k)) {
         throw new IllegalArgumentException("unknown encoder descriptor key '" + k + "'; known: "
@@ -482,6 +602,12 @@ public record EncoderModelDescriptor(
             + "input.scale), got '" + range + "'");
       }
     }
+    final String tokenDtype = v.getOrDefault("token.dtype", "float32");
+    if (!"float32".equals(tokenDtype)) {
+      throw new IllegalArgumentException("encoder descriptor: 'token.dtype' " + tokenDtype
+          + " is not supported: the encoder reads float32 outputs (export with a float32 output; "
+          + "scissor export-encoder always does)");
+    }
     final Normalization norm = new Normalization(scale,
         floats(v, "input.mean", new float[] {0, 0, 0}), floats(v, "input.std", new float[] {1, 1, 1}));
     return new EncoderModelDescriptor(
@@ -497,7 +623,10 @@ public record EncoderModelDescriptor(
         enumValue(OutputLayout.class, v.getOrDefault("output.layout", "NCHW"), "output.layout"),
         parseInt(v, "grid.height"),
         parseInt(v, "grid.width"),
-        parseInt(v, "token.dim"));
+        parseInt(v, "token.dim"),
+        Resample.parse(v.getOrDefault("input.resample", Resample.BILINEAR.key())),
+        v.getOrDefault("model.dtype", "float32"),
+        v.get("checkpoint"));
   }
 
   /**
@@ -521,6 +650,12 @@ public record EncoderModelDescriptor(
     p.setProperty("grid.height", Integer.toString(gridHeight));
     p.setProperty("grid.width", Integer.toString(gridWidth));
     p.setProperty("token.dim", Integer.toString(tokenDim));
+    p.setProperty("input.resample", resample.key());
+    p.setProperty("token.dtype", "float32");
+    p.setProperty("model.dtype", modelDtype);
+    if (checkpoint != null) {
+      p.setProperty("checkpoint", checkpoint);
+    }
     return p;
   }
 

@@ -26,7 +26,7 @@ import java.util.OptionalDouble;
  * convert &lt;tfjs-dir|model.json|model.min.js&gt; &lt;out.onnx&gt; [--no-probs] [--dynamic-hw]
  *         [--input-scale S] [tfTensor=onnxName ...]
  *                                 convert any TFJS graph model (the reference converter's CLI)
- * inspect &lt;file.onnx|id|descriptor.properties|descriptor.json&gt;
+ * inspect &lt;file.onnx|id|descriptor.properties|descriptor.json|model-dir&gt;
  *                                 list a model's inputs and outputs; validate a descriptor
  * </pre>
  *
@@ -140,7 +140,7 @@ public final class ModelTool {
     final String arg = a.get(0);
     EncoderModelDescriptor descriptor = null;
     final Path onnx;
-    if (arg.endsWith(".properties") || arg.endsWith(".json")) {
+    if (arg.endsWith(".properties") || arg.endsWith(".json") || Files.isDirectory(Path.of(arg))) {
       descriptor = EncoderModelDescriptor.load(Path.of(arg));
       onnx = descriptor.resolveModel(ModelStore.fromEnvironment());
     } else if (BuiltinModels.isBuiltin(arg)) {

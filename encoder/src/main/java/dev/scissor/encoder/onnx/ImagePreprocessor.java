@@ -2,6 +2,7 @@ package dev.scissor.encoder.onnx;
 
 import dev.scissor.encoder.model.EncoderModelDescriptor;
 import dev.scissor.encoder.model.EncoderModelDescriptor.ChannelOrder;
+import dev.scissor.encoder.model.EncoderModelDescriptor.Resample;
 import dev.scissor.encoder.model.Normalization;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -10,8 +11,14 @@ import java.util.Objects;
 
 /**
  * Turns packed 8-bit frames into the normalised NCHW float input of an encoder: optional crop,
- * bilinear resize with half-pixel centres (TF {@code resize_bilinear(half_pixel_centers=True)},
- * no antialiasing), channel reordering and per-channel normalisation.
+ * resize, channel reordering and per-channel normalisation.
+ *
+ * <p>The resize is the descriptor's {@link Resample}: {@link Resample#BILINEAR} is bilinear with
+ * half-pixel centres (TF {@code resize_bilinear(half_pixel_centers=True)}, no antialiasing; the
+ * built-in encoders); {@link Resample#PIL_BILINEAR} and {@link Resample#PIL_BICUBIC} are Pillow's
+ * {@code Image.resize} filters, bit for bit (antialiased when shrinking, 8-bit result), as the
+ * Hugging Face image processors of SigLIP / LLaVA-OneVision use them. A frame (or region) that
+ * already has the input size is copied, never resampled.
  *
  * <p>This is a pure function of its configuration and arguments, with no model and no mutable
  * state, so one instance may be shared between threads. Frames are written at {@code index * 3 *
@@ -75,6 +82,7 @@ public final class ImagePreprocessor {
   private final int outWidth;
   private final ChannelOrder channelOrder;
   private final Normalization normalization;
+  private final Resample resample;
   /** Per model plane: multiply and add applied to the interpolated 0..255 value. */
   private final float[] mul = new float[3];
   private final float[] add = new float[3];
@@ -89,6 +97,22 @@ public final class ImagePreprocessor {
    */
   public ImagePreprocessor(final int outHeight, final int outWidth,
       final ChannelOrder channelOrder, final Normalization normalization) {
+    this(outHeight, outWidth, channelOrder, normalization, Resample.BILINEAR);
+  }
+
+  /**
+   * Creates a preprocessor with a given resampling filter.
+   *
+   * @param outHeight model input height
+   * @param outWidth model input width
+   * @param channelOrder plane order of the model input
+   * @param normalization how pixel values are scaled (per plane, in model order)
+   * @param resample how frames are resized to the input size
+   */
+  public ImagePreprocessor(final int outHeight, final int outWidth,
+      final ChannelOrder channelOrder, final Normalization normalization,
+      final Resample resample) {
+    this.resample = Objects.requireNonNull(resample, "resample");
     if (outHeight <= 0 || outWidth <= 0) {
       throw new IllegalArgumentException("output size must be positive: " + outWidth + "x"
           + outHeight);
@@ -113,7 +137,7 @@ public final class ImagePreprocessor {
    */
   public static ImagePreprocessor forDescriptor(final EncoderModelDescriptor d) {
     return new ImagePreprocessor(d.inputHeight(), d.inputWidth(), d.channelOrder(),
-        d.normalization());
+        d.normalization(), d.resample());
   }
 
   /**
@@ -214,6 +238,24 @@ public final class ImagePreprocessor {
     }
     final int rw = region.x1() - region.x0();
     final int rh = region.y1() - region.y0();
+    final int[] src0 = new int[3];
+    for (int p = 0; p < 3; p++) {
+      final int rgb = channelOrder == ChannelOrder.RGB ? p : 2 - p;
+      src0[p] = format.offsetOf(rgb);
+    }
+    final int out0 = index * 3 * plane;
+    if (rw == outWidth && rh == outHeight) {
+      copy(src, base + region.y0() * stride + region.x0() * 3, stride, src0, dst, out0);
+      return;
+    }
+    if (resample != Resample.BILINEAR) {
+      final byte[] r = PilResize.resize(src, base, width, height, stride, region.x0(),
+          region.y0(), region.x1(), region.y1(), outWidth, outHeight,
+          resample == Resample.PIL_BICUBIC ? PilResize.Filter.BICUBIC
+              : PilResize.Filter.BILINEAR);
+      copy(ByteBuffer.wrap(r), 0, 3 * outWidth, src0, dst, out0);
+      return;
+    }
     final int[] xa = new int[outWidth];
     final int[] xb = new int[outWidth];
     final float[] fx = new float[outWidth];
@@ -225,12 +267,6 @@ public final class ImagePreprocessor {
       xa[ox] = (region.x0() + i0) * 3;
       xb[ox] = (region.x0() + i1) * 3;
     }
-    final int[] src0 = new int[3];
-    for (int p = 0; p < 3; p++) {
-      final int rgb = channelOrder == ChannelOrder.RGB ? p : 2 - p;
-      src0[p] = format.offsetOf(rgb);
-    }
-    final int out0 = index * 3 * plane;
     for (int oy = 0; oy < outHeight; oy++) {
       final float sy = clamp((oy + 0.5f) * rh / outHeight - 0.5f, rh - 1);
       final int j0 = (int) sy;
@@ -250,6 +286,24 @@ public final class ImagePreprocessor {
           final float bottom = lerp(src.get(rowB + xa[ox] + c) & 0xff,
               src.get(rowB + xb[ox] + c) & 0xff, w);
           dst.put(outRow + ox, lerp(top, bottom, fy) * m + a);
+        }
+      }
+    }
+  }
+
+  /** Normalises an {@code outWidth x outHeight} block of packed pixels without resampling. */
+  private void copy(final ByteBuffer src, final int first, final int stride, final int[] src0,
+      final FloatBuffer dst, final int out0) {
+    final int plane = outHeight * outWidth;
+    for (int oy = 0; oy < outHeight; oy++) {
+      final int row = first + oy * stride;
+      for (int p = 0; p < 3; p++) {
+        final int c = src0[p];
+        final float m = mul[p];
+        final float a = add[p];
+        final int outRow = out0 + p * plane + oy * outWidth;
+        for (int ox = 0; ox < outWidth; ox++) {
+          dst.put(outRow + ox, (src.get(row + ox * 3 + c) & 0xff) * m + a);
         }
       }
     }
@@ -279,6 +333,15 @@ public final class ImagePreprocessor {
    */
   public int outWidth() {
     return outWidth;
+  }
+
+  /**
+   * The resampling filter.
+   *
+   * @return the filter
+   */
+  public Resample resample() {
+    return resample;
   }
 
   /**

@@ -10,6 +10,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.scissor.encoder.model.EncoderModelDescriptor.ChannelOrder;
 import dev.scissor.encoder.model.EncoderModelDescriptor.OutputLayout;
+import dev.scissor.encoder.model.EncoderModelDescriptor.Resample;
 import dev.scissor.encoder.testing.TinyModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -157,6 +158,46 @@ class EncoderModelDescriptorTest {
     final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> d.resolveModel(ModelStore.fromEnvironment()));
     assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+  }
+
+  @Test
+  void aModelDirectoryStandsForItsEncoderProperties(@TempDir final Path dir) throws Exception {
+    Files.writeString(dir.resolve("encoder.properties"), PROPS.replace("tiny.onnx", "model.onnx")
+        + "\noutput.layout=NTD\ninput.resample=pil-bicubic\ntoken.dtype=float32\n"
+        + "model.dtype=float16\ncheckpoint=llava-hf/llava-onevision-qwen2-0.5b-ov-hf\n");
+    for (final EncoderModelDescriptor d : new EncoderModelDescriptor[] {
+        EncoderModelDescriptor.load(dir), EncoderModelDescriptor.resolve(dir.toString()),
+        EncoderModelDescriptor.resolve(dir.resolve("encoder.properties").toString())}) {
+      assertEquals(dir.resolve("model.onnx").toAbsolutePath().normalize().toString(), d.model());
+      assertEquals(Resample.PIL_BICUBIC, d.resample());
+      assertEquals("float16", d.modelDtype());
+      assertEquals("llava-hf/llava-onevision-qwen2-0.5b-ov-hf", d.checkpoint());
+      assertEquals(OutputLayout.NTD, d.outputLayout());
+      assertEquals(d, EncoderModelDescriptor.fromProperties(d.toProperties(), null));
+    }
+    assertEquals(Resample.BILINEAR, tiny().resample());
+    assertEquals("float32", tiny().modelDtype());
+    assertEquals("mnv2-nsfwjs", EncoderModelDescriptor.resolve("mnv2-nsfwjs").id());
+  }
+
+  @Test
+  void refusesDirectoriesWithoutDescriptorAndUnreadableTokenTypes(@TempDir final Path dir)
+      throws Exception {
+    final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> EncoderModelDescriptor.load(dir));
+    assertTrue(e.getMessage().contains("has no encoder.properties"), e.getMessage());
+    final IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
+        () -> EncoderModelDescriptor.resolve(dir.resolve("nowhere").toString()));
+    assertTrue(e2.getMessage().contains("neither a built-in encoder"), e2.getMessage());
+    Files.writeString(dir.resolve("encoder.properties"), PROPS + "\ntoken.dtype=float16\n");
+    final IllegalArgumentException e3 = assertThrows(IllegalArgumentException.class,
+        () -> EncoderModelDescriptor.load(dir));
+    assertTrue(e3.getMessage().contains("'token.dtype' float16 is not supported"),
+        e3.getMessage());
+    Files.writeString(dir.resolve("encoder.properties"), PROPS + "\ninput.resample=lanczos\n");
+    final IllegalArgumentException e4 = assertThrows(IllegalArgumentException.class,
+        () -> EncoderModelDescriptor.load(dir));
+    assertTrue(e4.getMessage().contains("'input.resample' must be one of"), e4.getMessage());
   }
 
   private static EncoderModelDescriptor tiny() {

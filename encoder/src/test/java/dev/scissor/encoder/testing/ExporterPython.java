@@ -79,6 +79,33 @@ public final class ExporterPython {
       throws IOException, InterruptedException {
     final List<String> cmd = new ArrayList<>(List.of(python.toString(), "-m", module));
     cmd.addAll(List.of(args));
+    return exec(timeoutSeconds, cmd);
+  }
+
+  /**
+   * Runs {@code python script args...} with the exporter's sources on {@code PYTHONPATH}, failing
+   * the test on a non-zero exit code.
+   *
+   * @param timeoutSeconds how long it may take
+   * @param script the script file
+   * @param args its arguments
+   * @return the run
+   * @throws IOException if it cannot be started
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public Run runScriptOk(final int timeoutSeconds, final Path script, final String... args)
+      throws IOException, InterruptedException {
+    final List<String> cmd = new ArrayList<>(List.of(python.toString(), script.toString()));
+    cmd.addAll(List.of(args));
+    final Run r = exec(timeoutSeconds, cmd);
+    if (r.exitCode() != 0) {
+      fail(String.join(" ", cmd) + " exited " + r.exitCode() + ":\n" + r.stderr() + r.stdout());
+    }
+    return r;
+  }
+
+  private Run exec(final int timeoutSeconds, final List<String> cmd)
+      throws IOException, InterruptedException {
     final Path out = Files.createTempFile("scissor-py", ".out");
     final Path err = Files.createTempFile("scissor-py", ".err");
     try {

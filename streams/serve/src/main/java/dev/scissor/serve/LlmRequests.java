@@ -21,8 +21,9 @@ import java.util.List;
  * Builds and sends the LLM requests of {@code POST /v1/ask}: an OpenAI-compatible chat completion
  * whose user message interleaves, for each window, a text annotation (time span, frames, token
  * count) and an {@code image_embeds} content part carrying the window's compressed tokens as a
- * base64 {@code torch.save} tensor {@code [tokenCount, tokenDim]} ({@link TorchTensors}), then the
- * question. See {@code streams/LLM-WIRE-FORMAT.md} for the servers that accept it.
+ * base64 tensor {@code [tokenCount, tokenDim]} ({@link EmbeddingTensors}: {@code torch.save} or
+ * {@code .npy}, float32, float16 or bfloat16), then the question. See
+ * {@code streams/LLM-WIRE-FORMAT.md} for the servers that accept it.
  */
 public final class LlmRequests {
 
@@ -41,6 +42,20 @@ public final class LlmRequests {
     private final String model;
     private final Duration timeout;
     private final String apiKey;
+    private final EmbeddingTensors.Format format;
+    private final EmbeddingTensors.DType dtype;
+
+    /**
+     * A request builder and sender that sends the tokens as float32 {@code torch.save} tensors.
+     *
+     * @param url the server's base URL, or empty for none
+     * @param model the model name, or empty to leave it out
+     * @param timeout how long to wait for an answer
+     * @param apiKey the bearer token, or {@code null}/empty for none
+     */
+    public LlmRequests(final String url, final String model, final Duration timeout, final String apiKey) {
+        this(url, model, timeout, apiKey, EmbeddingTensors.Format.TORCH, null);
+    }
 
     /**
      * A request builder and sender.
@@ -49,8 +64,17 @@ public final class LlmRequests {
      * @param model the model name, or empty to leave it out
      * @param timeout how long to wait for an answer
      * @param apiKey the bearer token, or {@code null}/empty for none
+     * @param format the container of the {@code image_embeds} tensors
+     * @param dtype their element type, or {@code null} for each window's own (float16 windows as
+     *     float16, float32 windows as float32)
      */
-    public LlmRequests(final String url, final String model, final Duration timeout, final String apiKey) {
+    public LlmRequests(final String url, final String model, final Duration timeout, final String apiKey,
+                       final EmbeddingTensors.Format format, final EmbeddingTensors.DType dtype) {
+        this.format = java.util.Objects.requireNonNull(format, "format");
+        this.dtype = dtype;
+        if (format == EmbeddingTensors.Format.NPY && dtype != null && !dtype.inNpy()) {
+            throw new IllegalArgumentException("NumPy files cannot carry " + dtype + "; use the torch format");
+        }
         this.url = url == null ? "" : url;
         this.model = model == null ? "" : model;
         this.timeout = timeout;
@@ -109,11 +133,16 @@ public final class LlmRequests {
         for (final Window w : windows) {
             content.addObject().put("type", "text").put("text", annotation(i++, w));
             content.addObject().put("type", "image_embeds").put("image_embeds", Base64.getEncoder().encodeToString(
-                    TorchTensors.save(w.tokens(), w.tokenCount(), w.tokenDim())));
+                    EmbeddingTensors.encode(w.tokens(), w.tokenCount(), w.tokenDim(), format, dtypeOf(w))));
         }
         content.addObject().put("type", "text").put("text", "Question: " + question);
         body.put("stream", false);
         return body;
+    }
+
+    /** The element type a window's tokens are sent in. */
+    EmbeddingTensors.DType dtypeOf(final Window w) {
+        return dtype != null ? dtype : EmbeddingTensors.DType.FLOAT32;
     }
 
     /** The server's answer: status and body. */

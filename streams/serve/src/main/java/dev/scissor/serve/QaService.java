@@ -134,7 +134,7 @@ public final class QaService implements AutoCloseable {
         this.index = new WindowIndex(config.historySeconds() * 1000, config.maxWindowsPerStream(),
                 config.maxIndexBytes());
         this.llm = new LlmRequests(config.llmUrl(), config.llmModel(), Duration.ofMillis(config.llmTimeoutMs()),
-                apiKey);
+                apiKey, config.embedsFormat(), config.embedsDtype());
         registerMetrics();
     }
 

@@ -43,6 +43,8 @@ public final class ServeConfig extends AbstractConfig {
     public static final String LLM_URL = "scissor.serve.llm.url";
     public static final String LLM_MODEL = "scissor.serve.llm.model";
     public static final String LLM_TIMEOUT_MS = "scissor.serve.llm.timeout.ms";
+    public static final String EMBEDS_FORMAT = "scissor.serve.embeds.format";
+    public static final String EMBEDS_DTYPE = "scissor.serve.embeds.dtype";
     public static final String ENCODER_MODEL = "scissor.serve.encoder.model";
     public static final String HISTORY_SECONDS = "scissor.serve.history.seconds";
     public static final String MAX_WINDOWS_PER_STREAM = "scissor.serve.max.windows.per.stream";
@@ -71,6 +73,14 @@ public final class ServeConfig extends AbstractConfig {
                     "The model name sent in LLM requests; empty leaves it out (the server's only model).")
             .define(LLM_TIMEOUT_MS, Type.INT, 60_000, Range.between(100, 3_600_000), Importance.MEDIUM,
                     "How long to wait for the LLM's answer.")
+            .define(EMBEDS_FORMAT, Type.STRING, "torch", ConfigDef.ValidString.in("torch", "npy"), Importance.MEDIUM,
+                    "Container of each window's image_embeds tensor [tokens, dim]: torch (torch.save, read by "
+                            + "vLLM with torch.load(weights_only=True)) or npy (a NumPy file, read with np.load, no "
+                            + "pickle; float32 and float16 only).")
+            .define(EMBEDS_DTYPE, Type.STRING, "auto", ConfigDef.ValidString.in("auto", "float32", "float16", "bfloat16"),
+                    Importance.MEDIUM, "Element type of the image_embeds tensors: auto sends each window in its own "
+                            + "dtype on the wire (float16 for exported VLM towers), or float32, float16, bfloat16 "
+                            + "(torch only). Match the served model's dtype to spare the server a conversion.")
             .define(ENCODER_MODEL, Type.STRING, "mnv2-nsfwjs", new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "The vision encoder /v1/find encodes query images with (a built-in id or a descriptor "
                             + "file); must be the encoder stage's model, or query and window tokens do not compare.")
@@ -110,6 +120,10 @@ public final class ServeConfig extends AbstractConfig {
         if (!llmUrl().isEmpty()) {
             checkHttpUrl(LLM_URL, llmUrl());
         }
+        if (embedsFormat() == EmbeddingTensors.Format.NPY && embedsDtype() != null && !embedsDtype().inNpy()) {
+            throw new ConfigException(EMBEDS_DTYPE, getString(EMBEDS_DTYPE), "NumPy files cannot carry it; set "
+                    + EMBEDS_FORMAT + "=torch or another dtype");
+        }
     }
 
     private static void checkHttpUrl(final String key, final String url) {
@@ -121,6 +135,17 @@ public final class ServeConfig extends AbstractConfig {
         } catch (final URISyntaxException e) {
             throw new ConfigException(key, url, "not a URL: " + e.getMessage());
         }
+    }
+
+    /** The container of the image_embeds tensors. */
+    public EmbeddingTensors.Format embedsFormat() {
+        return EmbeddingTensors.Format.parse(getString(EMBEDS_FORMAT));
+    }
+
+    /** Their element type, or {@code null} for each window's own. */
+    public EmbeddingTensors.DType embedsDtype() {
+        final String d = getString(EMBEDS_DTYPE);
+        return "auto".equals(d) ? null : EmbeddingTensors.DType.parse(d);
     }
 
     /** The HTTP port (0: any free one). */

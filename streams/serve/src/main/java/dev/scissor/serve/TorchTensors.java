@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.zip.CRC32;
 
 /**
- * Writes a float32 tensor in PyTorch's {@code torch.save} format, which vLLM's {@code image_embeds}
+ * Writes a float32, float16 or bfloat16 tensor in PyTorch's {@code torch.save} format, which vLLM's {@code image_embeds}
  * content parts carry (base64 of the bytes; the server reads them with {@code torch.load(...,
  * weights_only=True)}).
  *
@@ -24,7 +24,7 @@ import java.util.zip.CRC32;
  *   <li>{@code archive/data.pkl}: a protocol-2 pickle of {@code
  *       torch._utils._rebuild_tensor_v2(storage, 0, size, stride, False, OrderedDict())}, where
  *       {@code storage} is the persistent id {@code ('storage', torch.FloatStorage, '0', 'cpu',
- *       numel)};
+ *       numel)} ({@code HalfStorage}, {@code BFloat16Storage} for the other types);
  *   <li>{@code archive/data/0}: the storage, little-endian float32, row-major (contiguous);
  *   <li>{@code archive/version}: {@code "3\n"}.
  * </ol>
@@ -50,6 +50,31 @@ public final class TorchTensors {
      * @throws IllegalArgumentException when the shape does not fit the data
      */
     public static byte[] save(final FloatBuffer data, final long... shape) {
+        if (data.remaining() * (long) Float.BYTES > Integer.MAX_VALUE - 4096) {
+            throw new IllegalArgumentException("tensor too large for one record: " + data.remaining() + " elements");
+        }
+        final ByteBuffer storage = ByteBuffer.allocate(data.remaining() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        storage.asFloatBuffer().put(data.duplicate());
+        return save(storage, "FloatStorage", shape);
+    }
+
+    /**
+     * Serializes a contiguous tensor from its little-endian storage bytes.
+     *
+     * @param storage the elements, little-endian, row-major: the whole buffer from 0 to its capacity,
+     *     a heap buffer
+     * @param storageClass the storage type in {@code torch}: {@code FloatStorage}, {@code HalfStorage}
+     *     or {@code BFloat16Storage}
+     * @param shape the shape (1 to 3 dimensions); the product must equal the number of elements
+     * @return the {@code torch.save} bytes
+     * @throws IllegalArgumentException when the shape does not fit the storage or the type is unknown
+     */
+    public static byte[] save(final ByteBuffer storage, final String storageClass, final long... shape) {
+        final int elementBytes = switch (storageClass) {
+            case "FloatStorage" -> 4;
+            case "HalfStorage", "BFloat16Storage" -> 2;
+            default -> throw new IllegalArgumentException("unsupported storage type " + storageClass);
+        };
         if (shape.length < 1 || shape.length > 3) {
             throw new IllegalArgumentException("tensors of 1 to 3 dimensions are supported, got " + shape.length);
         }
@@ -60,15 +85,10 @@ public final class TorchTensors {
             }
             numel *= d;
         }
-        if (numel != data.remaining()) {
+        if (numel * elementBytes != storage.capacity()) {
             throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " has " + numel
-                    + " elements but the data has " + data.remaining());
+                    + " elements but the storage has " + storage.capacity() / elementBytes);
         }
-        if (numel * Float.BYTES > Integer.MAX_VALUE - 4096) {
-            throw new IllegalArgumentException("tensor too large for one record: " + numel + " elements");
-        }
-        final ByteBuffer storage = ByteBuffer.allocate((int) numel * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        storage.asFloatBuffer().put(data.duplicate());
         final long[] stride = new long[shape.length];
         long s = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
@@ -76,21 +96,21 @@ public final class TorchTensors {
             s *= shape[i];
         }
         final ZipWriter zip = new ZipWriter();
-        zip.add(ARCHIVE + "data.pkl", pickle(numel, shape, stride));
+        zip.add(ARCHIVE + "data.pkl", pickle(storageClass, numel, shape, stride));
         zip.add(ARCHIVE + "data/0", storage.array());
         zip.add(ARCHIVE + "version", "3\n".getBytes(StandardCharsets.US_ASCII));
         return zip.finish();
     }
 
-    /** The pickle PyTorch's {@code torch.save} writes for a contiguous float32 CPU tensor (protocol 2). */
-    static byte[] pickle(final long numel, final long[] shape, final long[] stride) {
+    /** The pickle PyTorch's {@code torch.save} writes for a contiguous CPU tensor (protocol 2). */
+    static byte[] pickle(final String storageClass, final long numel, final long[] shape, final long[] stride) {
         final Pickle p = new Pickle();
         p.op(0x80).op(2);                                         // PROTO 2
         p.global("torch._utils", "_rebuild_tensor_v2").put();     // memo 0
         p.op('(');                                                // MARK: the call's arguments
         p.op('(');                                                // MARK: the persistent id
         p.unicode("storage").put();                               // memo 1
-        p.global("torch", "FloatStorage").put();                  // memo 2
+        p.global("torch", storageClass).put();                  // memo 2
         p.unicode("0").put();                                     // memo 3: storage key
         p.unicode("cpu").put();                                   // memo 4: location
         p.integer(numel);

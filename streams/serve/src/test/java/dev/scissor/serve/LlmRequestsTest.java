@@ -122,7 +122,7 @@ class LlmRequestsTest {
             final float[] e = new float[expected.remaining()];
             expected.get(e);
             assertArrayEquals(e, loaded.values(), "tokens of window " + w);
-            assertArrayEquals(TorchTensors.pickle(e.length, new long[] {win.tokenCount(), win.tokenDim()},
+            assertArrayEquals(TorchTensors.pickle("FloatStorage", e.length, new long[] {win.tokenCount(), win.tokenDim()},
                     new long[] {win.tokenDim(), 1}), loaded.pickle(), "shape [tokenCount, tokenDim]");
         }
 

@@ -77,12 +77,12 @@ class TorchTensorsTest {
                 + "72616765710163746f7263680a466c6f617453746f726167650a71025801000000307103580300000063707571044ac0"
                 + "700200747105514b004bc44d30038671064d30034b018671078963636f6c6c656374696f6e730a4f726465726564446963"
                 + "740a71082952710974710a52710b2e",
-                HexFormat.of().formatHex(TorchTensors.pickle(196 * 816, new long[] {196, 816}, new long[] {816, 1})));
+                HexFormat.of().formatHex(TorchTensors.pickle("FloatStorage", 196 * 816, new long[] {196, 816}, new long[] {816, 1})));
         assertEquals("800263746f7263682e5f7574696c730a5f72656275696c645f74656e736f725f76320a71002828580700000073746f"
                 + "72616765710163746f7263680a466c6f617453746f726167650a71025801000000307103580300000063707571044d0807"
                 + "747105514b004b034b024d2c018771064d58024d2c014b018771078963636f6c6c656374696f6e730a4f72646572656444"
                 + "6963740a71082952710974710a52710b2e",
-                HexFormat.of().formatHex(TorchTensors.pickle(1800, new long[] {3, 2, 300}, new long[] {600, 300, 1})));
+                HexFormat.of().formatHex(TorchTensors.pickle("FloatStorage", 1800, new long[] {3, 2, 300}, new long[] {600, 300, 1})));
     }
 
     @Test
@@ -96,7 +96,7 @@ class TorchTensorsTest {
         assertEquals(0, buf.position(), "the input buffer is not moved");
         final Loaded t = load(bytes, dir);
         assertArrayEquals(v, t.values());
-        assertArrayEquals(TorchTensors.pickle(v.length, new long[] {57, 816}, new long[] {816, 1}), t.pickle());
+        assertArrayEquals(TorchTensors.pickle("FloatStorage", v.length, new long[] {57, 816}, new long[] {816, 1}), t.pickle());
         // Each record's data starts on a 64-byte boundary, as PyTorch's writer lays it out.
         final ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int offset = 0;

@@ -82,8 +82,8 @@ public final class ServeConfig extends AbstractConfig {
                             + "dtype on the wire (float16 for exported VLM towers), or float32, float16, bfloat16 "
                             + "(torch only). Match the served model's dtype to spare the server a conversion.")
             .define(ENCODER_MODEL, Type.STRING, "mnv2-nsfwjs", new ConfigDef.NonEmptyString(), Importance.HIGH,
-                    "The vision encoder /v1/find encodes query images with (a built-in id or a descriptor "
-                            + "file); must be the encoder stage's model, or query and window tokens do not compare.")
+                    "The vision encoder /v1/find encodes query images with (a built-in id, an exported model "
+                            + "directory or a descriptor file); must be the encoder stage's model, or query and window tokens do not compare.")
             .define(HISTORY_SECONDS, Type.LONG, 3600L, Range.between(1, 365L * 24 * 3600), Importance.MEDIUM,
                     "How far back windows are kept per stream, in seconds of capture time before the stream's "
                             + "newest window; also where reading starts on startup.")
@@ -189,28 +189,19 @@ public final class ServeConfig extends AbstractConfig {
     }
 
     /**
-     * The encoder descriptor of /v1/find: a descriptor file, else a built-in model by id.
+     * The encoder descriptor of /v1/find: a built-in one by name, an exported model directory or a descriptor file.
      *
      * @return the descriptor
      * @throws ConfigException when it is neither
      */
     public EncoderModelDescriptor encoderDescriptor() {
-        final String m = encoderModel();
-        final Path p = Path.of(m);
-        if (Files.isRegularFile(p)) {
-            try {
-                return EncoderModelDescriptor.load(p);
-            } catch (final IOException e) {
-                throw new UncheckedIOException("cannot read encoder descriptor " + p, e);
-            } catch (final IllegalArgumentException e) {
-                throw new ConfigException(ENCODER_MODEL, m, e.getMessage());
-            }
-        }
+        final String m = getString(ENCODER_MODEL).strip();
         try {
-            return EncoderModelDescriptor.builtin(m);
+            return EncoderModelDescriptor.resolve(m);
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot read encoder descriptor " + m, e);
         } catch (final IllegalArgumentException e) {
-            throw new ConfigException(ENCODER_MODEL, m, "neither a descriptor file nor a built-in encoder: "
-                    + e.getMessage());
+            throw new ConfigException(ENCODER_MODEL, m, e.getMessage());
         }
     }
 

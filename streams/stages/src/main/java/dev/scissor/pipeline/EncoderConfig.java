@@ -69,6 +69,7 @@ public final class EncoderConfig extends AbstractConfig {
                             + "images), unchanged, with the reason in headers (stage 'encoder').")
             .define(MODEL, Type.STRING, "mnv2-nsfwjs", new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "The encoder: a built-in descriptor (mnv2-nsfwjs = 14x14x816, mnv2-nsfwjs-136, mnv3-centernet) "
+                            + "an exported model directory (scissor export-encoder: DIR/encoder.properties + model.onnx) "
                             + "or the path of a descriptor file (.properties or .json, see EncoderModelDescriptor).")
             .define(DEVICE, Type.STRING, "auto", ValidString.in("auto", "cpu", "cuda"), Importance.MEDIUM,
                     "Where ONNX Runtime runs: auto (CUDA if the gpu build has it and it works, else CPU), cpu, cuda.")
@@ -187,27 +188,19 @@ public final class EncoderConfig extends AbstractConfig {
     }
 
     /**
-     * The encoder descriptor: a built-in one by name, else the descriptor file.
+     * The encoder descriptor: a built-in one by name, an exported model directory or a descriptor file.
      *
      * @return the descriptor
      * @throws ConfigException if it is neither a built-in name nor a readable descriptor file
      */
     public EncoderModelDescriptor descriptor() {
         final String m = getString(MODEL).strip();
-        final Path p = Path.of(m);
-        if (Files.isRegularFile(p)) {
-            try {
-                return EncoderModelDescriptor.load(p);
-            } catch (final IOException e) {
-                throw new UncheckedIOException("cannot read encoder descriptor " + p, e);
-            } catch (final IllegalArgumentException e) {
-                throw new ConfigException(MODEL, m, e.getMessage());
-            }
-        }
         try {
-            return EncoderModelDescriptor.builtin(m);
+            return EncoderModelDescriptor.resolve(m);
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot read encoder descriptor " + m, e);
         } catch (final IllegalArgumentException e) {
-            throw new ConfigException(MODEL, m, "neither a descriptor file nor a built-in encoder: " + e.getMessage());
+            throw new ConfigException(MODEL, m, e.getMessage());
         }
     }
 

@@ -101,7 +101,7 @@ class VllmConsumesAskIT {
         }
     }
 
-    private static Path scriptPath() {
+    static Path scriptPath() {
         final String root = System.getProperty("scissor.repo.root", "");
         for (final Path p : List.of(Path.of(root, "streams/serve/src/test/python/vllm_consume.py"),
                 Path.of("src/test/python/vllm_consume.py").toAbsolutePath())) {

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * and it initialises; otherwise the encoder logs why and runs on CPU. {@link Device#CUDA} makes
  * a missing or broken CUDA provider an error; {@link Device#CPU} never tries it.
  *
- * <p>{@link #encode} may be called from several threads (ONNX Runtime sessions are thread-safe).
+ * <p>{@code open} loads the model on a thread of its own with a large stack ({@link LargeStack}),
+ * so it may be called from any thread. {@link #encode} may be called from several threads (ONNX
+ * Runtime sessions are thread-safe).
  * After {@link #close()} every method throws {@link IllegalStateException}.
  *
  * <pre>{@code
@@ -189,10 +191,29 @@ public final class OnnxVisionEncoder implements AutoCloseable {
     OrtSession create(OrtEnvironment env, OrtSession.SessionOptions opts) throws OrtException;
   }
 
+  /**
+   * Opens on a large-stack thread ({@link LargeStack}): ONNX Runtime's native start-up can
+   * overflow the default 1 MiB stack of the caller's thread.
+   */
   private static OnnxVisionEncoder open(final EncoderModelDescriptor descriptor,
       final SessionFactory factory, final Options options, final String what)
       throws OrtException {
     Objects.requireNonNull(descriptor, "descriptor");
+    try {
+      return LargeStack.call("scissor-onnx-open", () -> openHere(descriptor, factory, options, what));
+    } catch (final OrtException | RuntimeException e) {
+      throw e;
+    } catch (final InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while opening encoder '" + descriptor.id() + "'", e);
+    } catch (final Exception e) {
+      throw new IllegalStateException("cannot open encoder '" + descriptor.id() + "': " + e, e);
+    }
+  }
+
+  private static OnnxVisionEncoder openHere(final EncoderModelDescriptor descriptor,
+      final SessionFactory factory, final Options options, final String what)
+      throws OrtException {
     final OrtEnvironment env = OrtEnvironment.getEnvironment();
     OrtSession session = null;
     String provider = "CPU";

@@ -2,6 +2,7 @@ package dev.scissor.compressor.cli;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
@@ -58,10 +59,23 @@ public final class CommandLines {
     private static int usageError(final ParameterException e, final String[] args) {
         final CommandLine commandLine = e.getCommandLine();
         final String name = commandLine.getCommandSpec().qualifiedName();
-        final String hint = e instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()
-                ? "; did you mean " + String.join(" or ", u.getSuggestions()) + "?" : "";
-        commandLine.getErr().println(name + ": " + e.getMessage() + hint + " (see '" + name + " --help')");
+        commandLine.getErr().println(name + ": " + message(e) + " (see '" + name + " --help')");
         return commandLine.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    /**
+     * The error; for unmatched arguments only the first, since what follows a mistyped option may be a
+     * secret ({@code --sett ssl.key.password=...}).
+     */
+    private static String message(final ParameterException e) {
+        if (!(e instanceof UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) {
+            return e.getMessage();
+        }
+        final List<String> suggestions = u.getSuggestions();
+        final String what = u.isUnknownOption() ? "Unknown option"
+                : e.getCommandLine().getSubcommands().isEmpty() ? "Unexpected argument" : "Unknown command";
+        return what + ": '" + u.getUnmatched().get(0) + "'"
+                + (suggestions.isEmpty() ? "" : "; did you mean " + String.join(" or ", suggestions) + "?");
     }
 
     /** A {@code double} that must be finite (no NaN or infinity). */

@@ -71,6 +71,11 @@ class CommandLineTest {
         assertEquals(1, err().strip().lines().count(), err());
         assertEquals(2, run("compress", "--tokens", "in.npy", "--out", "out.npy", "--retentoin", "0.1"));
         assertTrue(err().contains("'--retentoin'") && err().contains("did you mean --retention?"), err());
+        assertEquals(2, run("compressor", "--sett", "ssl.key.password=key-s3cret"));
+        assertEquals("scissor compressor: Unknown option: '--sett'; did you mean --set? (see 'scissor compressor --help')",
+                err().strip(), "names the option, not the value after it");
+        assertEquals(2, run("compresss"));
+        assertTrue(err().startsWith("scissor: Unknown command: 'compresss'; did you mean compress"), err());
     }
 
     @Test

@@ -5,12 +5,16 @@ import dev.scissor.compressor.Scissor;
 import dev.scissor.compressor.ScissorParams;
 import dev.scissor.compressor.SlidingWindow;
 import dev.scissor.compressor.WindowResult;
+import dev.scissor.compressor.cli.CommandLines;
 import dev.scissor.compressor.internal.Gemm;
 import dev.scissor.compressor.internal.SpatialScc;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code scissor bench}: the compressor's stages against OpenBLAS sgemm, measured in one run on this
@@ -43,43 +47,68 @@ public final class CompressorBench {
     /**
      * Runs the benchmark.
      *
-     * @param args {@code [--repeats R] [--quick]}
+     * @param args the options, see {@link BenchCommand}
      * @param out the report
      * @param err errors
      * @return exit code
      */
     public static int run(final String[] args, final PrintStream out, final PrintStream err) {
-        int repeats = 15;
-        String tokens = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--repeats" -> repeats = Integer.parseInt(args[++i]);
-                case "--tokens" -> tokens = args[++i];
-                case "--quick" -> repeats = 5;
-                case "-h", "--help" -> {
-                    out.println("usage: scissor bench [--repeats R | --quick] [--tokens VIDEO.npy]");
-                    out.println("  VIDEO.npy: a [T, 196, 816] float token dump for the window stages; by default the");
-                    out.println("  realistic golden input (../shared/golden), else a synthetic video");
-                    return 0;
-                }
-                default -> {
-                    err.println("scissor bench: unknown argument " + args[i]);
-                    return 2;
-                }
+        return CommandLines.execute(new BenchCommand(out, err), args, out, err);
+    }
+
+    /** The {@code scissor bench} command line. */
+    @Command(name = "bench", sortOptions = false, sortSynopsis = false,
+            description = {"benchmark the compressor against OpenBLAS sgemm on this machine",
+                "",
+                "Times spatial SCC, the temporal and merge steps, whole windows and the incremental hop, each "
+                    + "against the sgemm rate at its dominant product shape, measured just before; medians after "
+                    + "warm-up.",
+                ""})
+    public static final class BenchCommand implements Callable<Integer> {
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+        private boolean help;
+
+        @Option(names = "--repeats", paramLabel = "R", description = "repeats of each measurement (default 15)")
+        private int repeats = 15;
+
+        @Option(names = "--quick", description = "5 repeats")
+        private boolean quick;
+
+        @Option(names = "--tokens", paramLabel = "VIDEO.npy",
+                description = "a [T, 196, 816] float token dump for the window stages (default: the realistic "
+                        + "golden input in ../shared/golden, else a synthetic video)")
+        private String tokens;
+
+        private final PrintStream out;
+        private final PrintStream err;
+
+        /**
+         * A command that reports to {@code out}.
+         *
+         * @param out the report
+         * @param err errors
+         */
+        public BenchCommand(final PrintStream out, final PrintStream err) {
+            this.out = out;
+            this.err = err;
+        }
+
+        @Override
+        public Integer call() {
+            final float[] video;
+            final String source;
+            try {
+                final BenchVideo v = BenchVideo.load(tokens, 816);
+                video = v.tokens();
+                source = v.source();
+            } catch (final java.io.IOException | IllegalArgumentException e) {
+                err.println("scissor bench: " + e.getMessage());
+                return 2;
             }
+            new CompressorBench().report(quick ? 5 : repeats, video, source, out);
+            return 0;
         }
-        final float[] video;
-        final String source;
-        try {
-            final BenchVideo v = BenchVideo.load(tokens, 816);
-            video = v.tokens();
-            source = v.source();
-        } catch (final java.io.IOException | IllegalArgumentException e) {
-            err.println("scissor bench: " + e.getMessage());
-            return 2;
-        }
-        new CompressorBench().report(repeats, video, source, out);
-        return 0;
     }
 
     private void report(final int repeats, final float[] video, final String source, final PrintStream out) {

@@ -13,8 +13,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code scissor compress}: compresses a token dump ({@code .npy}, [T, N, D] video or [N, D] frame).
@@ -31,16 +39,74 @@ import java.util.Locale;
  * <p>Exit codes: 0 success, 2 bad input or arguments (one line on stderr naming the problem; no
  * output file is written).
  */
-public final class CompressCommand {
+@Command(name = "compress", sortOptions = false, sortSynopsis = false,
+        description = {"compress a token dump (.npy [T,N,D] or [N,D]) with LLaVA-Scissor",
+            "",
+            "Writes the kept tokens [M, D] to --out and prints one line: tokens in -> tokens out in ms. A video "
+                + "[T, N, D] gets the spatial, temporal and merge steps; one frame [N, D] the spatial step only. "
+                + "Bad input or arguments exit with 2 and one line on stderr; no output file is written then.",
+            ""})
+public final class CompressCommand implements Callable<Integer> {
 
     /** Exit code for bad input or usage. */
-    public static final int BAD_INPUT = 2;
+    public static final int BAD_INPUT = CommandLines.USAGE;
 
-    static final String USAGE = "usage: scissor compress --tokens IN.npy --out OUT.npy [--tau 0.9] [--epsilon 0.05]"
-            + " [--budget K | --retention R] [--labels LABELS.npy] [--stats STATS.json] [--seed S] [--allow-any-tau]"
-            + " [--mode classic|refined]";
+    @Spec
+    private CommandSpec spec;
 
-    private CompressCommand() {
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    private boolean help;
+
+    @Option(names = "--tokens", required = true, paramLabel = "IN.npy",
+            description = "the tokens, float32 or float64: [T, N, D] (a video) or [N, D] (one frame)")
+    private String in;
+
+    @Option(names = "--out", required = true, paramLabel = "OUT.npy", description = "the kept tokens [M, D], float32")
+    private String outPath;
+
+    @Option(names = "--tau", paramLabel = "TAU", converter = CommandLines.FiniteDouble.class,
+            description = "similarity threshold of the components, in [-1, 1] (default " + ScissorParams.DEFAULT_TAU + ")")
+    private double tau = ScissorParams.DEFAULT_TAU;
+
+    @Option(names = "--epsilon", paramLabel = "EPS", converter = CommandLines.FiniteDouble.class,
+            description = "sampling parameter of the components, in [0, 1]; 0 = exact (default " + ScissorParams.DEFAULT_EPSILON
+                    + ")")
+    private double epsilon = ScissorParams.DEFAULT_EPSILON;
+
+    @Option(names = "--budget", paramLabel = "K", description = "keep exactly K tokens of a video")
+    private Integer budget;
+
+    @Option(names = "--retention", paramLabel = "R", converter = CommandLines.FiniteDouble.class,
+            description = "keep round(R * T * N) tokens of a video, 0 < R <= 1")
+    private Double retention;
+
+    @Option(names = "--labels", paramLabel = "LABELS.npy",
+            description = "also write each input token's spatial component, int32 [T, N] or [N]")
+    private String labelsPath;
+
+    @Option(names = "--stats", paramLabel = "STATS.json", description = "also write the counts, settings and time")
+    private String statsPath;
+
+    @Option(names = "--seed", paramLabel = "S",
+            description = "seed of the sample orders (default " + ScissorParams.DEFAULT_SEED + ")")
+    private long seed = ScissorParams.DEFAULT_SEED;
+
+    @Option(names = "--allow-any-tau", description = "accept any finite --tau (outside [-1, 1])")
+    private boolean anyTau;
+
+    @Option(names = "--mode", paramLabel = "classic|refined", converter = ModeConverter.class,
+            description = "classic: the paper's SCC (default); refined: needs --budget or --retention and a video")
+    private ScissorParams.Mode mode = ScissorParams.Mode.CLASSIC;
+
+    private final PrintStream out;
+
+    /**
+     * A command that reports to {@code out}.
+     *
+     * @param out standard output (the one-line summary)
+     */
+    public CompressCommand(final PrintStream out) {
+        this.out = out;
     }
 
     /** Thrown for a problem the user can fix; its message is the one-line error. */
@@ -49,6 +115,18 @@ public final class CompressCommand {
 
         UsageException(final String message) {
             super(message);
+        }
+    }
+
+    /** {@code classic} or {@code refined}. */
+    static final class ModeConverter implements ITypeConverter<ScissorParams.Mode> {
+        @Override
+        public ScissorParams.Mode convert(final String value) {
+            try {
+                return ScissorParams.Mode.parse(value);
+            } catch (final IllegalArgumentException e) {
+                throw new TypeConversionException("expected classic or refined, got '" + value + "'");
+            }
         }
     }
 
@@ -61,56 +139,24 @@ public final class CompressCommand {
      * @return the exit code
      */
     public static int run(final String[] args, final PrintStream out, final PrintStream err) {
+        return CommandLines.execute(new CompressCommand(out), args, out, err);
+    }
+
+    @Override
+    public Integer call() {
+        final PrintWriter err = spec.commandLine().getErr();
         try {
-            return execute(args, out);
-        } catch (final UsageException e) {
-            err.println("scissor compress: " + e.getMessage());
-            return BAD_INPUT;
-        } catch (final IOException | IllegalArgumentException | ArithmeticException e) {
+            return execute();
+        } catch (final UsageException | IOException | IllegalArgumentException | ArithmeticException e) {
             // IllegalArgumentException: limits the compressor enforces (e.g. window size, budget-mode S).
-            err.println("scissor compress: " + e.getMessage());
+            err.println(spec.qualifiedName() + ": " + e.getMessage());
             return BAD_INPUT;
         }
     }
 
-    private static int execute(final String[] args, final PrintStream out) throws UsageException, IOException {
-        String in = null;
-        String outPath = null;
-        String labelsPath = null;
-        String statsPath = null;
-        double tau = ScissorParams.DEFAULT_TAU;
-        double epsilon = ScissorParams.DEFAULT_EPSILON;
-        Integer budget = null;
-        Double retention = null;
-        long seed = ScissorParams.DEFAULT_SEED;
-        boolean anyTau = false;
-        ScissorParams.Mode mode = ScissorParams.Mode.CLASSIC;
-        for (int i = 0; i < args.length; i++) {
-            final String a = args[i];
-            switch (a) {
-                case "--tokens" -> in = value(args, ++i, a);
-                case "--out" -> outPath = value(args, ++i, a);
-                case "--labels" -> labelsPath = value(args, ++i, a);
-                case "--stats" -> statsPath = value(args, ++i, a);
-                case "--tau" -> tau = number(value(args, ++i, a), a);
-                case "--epsilon" -> epsilon = number(value(args, ++i, a), a);
-                case "--budget" -> budget = integer(value(args, ++i, a), a);
-                case "--retention" -> retention = number(value(args, ++i, a), a);
-                case "--seed" -> seed = longValue(value(args, ++i, a), a);
-                case "--allow-any-tau" -> anyTau = true;
-                case "--mode" -> mode = mode(value(args, ++i, a));
-                case "-h", "--help" -> {
-                    out.println(USAGE);
-                    return 0;
-                }
-                default -> throw new UsageException("unknown argument '" + a + "'; " + USAGE);
-            }
-        }
-        if (in == null || outPath == null) {
-            throw new UsageException("--tokens and --out are required; " + USAGE);
-        }
+    private int execute() throws UsageException, IOException {
         if (budget != null && retention != null) {
-            throw new UsageException("give either --budget or --retention, not both");
+            throw CommandLines.usage(spec.commandLine(), "give either --budget or --retention, not both");
         }
         final ScissorParams params;
         try {
@@ -121,7 +167,7 @@ public final class CompressCommand {
                 p = p.withBudget(ScissorParams.Budget.retention(retention));
             }
             if (mode == ScissorParams.Mode.REFINED && p.budget() == null) {
-                throw new UsageException("--mode refined needs --budget K or --retention R");
+                throw CommandLines.usage(spec.commandLine(), "--mode refined needs --budget K or --retention R");
             }
             params = p.withMode(mode);
         } catch (final IllegalArgumentException e) {
@@ -258,49 +304,6 @@ public final class CompressCommand {
         }
         if (Files.isDirectory(p)) {
             throw new UsageException(flag + " " + path + " is a directory");
-        }
-    }
-
-    private static String value(final String[] args, final int i, final String flag) throws UsageException {
-        if (i >= args.length) {
-            throw new UsageException(flag + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static double number(final String v, final String flag) throws UsageException {
-        try {
-            final double d = Double.parseDouble(v);
-            if (!Double.isFinite(d)) {
-                throw new NumberFormatException();
-            }
-            return d;
-        } catch (final NumberFormatException e) {
-            throw new UsageException(flag + " must be a finite number, got '" + v + "'");
-        }
-    }
-
-    private static ScissorParams.Mode mode(final String v) throws UsageException {
-        try {
-            return ScissorParams.Mode.parse(v);
-        } catch (final IllegalArgumentException e) {
-            throw new UsageException("--mode must be classic or refined, got '" + v + "'");
-        }
-    }
-
-    private static int integer(final String v, final String flag) throws UsageException {
-        try {
-            return Integer.parseInt(v);
-        } catch (final NumberFormatException e) {
-            throw new UsageException(flag + " must be an integer, got '" + v + "'");
-        }
-    }
-
-    private static long longValue(final String v, final String flag) throws UsageException {
-        try {
-            return Long.parseLong(v);
-        } catch (final NumberFormatException e) {
-            throw new UsageException(flag + " must be an integer, got '" + v + "'");
         }
     }
 }

@@ -1,11 +1,10 @@
 package dev.scissor.bench;
 
-import dev.scissor.cli.KafkaCliOptions;
-
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MPEG4;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 
+import dev.scissor.compressor.cli.CommandLines;
 import dev.scissor.encoder.capture.CaptureOptions;
 import dev.scissor.encoder.capture.CapturedFrame;
 import dev.scissor.encoder.capture.FfmpegFrameSource;
@@ -41,9 +40,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.Frame;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code scissor bench-encoder}: what capture and encoding cost on this machine, and how many
@@ -64,70 +68,72 @@ import org.bytedeco.javacv.Frame;
  *
  * <p>Times are medians of repeated runs; the build machines are small and shared, so expect noise.
  */
-final class EncoderBenchCommand {
-
-    private static final String HELP = String.join("\n",
-            "usage: scissor bench-encoder [--clip FILE] [--repeats N] [--e2e-seconds S] [--cameras N] [--no-e2e]",
+@Command(name = "bench-encoder", sortOptions = false, sortSynopsis = false,
+        description = {"capture decode, encoder ms/frame and 2 fps cameras per machine, end to end",
             "",
-            "Measures on this machine (CPU): capture decode ms/frame of a real clip, JPEG compression, the",
-            "encoder's decode+preprocess and model ms/frame at batch 1 and 8, derives how many 2 fps cameras",
-            "the cores sustain end to end, and checks that number by running the capture stage and one encoder",
-            "worker per core (1 intra-op thread each) with an in-process broker, measuring CPU per thread group.",
-            "",
-            "options:",
-            "  --clip FILE        the clip (default: SCISSOR_TEST_CLIP, /opt/opencv-clip/vtest.avi, else a",
-            "                     synthetic 640x480 MPEG-4 clip); fetch vtest.avi with encoder/scripts/fetch-test-clip.sh",
-            "  --repeats N        repeats of each capture measurement (default 3)",
-            "  --e2e-seconds S    length of the end-to-end check (default 60)",
-            "  --cameras N        cameras in the end-to-end check (default: the derived number)",
-            "  --no-e2e           skip the end-to-end check",
-            "  --utilisation U    share of the CPU budget the derivation may plan for (default 0.8)");
+            "Measures on this machine (CPU): capture decode ms/frame of a real clip, JPEG compression, the "
+                + "encoder's decode+preprocess and model ms/frame at batch 1 and 8, derives how many 2 fps cameras "
+                + "the cores sustain end to end, and checks that number by running the capture stage and one "
+                + "encoder worker per core (1 intra-op thread each) with an in-process broker, measuring CPU per "
+                + "thread group.",
+            ""})
+final class EncoderBenchCommand implements Callable<Integer> {
 
     private static final double FPS = 2.0;
 
-    private EncoderBenchCommand() {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    private boolean help;
+
+    @Option(names = "--clip", paramLabel = "FILE",
+            description = "the clip (default: SCISSOR_TEST_CLIP, /opt/opencv-clip/vtest.avi, else a synthetic "
+                    + "640x480 MPEG-4 clip); fetch vtest.avi with encoder/scripts/fetch-test-clip.sh")
+    private Path clip;
+
+    @Option(names = "--repeats", paramLabel = "N", description = "repeats of each capture measurement (default 3)")
+    private int repeats = 3;
+
+    @Option(names = "--e2e-seconds", paramLabel = "S",
+            description = "length of the end-to-end check (default 60; at least 10)")
+    private int e2eSeconds = 60;
+
+    @Option(names = "--cameras", paramLabel = "N",
+            description = "cameras in the end-to-end check (default: the derived number)")
+    private Integer cameras;
+
+    @Option(names = "--no-e2e", description = "skip the end-to-end check")
+    private boolean noE2e;
+
+    @Option(names = "--utilisation", paramLabel = "U", converter = CommandLines.FiniteDouble.class,
+            description = "share of the CPU budget the derivation may plan for (default 0.8)")
+    private double utilisation = 0.8;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    EncoderBenchCommand(final PrintStream out, final PrintStream err) {
+        this.out = out;
+        this.err = err;
     }
 
     static int run(final String[] args, final PrintStream out, final PrintStream err) {
-        Path clip = null;
-        int repeats = 3;
-        int e2eSeconds = 60;
-        int cameras = -1;
-        boolean e2e = true;
-        double utilisation = 0.8;
-        try {
-            for (int i = 0; i < args.length; i++) {
-                final String a = args[i];
-                switch (a) {
-                    case "-h", "--help" -> {
-                        out.println(HELP);
-                        return 0;
-                    }
-                    case "--clip" -> clip = Path.of(KafkaCliOptions.value(args, ++i, a));
-                    case "--repeats" -> repeats = Math.max(1, Integer.parseInt(KafkaCliOptions.value(args, ++i, a)));
-                    case "--e2e-seconds" -> e2eSeconds = Math.max(10, Integer.parseInt(KafkaCliOptions.value(args, ++i, a)));
-                    case "--cameras" -> cameras = Math.max(1, Integer.parseInt(KafkaCliOptions.value(args, ++i, a)));
-                    case "--no-e2e" -> e2e = false;
-                    case "--utilisation" -> utilisation = Double.parseDouble(KafkaCliOptions.value(args, ++i, a));
-                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
-                }
-            }
-            if (!(utilisation > 0 && utilisation <= 1)) {
-                throw new IllegalArgumentException("--utilisation must be in (0, 1]");
-            }
-        } catch (final IllegalArgumentException e) {
-            err.println("scissor bench-encoder: " + e.getMessage() + "\n\n" + HELP);
-            return 2;
+        return CommandLines.execute(new EncoderBenchCommand(out, err), args, out, err);
+    }
+
+    @Override
+    public Integer call() {
+        if (!(utilisation > 0 && utilisation <= 1)) {
+            throw CommandLines.usage(spec.commandLine(), "--utilisation must be in (0, 1], got %s", utilisation);
         }
-        final Path c = clip;
-        final int rep = repeats;
-        final boolean endToEnd = e2e;
-        final int seconds = e2eSeconds;
-        final int cams = cameras;
-        final double util = utilisation;
+        final int rep = Math.max(1, repeats);
+        final int seconds = Math.max(10, e2eSeconds);
+        final int cams = cameras == null ? -1 : Math.max(1, cameras);
         try {
             // ONNX Runtime's native start-up needs more than the default 1 MiB stack (see LargeStack).
-            return LargeStack.call("scissor-bench-encoder", () -> bench(c, rep, endToEnd, seconds, cams, util, out));
+            return LargeStack.call("scissor-bench-encoder", () -> bench(clip, rep, !noE2e, seconds, cams, utilisation,
+                    out));
         } catch (final Exception e) {
             err.println("scissor bench-encoder: " + e);
             return 1;

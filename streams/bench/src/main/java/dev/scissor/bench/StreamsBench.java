@@ -2,6 +2,8 @@ package dev.scissor.bench;
 
 import dev.scissor.compressor.Scissor;
 import dev.scissor.compressor.bench.SyntheticVideo;
+import dev.scissor.compressor.cli.CommandLines;
+import dev.scissor.compressor.cli.CommandLines.KeyValue;
 import dev.scissor.compressor.io.Npy;
 import dev.scissor.compressor.io.NpyArray;
 import dev.scissor.testkit.EmbeddedKafka;
@@ -38,6 +40,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,6 +62,10 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code scissor bench-streams}: the frames per second the compressor application sustains on this
@@ -103,44 +110,6 @@ public final class StreamsBench {
     /** Throughput phase: medians over this many equal slices. */
     private static final int SLICES = 5;
 
-    private static final String USAGE = String.join("\n",
-            "usage: scissor bench-streams [--streams 1,8,32] [--seconds S] [--warmup S] [--latency-seconds S]",
-            "                             [--window W --hop H] [--rate FPS_PER_STREAM] [--threads T]",
-            "                             [--partitions P] [--compression none|lz4|zstd] [--synthetic]",
-            "                             [--set KEY=VALUE]... [--quick] [--minutes M] [--sample-seconds S]",
-            "",
-            "Runs an in-process KRaft broker and the compressor application (exactly_once_v2,",
-            "commit.interval.ms=100) in this JVM, and for each stream count N measures:",
-            "  throughput  frames/s and windows/s with the application saturated (the producer keeps a",
-            "              bounded backlog ahead of it), medians of " + SLICES + " slices after a warm-up",
-            "  latency     p50/p99 from a token record's CreateTime to its window reaching a",
-            "              read_committed consumer, at a sustainable load: 2 fps per stream, or 70% of",
-            "              the measured maximum where that is less (or --rate)",
-            "Frames: 14x14 tokens of dim 816 (float32, 627 KB a record).",
-            "",
-            "options:",
-            "  --streams LIST        stream counts to run, comma-separated (default 1,8,32)",
-            "  --seconds S           throughput measurement per case (default 30)",
-            "  --warmup S            warm-up before the throughput measurement (default 15; the first",
-            "                        case warms up 3x as long, while the JVM compiles broker and app)",
-            "  --latency-seconds S   latency measurement per case (default 30, after a 2 s warm-up)",
-            "  --window W --hop H    window and hop in frames (default 16 and 4)",
-            "  --rate FPS            frames/s per stream in the latency phase, fixed (default: 2, capped",
-            "                        at 70% of the measured maximum)",
-            "  --threads T           num.stream.threads of the application (default 1: best on 2 cores)",
-            "  --partitions P        partitions of the tokens/windows/dlq topics (default 8)",
-            "  --compression C       the benchmark producer's compression.type (default none)",
-            "  --synthetic           a synthetic video instead of the realistic golden one",
-            "  --set KEY=VALUE       a Kafka Streams or scissor.* setting of the application; repeatable",
-            "  --quick               --streams 1,8 --warmup 3 --seconds 5 --latency-seconds 6",
-            "  --minutes M           a long run: --streams 32 --warmup 5 --seconds 10, then the paced",
-            "                        (latency) phase for M minutes; watch heap and state size over time",
-            "  --sample-seconds S    every S seconds (default 10): heap used and after the last GC,",
-            "                        the state directory's size on disk, frames, windows and the p99",
-            "                        of the windows measured since the last sample",
-            "",
-            "Progress goes to stderr, the report (Markdown tables) to stdout.");
-
     private final Options options;
     private final PrintStream out;
     private final PrintStream err;
@@ -173,17 +142,10 @@ public final class StreamsBench {
      *     arguments
      */
     public static int run(final String[] args, final PrintStream out, final PrintStream err) {
-        final Options options;
-        try {
-            options = Options.parse(args);
-        } catch (final IllegalArgumentException e) {
-            err.println("scissor bench-streams: " + e.getMessage() + "\n\n" + USAGE);
-            return 2;
-        }
-        if (options == null) {
-            out.println(USAGE);
-            return 0;
-        }
+        return CommandLines.execute(new Options(out, err), args, out, err);
+    }
+
+    private static int run(final Options options, final PrintStream out, final PrintStream err) {
         try {
             // Validate the application settings once, before anything starts.
             new CompressorConfig(options.appSettings("localhost:9092", "probe", "probe-tokens", "probe-windows",
@@ -771,115 +733,151 @@ public final class StreamsBench {
     // ------------------------------------------------------------------------------------------------
     // Pieces.
 
-    /** The parsed command line. */
-    static final class Options {
+    /** The command line: its options, once {@link #call} checked them and applied --quick and --minutes. */
+    @Command(name = "bench-streams", sortOptions = false, sortSynopsis = false,
+            description = {"frames/s and window latency of the Kafka Streams compressor through a broker",
+                "",
+                "Runs an in-process KRaft broker and the compressor application in this JVM (exactly_once_v2,",
+                "commit.interval.ms=100), and for each stream count N measures:",
+                "  throughput  frames/s and windows/s with the application saturated (the producer keeps a",
+                "              bounded backlog ahead of it), medians of " + SLICES + " slices after a warm-up",
+                "  latency     p50/p99 from a token record's CreateTime to its window reaching a",
+                "              read_committed consumer, at a sustainable load: 2 fps per stream, or 70%% of",
+                "              the measured maximum where that is less (or --rate)",
+                "Frames: 14x14 tokens of dim 816 (float32, 627 KB a record).",
+                ""},
+            footer = {"", "Progress goes to stderr, the report (Markdown tables) to stdout."})
+    static final class Options implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+        private boolean help;
+
+        @Option(names = "--streams", paramLabel = "N", split = ",",
+                description = "stream counts to run, comma-separated (default 1,8,32)")
         int[] streams = {1, 8, 32};
+
+        @Option(names = "--seconds", paramLabel = "S", description = "throughput measurement per case (default 30)")
         int seconds = 30;
+
+        @Option(names = "--warmup", paramLabel = "S",
+                description = "warm-up before the throughput measurement (default 15; the first case warms up 3x as "
+                        + "long, while the JVM compiles broker and app)")
         int warmupSeconds = 15;
+
+        @Option(names = "--latency-seconds", paramLabel = "S",
+                description = "latency measurement per case (default 30, after a 2 s warm-up)")
         int latencySeconds = 30;
-        /** Seconds between heap and state-directory samples. */
-        int sampleSeconds = 10;
+
+        @Option(names = "--window", paramLabel = "W", description = "window in frames (default 16)")
         int window = 16;
+
+        @Option(names = "--hop", paramLabel = "H", description = "hop in frames (default 4)")
         int hop = 4;
+
         /** Frames/s per stream in the latency phase; 0 = 2 fps capped at 70% of the measured maximum. */
+        @Option(names = "--rate", paramLabel = "FPS", converter = CommandLines.FiniteDouble.class,
+                description = "frames/s per stream in the latency phase, fixed (default: 2, capped at 70%% of the "
+                        + "measured maximum)")
         double rate;
+
+        @Option(names = "--threads", paramLabel = "T",
+                description = "num.stream.threads of the application (default 1: best on 2 cores)")
         int threads = 1;
+
+        @Option(names = "--partitions", paramLabel = "P",
+                description = "partitions of the tokens/windows/dlq topics (default 8)")
         int partitions = 8;
+
+        @Option(names = "--compression", paramLabel = "none|gzip|snappy|lz4|zstd",
+                description = "the benchmark producer's compression.type (default none)")
         String compression = "none";
+
+        @Option(names = "--synthetic", description = "a synthetic video instead of the realistic golden one")
         boolean synthetic;
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE", converter = KeyValue.Converter.class,
+                description = "a Kafka Streams or scissor.* setting of the application; repeatable")
+        private List<KeyValue> sets = new ArrayList<>();
+
+        @Option(names = "--quick", description = "--streams 1,8 --warmup 3 --seconds 5 --latency-seconds 6")
+        private boolean quick;
+
+        @Option(names = "--minutes", paramLabel = "M",
+                description = "a long run: --streams 32 --warmup 5 --seconds 10, then the paced (latency) phase for "
+                        + "M minutes; watch heap and state size over time")
+        private Integer minutes;
+
+        /** Seconds between heap and state-directory samples. */
+        @Option(names = "--sample-seconds", paramLabel = "S",
+                description = "every S seconds (default 10): heap used and after the last GC, the state directory's "
+                        + "size on disk, frames, windows and the p99 of the windows measured since the last sample")
+        int sampleSeconds = 10;
+
         final Map<String, Object> extra = new LinkedHashMap<>();
 
-        /** Parses the options; null for --help. */
-        static Options parse(final String[] args) {
-            final Options o = new Options();
-            boolean quick = false;
-            int minutes = 0;
-            boolean streamsGiven = false;
-            boolean secondsGiven = false;
-            boolean warmupGiven = false;
-            boolean latencyGiven = false;
-            for (int i = 0; i < args.length; i++) {
-                final String a = args[i];
-                switch (a) {
-                    case "-h", "--help" -> {
-                        return null;
-                    }
-                    case "--streams" -> {
-                        o.streams = Arrays.stream(value(args, ++i, a).split(",")).map(String::trim)
-                                .mapToInt(s -> positive(s, a)).toArray();
-                        streamsGiven = true;
-                    }
-                    case "--seconds" -> {
-                        o.seconds = positive(value(args, ++i, a), a);
-                        secondsGiven = true;
-                    }
-                    case "--warmup" -> {
-                        o.warmupSeconds = nonNegative(value(args, ++i, a), a);
-                        warmupGiven = true;
-                    }
-                    case "--latency-seconds" -> {
-                        o.latencySeconds = positive(value(args, ++i, a), a);
-                        latencyGiven = true;
-                    }
-                    case "--window" -> o.window = positive(value(args, ++i, a), a);
-                    case "--hop" -> o.hop = positive(value(args, ++i, a), a);
-                    case "--rate" -> {
-                        final String v = value(args, ++i, a);
-                        try {
-                            o.rate = Double.parseDouble(v);
-                        } catch (final NumberFormatException e) {
-                            throw new IllegalArgumentException(a + " takes a number, got '" + v + "'");
-                        }
-                        if (!(o.rate > 0) || Double.isInfinite(o.rate)) {
-                            throw new IllegalArgumentException(a + " must be positive, got " + v);
-                        }
-                    }
-                    case "--threads" -> o.threads = positive(value(args, ++i, a), a);
-                    case "--partitions" -> o.partitions = positive(value(args, ++i, a), a);
-                    case "--compression" -> {
-                        o.compression = value(args, ++i, a);
-                        if (!List.of("none", "gzip", "snappy", "lz4", "zstd").contains(o.compression)) {
-                            throw new IllegalArgumentException(a + " takes none, gzip, snappy, lz4 or zstd, got '"
-                                    + o.compression + "'");
-                        }
-                    }
-                    case "--synthetic" -> o.synthetic = true;
-                    case "--set" -> {
-                        final String kv = value(args, ++i, a);
-                        final int eq = kv.indexOf('=');
-                        if (eq < 1) {
-                            throw new IllegalArgumentException("--set takes KEY=VALUE, got '" + kv + "'");
-                        }
-                        o.extra.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
-                    }
-                    case "--quick" -> quick = true;
-                    case "--sample-seconds" -> o.sampleSeconds = positive(value(args, ++i, a), a);
-                    case "--minutes" -> {
-                        minutes = positive(value(args, ++i, a), a);
-                    }
-                    default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
-                }
+        private final PrintStream out;
+        private final PrintStream err;
+
+        Options(final PrintStream out, final PrintStream err) {
+            this.out = out;
+            this.err = err;
+        }
+
+        @Override
+        public Integer call() {
+            for (final int n : streams) {
+                atLeast(n, 1, "--streams");
             }
+            atLeast(seconds, 1, "--seconds");
+            atLeast(warmupSeconds, 0, "--warmup");
+            atLeast(latencySeconds, 1, "--latency-seconds");
+            atLeast(window, 1, "--window");
+            atLeast(hop, 1, "--hop");
+            atLeast(threads, 1, "--threads");
+            atLeast(partitions, 1, "--partitions");
+            atLeast(sampleSeconds, 1, "--sample-seconds");
+            if (given("--rate") && !(rate > 0)) {
+                throw CommandLines.usage(spec.commandLine(), "--rate must be positive, got %s", rate);
+            }
+            if (!List.of("none", "gzip", "snappy", "lz4", "zstd").contains(compression)) {
+                throw CommandLines.usage(spec.commandLine(), "--compression takes none, gzip, snappy, lz4 or zstd, "
+                        + "got '%s'", compression);
+            }
+            sets.forEach(kv -> extra.put(kv.key(), kv.value()));
             if (quick) {
-                o.streams = streamsGiven ? o.streams : new int[] {1, 8};
-                o.seconds = secondsGiven ? o.seconds : 5;
-                o.warmupSeconds = warmupGiven ? o.warmupSeconds : 3;
-                o.latencySeconds = latencyGiven ? o.latencySeconds : 6;
+                streams = given("--streams") ? streams : new int[] {1, 8};
+                seconds = given("--seconds") ? seconds : 5;
+                warmupSeconds = given("--warmup") ? warmupSeconds : 3;
+                latencySeconds = given("--latency-seconds") ? latencySeconds : 6;
             }
-            if (minutes > 0) {
-                // A long run: a short throughput phase, then the paced phase for the given minutes.
-                o.streams = streamsGiven ? o.streams : new int[] {32};
-                o.seconds = secondsGiven ? o.seconds : 10;
-                o.warmupSeconds = warmupGiven ? o.warmupSeconds : 5;
-                if (latencyGiven) {
-                    throw new IllegalArgumentException("--minutes sets the paced phase; leave out --latency-seconds");
+            if (minutes != null) {
+                atLeast(minutes, 1, "--minutes");
+                if (given("--latency-seconds")) {
+                    throw CommandLines.usage(spec.commandLine(),
+                            "--minutes sets the paced phase; leave out --latency-seconds");
                 }
-                o.latencySeconds = 60 * minutes;
+                // A long run: a short throughput phase, then the paced phase for the given minutes.
+                streams = given("--streams") ? streams : new int[] {32};
+                seconds = given("--seconds") ? seconds : 10;
+                warmupSeconds = given("--warmup") ? warmupSeconds : 5;
+                latencySeconds = 60 * minutes;
             }
-            if (o.seconds < SLICES) {
-                throw new IllegalArgumentException("--seconds must be at least " + SLICES + " (one per slice)");
+            if (seconds < SLICES) {
+                throw CommandLines.usage(spec.commandLine(), "--seconds must be at least %d (one per slice)", SLICES);
             }
-            return o;
+            return run(this, out, err);
+        }
+
+        private boolean given(final String option) {
+            return spec.commandLine().getParseResult().hasMatchedOption(option);
+        }
+
+        private void atLeast(final int value, final int min, final String option) {
+            if (value < min) {
+                throw CommandLines.usage(spec.commandLine(), "%s must be at least %d, got %d", option, min, value);
+            }
         }
 
         /** The application's settings for one case. */
@@ -898,34 +896,6 @@ public final class StreamsBench {
             s.put(CompressorConfig.HOP_FRAMES, hop);
             s.putAll(extra);
             return s;
-        }
-
-        private static String value(final String[] args, final int i, final String option) {
-            if (i >= args.length) {
-                throw new IllegalArgumentException(option + " needs a value");
-            }
-            return args[i];
-        }
-
-        private static int positive(final String v, final String option) {
-            final int n = nonNegative(v, option);
-            if (n < 1) {
-                throw new IllegalArgumentException(option + " must be at least 1, got " + v);
-            }
-            return n;
-        }
-
-        private static int nonNegative(final String v, final String option) {
-            final int n;
-            try {
-                n = Integer.parseInt(v);
-            } catch (final NumberFormatException e) {
-                throw new IllegalArgumentException(option + " takes a whole number, got '" + v + "'");
-            }
-            if (n < 0) {
-                throw new IllegalArgumentException(option + " must not be negative, got " + v);
-            }
-            return n;
         }
     }
 

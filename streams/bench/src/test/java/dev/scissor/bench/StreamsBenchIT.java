@@ -68,7 +68,7 @@ class StreamsBenchIT {
         }
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertEquals(0, StreamsBench.run(new String[] {"--help"}, print(out), print(new ByteArrayOutputStream())));
-        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("usage: scissor bench-streams"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Usage: scissor bench-streams"));
     }
 
     private static PrintStream print(final ByteArrayOutputStream bytes) {

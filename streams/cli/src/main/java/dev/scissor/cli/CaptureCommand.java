@@ -1,5 +1,7 @@
 package dev.scissor.cli;
 
+import dev.scissor.compressor.cli.CommandLines;
+import dev.scissor.compressor.cli.CommandLines.KeyValue;
 import dev.scissor.encoder.capture.SequenceNumbers;
 import dev.scissor.encoder.capture.SourceSpec;
 import dev.scissor.http.HttpService;
@@ -11,140 +13,172 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.apache.kafka.common.config.ConfigException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code scissor capture}: captures one or more video sources into the frames topic until they end
  * or the process is stopped (Ctrl-C or SIGTERM stop the captures and flush the producer).
  */
-final class CaptureCommand {
-
-    private static final String HELP = String.join("\n",
-            "usage: scissor capture --bootstrap HOST:PORT --source SRC --stream-id ID [--source SRC --stream-id ID ...]",
-            "                       [options]",
+@Command(name = "capture", sortOptions = false, sortSynopsis = false,
+        description = {"capture cameras, RTSP, files or lavfi at 2 fps into the frames topic (JPEG)",
             "",
-            "Captures video, samples it (default 2 fps, as video LLMs sample), scales it down (at most 640x640,",
-            "aspect kept), compresses it to JPEG and writes VideoFrame records to the frames topic, keyed by stream",
-            "id, with an idempotent producer. Each source runs on its own thread; the n-th --stream-id names the",
-            "n-th --source. Live sources reconnect with exponential backoff and jitter after a drop, and their",
-            "sequence numbers go on; files end their stream at the end of the file. The command exits when every",
-            "source has ended, or on Ctrl-C.",
+            "Captures video, samples it (default 2 fps, as video LLMs sample), scales it down (at most 640x640, "
+                + "aspect kept), compresses it to JPEG and writes VideoFrame records to the frames topic, keyed by "
+                + "stream id, with an idempotent producer. Each source runs on its own thread; the n-th --stream-id "
+                + "names the n-th --source. Live sources reconnect with exponential backoff and jitter after a drop, "
+                + "and their sequence numbers go on; files end their stream at the end of the file. The command "
+                + "exits when every source has ended, or on Ctrl-C. --create-topics creates the frames topic.",
             "",
-            "sources:",
-            "  rtsp://[user:pass@]host[:port]/path    pull from an RTSP server (TCP)",
-            "  rtsp-listen://host:port/path           listen for a pusher (ANNOUNCE/RECORD), e.g. from ffmpeg -f rtsp",
+            "Sources:",
+            "  rtsp://[user:pass@]host[:port]/path   pull from an RTSP server (TCP)",
+            "  rtsp-listen://host:port/path          listen for a pusher (ANNOUNCE/RECORD), e.g. ffmpeg -f rtsp",
             "  rtmp:// srt:// udp:// tcp:// http(s):// other live streams FFmpeg reads",
-            "  /dev/videoN  or  v4l2:/dev/videoN      a V4L2 camera",
-            "  lavfi:GRAPH                            an FFmpeg test source, e.g. lavfi:testsrc2=size=1280x720:rate=25",
-            "  PATH  or  file:PATH                    a video file (paced at real time unless --fast)",
-            "",
-            "options:",
-            "  --bootstrap SERVERS     Kafka bootstrap servers (required)",
-            "  --source SRC            a source (repeatable)",
-            "  --stream-id ID          the stream id of a source (one per --source, in order)",
-            "  --source-option K=V     FFmpeg demuxer option of the last --source (repeatable), e.g.",
-            "                          video_size=1280x720, framerate=30, input_format=mjpeg, rtsp_transport=udp",
-            "  --fps F                 sampling rate (default 2; 0 = every frame)",
-            "  --max-size WxH          scale frames down to fit (default 640x640; 0x0 = source size)",
-            "  --quality Q             JPEG quantiser scale, 2 (best) .. 31 (default 5)",
-            "  --fast                  read files and lavfi as fast as they decode, not at real time",
-            "  --decoder-threads N     FFmpeg decoder threads per source (default 1; 0 = FFmpeg chooses)",
-            "  --first-sequence N      lowest sequence number (see below; default 0)",
-            "  --metrics-port PORT     HTTP port of GET /metrics (default 9401; 0 = any free port; -1 = none)",
-            "  --config FILE           a properties file (scissor.capture.* keys and Kafka producer keys)",
-            "  --set KEY=VALUE         one setting; repeatable; wins over --config",
-            "  --create-topics         create the frames topic if missing",
-            "  --partitions P          partitions of a created topic (default 8)",
-            "  --replication R         replication factor of a created topic (default 1)",
-            "  --run-for SECONDS       stop after this long (default: until the sources end or Ctrl-C)",
-            "  --describe-config       print every scissor.capture.* setting with its default and exit",
-            "",
-            "Sequence numbers are the capture time in sampling periods since 1970 (half-seconds at 2 fps),",
-            "raised to stay increasing: they keep increasing across reconnects and across restarts of the same",
-            "stream id, as the compressor requires. Live sources are stamped with the wall clock; files with their",
-            "start time plus media time. With --fast a file is stamped ahead of the clock: restart such a stream",
-            "with --first-sequence above its last number (printed on exit), or under a new stream id; the same",
-            "applies after lowering --fps for an existing stream id.",
+            "  /dev/videoN  or  v4l2:/dev/videoN     a V4L2 camera",
+            "  lavfi:GRAPH                           an FFmpeg test source, e.g. lavfi:testsrc2=size=1280x720",
+            "  PATH  or  file:PATH                   a video file (paced at real time unless --fast)",
+            ""},
+        footer = {"",
+            "Sequence numbers are the capture time in sampling periods since 1970 (half-seconds at 2 fps), raised "
+                + "to stay increasing: they keep increasing across reconnects and across restarts of the same stream "
+                + "id, as the compressor requires. Live sources are stamped with the wall clock; files with their "
+                + "start time plus media time. With --fast a file is stamped ahead of the clock: restart such a "
+                + "stream with --first-sequence above its last number (printed on exit), or under a new stream id; "
+                + "the same applies after lowering --fps for an existing stream id.",
             "",
             "example: scissor capture --bootstrap localhost:9092 --create-topics \\",
             "           --source rtsp://10.0.0.5:554/live --stream-id lobby \\",
-            "           --source /dev/video0 --stream-id desk --source-option video_size=1280x720");
+            "           --source /dev/video0 --stream-id desk --source-option video_size=1280x720"})
+final class CaptureCommand implements Callable<Integer> {
 
-    private CaptureCommand() {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    private boolean help;
+
+    @Mixin
+    private KafkaCliOptions kafka;
+
+    @Option(names = "--source", paramLabel = "SRC", description = "a source (repeatable)")
+    private List<String> sources = new ArrayList<>();
+
+    /** The FFmpeg options of the sources that have some, by index. */
+    private final Map<Integer, Map<String, String>> sourceOptions = new HashMap<>();
+
+    @Option(names = "--stream-id", paramLabel = "ID", description = "the stream id of a source (one per --source, in order)")
+    private List<String> ids = new ArrayList<>();
+
+    @Option(names = "--fps", paramLabel = "F", converter = CommandLines.FiniteDouble.class,
+            description = "sampling rate (default 2; 0 = every frame)")
+    private Double fps;
+
+    @Option(names = "--max-size", paramLabel = "WxH", converter = Size.Converter.class,
+            description = "scale frames down to fit (default 640x640; 0x0 = source size)")
+    private Size maxSize;
+
+    @Option(names = "--quality", paramLabel = "Q", description = "JPEG quantiser scale, 2 (best) .. 31 (default 5)")
+    private Integer quality;
+
+    @Option(names = "--fast", description = "read files and lavfi as fast as they decode, not at real time")
+    private boolean fast;
+
+    @Option(names = "--decoder-threads", paramLabel = "N",
+            description = "FFmpeg decoder threads per source (default 1; 0 = FFmpeg chooses)")
+    private Integer decoderThreads;
+
+    @Option(names = "--first-sequence", paramLabel = "N", description = "lowest sequence number (see below; default 0)")
+    private Long firstSequence;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "HTTP port of GET /metrics (default 9401; 0 = any free port; -1 = none)")
+    private Integer metricsPort;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    CaptureCommand(final PrintStream out, final PrintStream err) {
+        this.out = out;
+        this.err = err;
     }
 
     static int run(final String[] args, final PrintStream out, final PrintStream err) {
-        final KafkaCliOptions kafka = new KafkaCliOptions();
-        final Map<String, Object> settings;
-        final List<String> sources = new ArrayList<>();
-        final List<String> ids = new ArrayList<>();
-        final List<Map<String, String>> sourceOptions = new ArrayList<>();
-        try {
-            if (!kafka.parseAll(args, HELP, CaptureConfig::describe, out, (as, i) -> switch (as[i]) {
-                case "--source" -> {
-                    sources.add(KafkaCliOptions.value(as, i + 1, as[i]));
-                    sourceOptions.add(new LinkedHashMap<>());
-                    yield i + 1;
-                }
-                case "--stream-id" -> {
-                    ids.add(KafkaCliOptions.value(as, i + 1, as[i]));
-                    yield i + 1;
-                }
-                case "--source-option" -> {
-                    final String kv = KafkaCliOptions.value(as, i + 1, as[i]);
-                    final int eq = kv.indexOf('=');
-                    if (eq < 1 || sourceOptions.isEmpty()) {
-                        throw new IllegalArgumentException("--source-option takes KEY=VALUE after a --source, got '"
-                                + kv + "'");
-                    }
-                    sourceOptions.get(sourceOptions.size() - 1).put(kv.substring(0, eq), kv.substring(eq + 1));
-                    yield i + 1;
-                }
-                case "--fps" -> kafka.set(CaptureConfig.FPS, as, i);
-                case "--max-size" -> {
-                    final String v = KafkaCliOptions.value(as, i + 1, as[i]);
-                    final String[] wh = v.toLowerCase(java.util.Locale.ROOT).split("x");
-                    if (wh.length != 2) {
-                        throw new IllegalArgumentException("--max-size takes WxH, got '" + v + "'");
-                    }
-                    kafka.put(CaptureConfig.MAX_WIDTH, wh[0].strip());
-                    kafka.put(CaptureConfig.MAX_HEIGHT, wh[1].strip());
-                    yield i + 1;
-                }
-                case "--quality" -> kafka.set(CaptureConfig.JPEG_QSCALE, as, i);
-                case "--fast" -> {
-                    kafka.put(CaptureConfig.REALTIME, "false");
-                    yield i;
-                }
-                case "--decoder-threads" -> kafka.set(CaptureConfig.DECODER_THREADS, as, i);
-                case "--first-sequence" -> kafka.set(CaptureConfig.FIRST_SEQUENCE, as, i);
-                case "--metrics-port" -> kafka.set(CaptureConfig.METRICS_PORT, as, i);
-                default -> -1;
-            })) {
-                return 0;
-            }
-            settings = kafka.settings();
-            if (sources.isEmpty()) {
-                throw new IllegalArgumentException("at least one --source is required");
-            }
-            if (ids.size() != sources.size()) {
-                throw new IllegalArgumentException("give one --stream-id per --source (" + sources.size()
-                        + " sources, " + ids.size() + " stream ids)");
-            }
-        } catch (final IllegalArgumentException | IOException e) {
-            err.println("scissor capture: " + e.getMessage() + "\n\n" + HELP);
-            return 2;
+        return CommandLines.execute(new CaptureCommand(out, err), args, out, err);
+    }
+
+    @Option(names = "--source-option", paramLabel = "K=V", converter = KeyValue.Converter.class,
+            description = "FFmpeg demuxer option of the last --source (repeatable), e.g. video_size=1280x720, "
+                    + "framerate=30, input_format=mjpeg, rtsp_transport=udp")
+    private void sourceOption(final KeyValue option) {
+        if (sources.isEmpty()) {
+            throw CommandLines.usage(spec.commandLine(), "--source-option %s comes before any --source", option.key());
         }
+        sourceOptions.computeIfAbsent(sources.size() - 1, i -> new LinkedHashMap<>()).put(option.key(), option.value());
+    }
+
+    /** A frame size bound, {@code WxH}. */
+    record Size(int width, int height) {
+
+        /** Converts {@code WxH}. */
+        static final class Converter implements ITypeConverter<Size> {
+            @Override
+            public Size convert(final String value) {
+                final String[] wh = value.toLowerCase(Locale.ROOT).split("x");
+                try {
+                    if (wh.length == 2) {
+                        return new Size(Integer.parseInt(wh[0].strip()), Integer.parseInt(wh[1].strip()));
+                    }
+                } catch (final NumberFormatException e) {
+                    // reported below
+                }
+                throw new TypeConversionException("'" + value + "' is not WxH");
+            }
+        }
+    }
+
+    @Override
+    public Integer call() {
+        if (kafka.describeConfig) {
+            out.print(CaptureConfig.describe());
+            return 0;
+        }
+        if (sources.isEmpty()) {
+            throw CommandLines.usage(spec.commandLine(), "at least one --source is required");
+        }
+        if (ids.size() != sources.size()) {
+            throw CommandLines.usage(spec.commandLine(), "give one --stream-id per --source (%d sources, %d stream ids)",
+                    sources.size(), ids.size());
+        }
+        kafka.put(CaptureConfig.FPS, fps);
+        if (maxSize != null) {
+            kafka.put(CaptureConfig.MAX_WIDTH, maxSize.width());
+            kafka.put(CaptureConfig.MAX_HEIGHT, maxSize.height());
+        }
+        kafka.put(CaptureConfig.JPEG_QSCALE, quality);
+        kafka.put(CaptureConfig.REALTIME, fast ? "false" : null);
+        kafka.put(CaptureConfig.DECODER_THREADS, decoderThreads);
+        kafka.put(CaptureConfig.FIRST_SEQUENCE, firstSequence);
+        kafka.put(CaptureConfig.METRICS_PORT, metricsPort);
+        final Map<String, Object> settings = kafka.settings();
         final CaptureConfig config;
         final List<CaptureStage.Source> streams = new ArrayList<>();
         try {
             config = new CaptureConfig(settings);
             for (int i = 0; i < sources.size(); i++) {
                 streams.add(new CaptureStage.Source(ids.get(i),
-                        SourceSpec.parse(sources.get(i)).withOptions(sourceOptions.get(i))));
+                        SourceSpec.parse(sources.get(i)).withOptions(sourceOptions.getOrDefault(i, Map.of()))));
             }
         } catch (final ConfigException | IllegalArgumentException e) {
             err.println("scissor capture: " + e.getMessage()
@@ -152,7 +186,7 @@ final class CaptureCommand {
             return 2;
         }
         try {
-            kafka.ensureTopics(List.of(config.framesTopic()), EncoderConfig.MAX_REQUEST_BYTES, "capture", out);
+            kafka.ensureTopics(settings, List.of(config.framesTopic()), EncoderConfig.MAX_REQUEST_BYTES, "capture", out);
             return serve(config, streams, kafka.runForSeconds, out, err);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -216,7 +250,7 @@ final class CaptureCommand {
         }
         for (final CaptureStage.StreamStatus s : stage.status()) {
             out.printf("scissor capture: %s %s after %d frames, last sequence %s, %d reconnects%n", s.streamId(),
-                    s.state().name().toLowerCase(java.util.Locale.ROOT), s.frames(), seq(s.lastSequence()),
+                    s.state().name().toLowerCase(Locale.ROOT), s.frames(), seq(s.lastSequence()),
                     s.reconnects());
         }
         out.printf("scissor capture: %d frames delivered, %d failed%n", stage.framesSent(), stage.failedSends());

@@ -1,5 +1,6 @@
 package dev.scissor.cli;
 
+import dev.scissor.compressor.cli.CommandLines;
 import dev.scissor.http.HttpService;
 import dev.scissor.streams.CompressorApp;
 import dev.scissor.streams.CompressorConfig;
@@ -9,61 +10,71 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code scissor compressor}: runs the Kafka Streams compressor against a broker until stopped
  * (Ctrl-C or SIGTERM, which commit and close cleanly).
  */
-final class CompressorCommand {
+@Command(name = "compressor", sortOptions = false, sortSynopsis = false,
+        description = {"run the Kafka Streams compressor against a broker (tokens -> windows)",
+            "",
+            "Reads FrameTokens from the tokens topic, writes CompressedWindows to the windows topic and dead "
+                + "letters to the dlq topic, exactly once. Run several with the same application id to share the "
+                + "streams (partitions) among them. --create-topics creates the tokens, windows and dlq topics.",
+            ""},
+        footer = {"",
+            "example: scissor compressor --bootstrap localhost:9092 --create-topics \\",
+            "           --set scissor.window.frames=32 --set scissor.hop.frames=8 --set scissor.retention=0.1"})
+final class CompressorCommand implements Callable<Integer> {
 
-    private static final String HELP = String.join("\n",
-            "usage: scissor compressor --bootstrap HOST:PORT [options]",
-            "",
-            "Reads FrameTokens from the tokens topic, writes CompressedWindows to the windows topic and",
-            "dead letters to the dlq topic, exactly once. Run several with the same application id to share",
-            "the streams (partitions) among them.",
-            "",
-            "options:",
-            "  --bootstrap SERVERS     Kafka bootstrap servers (required)",
-            "  --config FILE           a properties file of settings (scissor.* keys and any Kafka Streams key)",
-            "  --set KEY=VALUE         one setting; repeatable; wins over --config",
-            "  --application-id ID     Kafka Streams application id (default " + CompressorConfig.DEFAULT_APPLICATION_ID
-                    + ")",
-            "  --state-dir DIR         where the RocksDB state lives (default: Kafka Streams' default)",
-            "  --http-port PORT        HTTP port of /metrics and GET /v1/streams/{id}/windows/latest (default 8081;",
-            "                          0 = any free port; -1 = none); other instances forward queries to",
-            "                          scissor.http.advertised.host (default: this host's name) and this port",
-            "  --create-topics         create missing tokens/windows/dlq topics first",
-            "  --partitions P          partitions of created topics (default 8)",
-            "  --replication R         replication factor of created topics (default 1)",
-            "  --run-for SECONDS       stop after this long (default: run until stopped)",
-            "  --describe-config       print every scissor.* setting with its default and exit",
-            "",
-            "example: scissor compressor --bootstrap localhost:9092 --create-topics --set scissor.window.frames=32 \\",
-            "           --set scissor.hop.frames=8 --set scissor.retention=0.1");
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    private boolean help;
 
-    private CompressorCommand() {
+    @Mixin
+    private KafkaCliOptions kafka;
+
+    @Option(names = "--application-id", paramLabel = "ID",
+            description = "Kafka Streams application id (default " + CompressorConfig.DEFAULT_APPLICATION_ID + ")")
+    private String applicationId;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "where the RocksDB state lives (default: Kafka Streams' default)")
+    private String stateDir;
+
+    @Option(names = "--http-port", paramLabel = "PORT",
+            description = "HTTP port of /metrics and GET /v1/streams/{id}/windows/latest (default 8081; 0 = any free "
+                    + "port; -1 = none); other instances forward queries to scissor.http.advertised.host (default: "
+                    + "this host's name) and this port")
+    private Integer httpPort;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    CompressorCommand(final PrintStream out, final PrintStream err) {
+        this.out = out;
+        this.err = err;
     }
 
     static int run(final String[] args, final PrintStream out, final PrintStream err) {
-        final KafkaCliOptions kafka = new KafkaCliOptions();
-        final Map<String, Object> settings;
-        try {
-            if (!kafka.parseAll(args, HELP, CompressorConfig::describe, out, (as, i) -> switch (as[i]) {
-                case "--application-id" -> kafka.set(StreamsConfig.APPLICATION_ID_CONFIG, as, i);
-                case "--state-dir" -> kafka.set(StreamsConfig.STATE_DIR_CONFIG, as, i);
-                case "--http-port" -> kafka.set(CompressorConfig.HTTP_PORT, as, i);
-                default -> -1;
-            })) {
-                return 0;
-            }
-            settings = kafka.settings();
-        } catch (final IllegalArgumentException | IOException e) {
-            err.println("scissor compressor: " + e.getMessage() + "\n\n" + HELP);
-            return 2;
+        return CommandLines.execute(new CompressorCommand(out, err), args, out, err);
+    }
+
+    @Override
+    public Integer call() {
+        if (kafka.describeConfig) {
+            out.print(CompressorConfig.describe());
+            return 0;
         }
+        kafka.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        kafka.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
+        kafka.put(CompressorConfig.HTTP_PORT, httpPort);
+        final Map<String, Object> settings = kafka.settings();
         final CompressorConfig config;
         try {
             config = new CompressorConfig(settings);
@@ -73,7 +84,7 @@ final class CompressorCommand {
             return 2;
         }
         try {
-            kafka.ensureTopics(List.of(config.tokensTopic(), config.windowsTopic(), config.dlqTopic()),
+            kafka.ensureTopics(settings, List.of(config.tokensTopic(), config.windowsTopic(), config.dlqTopic()),
                     CompressorTopology.MAX_MESSAGE_BYTES, "compressor", out);
             return serve(config, kafka.runForSeconds, out, err);
         } catch (final InterruptedException e) {

@@ -1,106 +1,126 @@
 package dev.scissor.cli;
 
+import dev.scissor.compressor.cli.CommandLines;
 import dev.scissor.encoder.model.EncoderModelDescriptor;
 import dev.scissor.encoder.model.ModelUnavailableException;
 import dev.scissor.http.HttpService;
 import dev.scissor.metrics.Metrics;
 import dev.scissor.pipeline.EncoderConfig;
 import dev.scissor.pipeline.EncoderWorkers;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.ConfigException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code scissor encoder}: runs the encoder stage against a broker until stopped (Ctrl-C or
  * SIGTERM encode and commit what is waiting, then close).
  */
-final class EncoderCommand {
+@Command(name = "encoder", sortOptions = false, sortSynopsis = false,
+        description = {"run the ONNX vision encoder against a broker (frames -> tokens)",
+            "",
+            "Reads VideoFrame records (jpeg, png or bgr24) from the frames topic, decodes and preprocesses them, "
+                + "encodes batches of frames from any streams with an ONNX vision encoder (CUDA when the gpu build "
+                + "has it, else CPU), and writes one FrameTokens record per frame (grid [H*W, C] row-major float32) "
+                + "to the tokens topic, exactly once. Frames it cannot encode (corrupt or oversized images, records "
+                + "that are not frames) go to the dlq topic with the reason in headers. Run several with the same "
+                + "--group to share the partitions. --create-topics creates the frames, tokens and dlq topics; "
+                + "--config files may hold consumer.* / producer.* keys for one client only.",
+            ""},
+        footer = {"",
+            "The built-in model is obtained on first use with `npm pack nsfwjs@4.4.0`, converted to ONNX and cached "
+                + "in ~/.cache/scissor/models (SCISSOR_MODEL_CACHE); see encoder/README.md.",
+            "",
+            "example: scissor encoder --bootstrap localhost:9092 --create-topics --batch 8"})
+final class EncoderCommand implements Callable<Integer> {
 
-    private static final String HELP = String.join("\n",
-            "usage: scissor encoder --bootstrap HOST:PORT [options]",
-            "",
-            "Reads VideoFrame records (jpeg, png or bgr24) from the frames topic, decodes and preprocesses them,",
-            "encodes batches of frames from any streams with an ONNX vision encoder (CUDA when the gpu build has it,",
-            "else CPU), and writes one FrameTokens record per frame (grid [H*W, C] row-major float32) to the tokens",
-            "topic, exactly once. Frames it cannot encode (corrupt or oversized images, records that are not",
-            "frames) go to the dlq topic with the reason in headers. Run several with the same --group to share",
-            "the partitions.",
-            "",
-            "options:",
-            "  --bootstrap SERVERS     Kafka bootstrap servers (required)",
-            "  --model NAME|FILE       built-in encoder (mnv2-nsfwjs: 14x14x816, the default; mnv2-nsfwjs-136;",
-            "                          mnv3-centernet) or an encoder descriptor file (.properties or .json)",
-            "  --device auto|cpu|cuda  where ONNX Runtime runs (default auto)",
-            "  --threads N             ONNX Runtime intra-op threads (default 0 = every core)",
-            "  --batch N               most frames per model run (default 8)",
-            "  --linger-ms MS          how long a partial batch waits for more frames (default 20)",
-            "  --workers N             encoder workers in this process, sharing the model (default 1); on a",
-            "                          small CPU box --workers <cores> --threads 1 encodes the most frames/s",
-            "  --group ID              consumer group (default " + EncoderConfig.DEFAULT_GROUP_ID + ")",
-            "  --instance-id ID        stable id of this instance (transactional id <group>-<id>; default random)",
-            "  --at-least-once         no transactions: flush, then commit offsets",
-            "  --metrics-port PORT     HTTP port of GET /metrics (default 9402; 0 = any free port; -1 = none)",
-            "  --config FILE           a properties file (scissor.encoder.* keys and Kafka client keys;",
-            "                          consumer.* / producer.* for one client only)",
-            "  --set KEY=VALUE         one setting; repeatable; wins over --config",
-            "  --create-topics         create missing frames/tokens/dlq topics first",
-            "  --partitions P          partitions of created topics (default 8)",
-            "  --replication R         replication factor of created topics (default 1)",
-            "  --run-for SECONDS       stop after this long (default: run until stopped)",
-            "  --describe-config       print every scissor.encoder.* setting with its default and exit",
-            "",
-            "The built-in model is obtained on first use with `npm pack nsfwjs@4.4.0`, converted to ONNX and cached",
-            "in ~/.cache/scissor/models (SCISSOR_MODEL_CACHE); see encoder/README.md.",
-            "",
-            "example: scissor encoder --bootstrap localhost:9092 --create-topics --batch 8");
+    @Spec
+    private CommandSpec spec;
 
-    private EncoderCommand() {
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    private boolean help;
+
+    @Mixin
+    private KafkaCliOptions kafka;
+
+    @Option(names = "--model", paramLabel = "NAME|FILE",
+            description = "built-in encoder (mnv2-nsfwjs: 14x14x816, the default; mnv2-nsfwjs-136; "
+                    + "mnv3-centernet) or an encoder descriptor file (.properties or .json)")
+    private String model;
+
+    @Option(names = "--device", paramLabel = "auto|cpu|cuda", description = "where ONNX Runtime runs (default auto)")
+    private String device;
+
+    @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads (default 0 = every core)")
+    private Integer threads;
+
+    @Option(names = "--batch", paramLabel = "N", description = "most frames per model run (default 8)")
+    private Integer batch;
+
+    @Option(names = "--linger-ms", paramLabel = "MS",
+            description = "how long a partial batch waits for more frames (default 20)")
+    private Long lingerMs;
+
+    @Option(names = "--workers", paramLabel = "N",
+            description = "encoder workers in this process, sharing the model (default 1); on a small CPU box "
+                    + "--workers <cores> --threads 1 encodes the most frames/s")
+    private int workers = 1;
+
+    @Option(names = "--group", paramLabel = "ID",
+            description = "consumer group (default " + EncoderConfig.DEFAULT_GROUP_ID + ")")
+    private String group;
+
+    @Option(names = "--instance-id", paramLabel = "ID",
+            description = "stable id of this instance (transactional id <group>-<id>; default random)")
+    private String instanceId;
+
+    @Option(names = "--at-least-once", description = "no transactions: flush, then commit offsets")
+    private boolean atLeastOnce;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "HTTP port of GET /metrics (default 9402; 0 = any free port; -1 = none)")
+    private Integer metricsPort;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    EncoderCommand(final PrintStream out, final PrintStream err) {
+        this.out = out;
+        this.err = err;
     }
 
     static int run(final String[] args, final PrintStream out, final PrintStream err) {
-        final KafkaCliOptions kafka = new KafkaCliOptions();
-        final Map<String, Object> settings;
-        final int[] workers = {1};
-        try {
-            if (!kafka.parseAll(args, HELP, EncoderConfig::describe, out, (as, i) -> switch (as[i]) {
-                case "--model" -> kafka.set(EncoderConfig.MODEL, as, i);
-                case "--device" -> kafka.set(EncoderConfig.DEVICE, as, i);
-                case "--threads" -> kafka.set(EncoderConfig.THREADS, as, i);
-                case "--batch" -> kafka.set(EncoderConfig.BATCH_MAX, as, i);
-                case "--linger-ms" -> kafka.set(EncoderConfig.BATCH_LINGER_MS, as, i);
-                case "--workers" -> {
-                    final String v = KafkaCliOptions.value(as, i + 1, as[i]);
-                    try {
-                        workers[0] = Integer.parseInt(v);
-                    } catch (final NumberFormatException e) {
-                        throw new IllegalArgumentException("--workers takes a number, got '" + v + "'");
-                    }
-                    yield i + 1;
-                }
-                case "--group" -> kafka.set(ConsumerConfig.GROUP_ID_CONFIG, as, i);
-                case "--instance-id" -> kafka.set(EncoderConfig.INSTANCE_ID, as, i);
-                case "--at-least-once" -> {
-                    kafka.put(EncoderConfig.EXACTLY_ONCE, "false");
-                    yield i;
-                }
-                case "--metrics-port" -> kafka.set(EncoderConfig.METRICS_PORT, as, i);
-                default -> -1;
-            })) {
-                return 0;
-            }
-            settings = kafka.settings();
-            if (workers[0] < 1) {
-                throw new IllegalArgumentException("--workers must be at least 1");
-            }
-        } catch (final IllegalArgumentException | IOException e) {
-            err.println("scissor encoder: " + e.getMessage() + "\n\n" + HELP);
-            return 2;
+        return CommandLines.execute(new EncoderCommand(out, err), args, out, err);
+    }
+
+    @Override
+    public Integer call() {
+        if (kafka.describeConfig) {
+            out.print(EncoderConfig.describe());
+            return 0;
         }
+        if (workers < 1) {
+            throw CommandLines.usage(spec.commandLine(), "--workers must be at least 1, got %d", workers);
+        }
+        kafka.put(EncoderConfig.MODEL, model);
+        kafka.put(EncoderConfig.DEVICE, device);
+        kafka.put(EncoderConfig.THREADS, threads);
+        kafka.put(EncoderConfig.BATCH_MAX, batch);
+        kafka.put(EncoderConfig.BATCH_LINGER_MS, lingerMs);
+        kafka.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        kafka.put(EncoderConfig.INSTANCE_ID, instanceId);
+        kafka.put(EncoderConfig.EXACTLY_ONCE, atLeastOnce ? "false" : null);
+        kafka.put(EncoderConfig.METRICS_PORT, metricsPort);
+        final Map<String, Object> settings = kafka.settings();
         final EncoderConfig config;
         try {
             config = new EncoderConfig(settings);
@@ -111,9 +131,9 @@ final class EncoderCommand {
             return 2;
         }
         try {
-            kafka.ensureTopics(List.of(config.framesTopic(), config.tokensTopic(), config.dlqTopic()),
+            kafka.ensureTopics(settings, List.of(config.framesTopic(), config.tokensTopic(), config.dlqTopic()),
                     EncoderConfig.MAX_REQUEST_BYTES, "encoder", out);
-            return serve(config, settings, workers[0], kafka.runForSeconds, out, err);
+            return serve(config, settings, workers, kafka.runForSeconds, out, err);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;

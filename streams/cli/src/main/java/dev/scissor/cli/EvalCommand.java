@@ -1,5 +1,6 @@
 package dev.scissor.cli;
 
+import dev.scissor.compressor.cli.CommandLines;
 import dev.scissor.compressor.eval.Evaluation;
 import dev.scissor.compressor.eval.Methods;
 import dev.scissor.compressor.io.Npy;
@@ -32,85 +33,95 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code scissor eval}: LLaVA-Scissor against the token-only baselines at matched token counts, on a
  * token dump or a video encoded with the default encoder; writes a CSV, a table and a
  * rate-distortion chart.
  */
-final class EvalCommand {
+@Command(name = "eval", sortOptions = false, sortSynopsis = false,
+        description = {"LLaVA-Scissor vs pooling, random, L2 norm, ToMe, ... at matched token counts",
+            "",
+            "Reduces every window to K = round(r * T * N) tokens with each method and scores the kept tokens "
+                + "against all original tokens (cosine distance to the nearest kept token: mean, share >= 0.9, "
+                + "worst; drift of merged tokens from the nearest original; median ms per window). Writes eval.csv, a "
+                + "table and a rate-distortion chart, eval.png.",
+            ""},
+        footer = {"", "example: scissor eval --video /opt/opencv-clip/vtest.avi --out eval-vtest"})
+final class EvalCommand implements Callable<Integer> {
 
-    private static final String HELP = String.join("\n",
-            "usage: scissor eval (--tokens IN.npy | --video FILE) [options]",
-            "",
-            "Reduces every window to K = round(r * T * N) tokens with each method and scores the kept tokens",
-            "against all original tokens (cosine distance to the nearest kept token: mean, share >= 0.9,",
-            "worst; drift of merged tokens from the nearest original; median ms per window).",
-            "",
-            "options:",
-            "  --tokens FILE      tokens .npy, [T,N,D] (one window if T <= --window) or [F,N,D] (F/T windows)",
-            "  --video FILE       encode a video at 2 fps first (saved as tokens.npy)",
-            "  --model NAME       the built-in encoder for --video: mnv2-nsfwjs (default), mnv2-nsfwjs-136,",
-            "                     mnv3-centernet",
-            "  --window T         frames per window (default 16)",
-            "  --retention LIST   retentions (default 0.05,0.1,0.2,0.35)",
-            "  --methods LIST     methods (default " + String.join(",", Methods.ALL) + ")",
-            "  --seed S           seed of the random methods (default 0)",
-            "  --max-windows W    evaluate at most W windows (default all)",
-            "  --out DIR          where eval.csv and eval.png go (default eval-out)",
-            "",
-            "example: scissor eval --video /opt/opencv-clip/vtest.avi --out eval-vtest");
+    @Spec
+    private CommandSpec spec;
 
-    private EvalCommand() {
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    private boolean help;
+
+    @Option(names = "--tokens", paramLabel = "FILE",
+            description = "tokens .npy, [T,N,D] (one window if T <= --window) or [F,N,D] (F/T windows)")
+    private Path tokensFile;
+
+    @Option(names = "--video", paramLabel = "FILE", description = "encode a video at 2 fps first (saved as tokens.npy)")
+    private Path video;
+
+    @Option(names = "--model", paramLabel = "NAME",
+            description = "the built-in encoder for --video: mnv2-nsfwjs (default), mnv2-nsfwjs-136, mnv3-centernet")
+    private String model = "mnv2-nsfwjs";
+
+    @Option(names = "--window", paramLabel = "T", description = "frames per window (default 16)")
+    private int window = 16;
+
+    @Option(names = "--retention", paramLabel = "R", split = ",", converter = CommandLines.FiniteDouble.class,
+            description = "retentions, comma-separated (default 0.05,0.1,0.2,0.35)")
+    private double[] retentions = {0.05, 0.1, 0.2, 0.35};
+
+    @Option(names = "--methods", paramLabel = "NAME", split = ",",
+            description = "methods, comma-separated (default: all of ${DEFAULT-VALUE})")
+    private List<String> methods = Methods.ALL;
+
+    @Option(names = "--seed", paramLabel = "S", description = "seed of the random methods (default 0)")
+    private long seed;
+
+    @Option(names = "--max-windows", paramLabel = "W", description = "evaluate at most W windows (default all)")
+    private int maxWindows = Integer.MAX_VALUE;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "where eval.csv and eval.png go (default eval-out)")
+    private Path outDir = Path.of("eval-out");
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    EvalCommand(final PrintStream out, final PrintStream err) {
+        this.out = out;
+        this.err = err;
     }
 
     static int run(final String[] args, final PrintStream out, final PrintStream err) {
-        Path tokensFile = null;
-        Path video = null;
-        String model = "mnv2-nsfwjs";
-        int window = 16;
-        double[] retentions = {0.05, 0.1, 0.2, 0.35};
-        List<String> methods = Methods.ALL;
-        long seed = 0;
-        int maxWindows = Integer.MAX_VALUE;
-        Path outDir = Path.of("eval-out");
+        return CommandLines.execute(new EvalCommand(out, err), args, out, err);
+    }
+
+    @Override
+    public Integer call() {
+        if ((tokensFile == null) == (video == null)) {
+            throw CommandLines.usage(spec.commandLine(), "give exactly one of --tokens and --video");
+        }
+        if (window < 1 || maxWindows < 1) {
+            throw CommandLines.usage(spec.commandLine(), "--window and --max-windows must be positive");
+        }
+        for (final double r : retentions) {
+            if (!(r > 0 && r <= 1)) {
+                throw CommandLines.usage(spec.commandLine(), "--retention must lie in (0, 1], got %s", r);
+            }
+        }
         try {
-            for (int i = 0; i < args.length; i++) {
-                final String a = args[i];
-                switch (a) {
-                    case "-h", "--help" -> {
-                        out.println(HELP);
-                        return 0;
-                    }
-                    case "--tokens" -> tokensFile = Path.of(KafkaCliOptions.value(args, ++i, a));
-                    case "--video" -> video = Path.of(KafkaCliOptions.value(args, ++i, a));
-                    case "--model" -> model = KafkaCliOptions.value(args, ++i, a);
-                    case "--window" -> window = Integer.parseInt(KafkaCliOptions.value(args, ++i, a));
-                    case "--retention" -> retentions = Arrays.stream(KafkaCliOptions.value(args, ++i, a).split(","))
-                            .mapToDouble(s -> Double.parseDouble(s.trim())).toArray();
-                    case "--methods" -> methods = List.of(KafkaCliOptions.value(args, ++i, a).split(","));
-                    case "--seed" -> seed = Long.parseLong(KafkaCliOptions.value(args, ++i, a));
-                    case "--max-windows" -> maxWindows = Integer.parseInt(KafkaCliOptions.value(args, ++i, a));
-                    case "--out" -> outDir = Path.of(KafkaCliOptions.value(args, ++i, a));
-                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
-                }
-            }
-            if ((tokensFile == null) == (video == null)) {
-                throw new IllegalArgumentException("give exactly one of --tokens and --video");
-            }
-            if (window < 1 || maxWindows < 1) {
-                throw new IllegalArgumentException("--window and --max-windows must be positive");
-            }
-            for (final double r : retentions) {
-                if (!(r > 0 && r <= 1)) {
-                    throw new IllegalArgumentException("retention must lie in (0, 1], got " + r);
-                }
-            }
             Methods.byNames(methods, seed);
         } catch (final IllegalArgumentException e) {
-            err.println("scissor eval: " + e.getMessage() + "\n\n" + HELP);
-            return 2;
+            throw CommandLines.usage(spec.commandLine(), "--methods: %s", e.getMessage());
         }
         try {
             Files.createDirectories(outDir);

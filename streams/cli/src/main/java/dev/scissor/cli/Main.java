@@ -1,33 +1,37 @@
 package dev.scissor.cli;
 
-
 import dev.scissor.compressor.bench.CompressorBench;
+import dev.scissor.compressor.cli.CommandLines;
 import dev.scissor.compressor.cli.CompressCommand;
-import java.util.Arrays;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** The {@code scissor} command line: dispatches to subcommands. */
-public final class Main {
-
-    private static final String HELP = String.join("\n",
-            "usage: scissor <command> [options]",
-            "",
-            "commands:",
-            "  compress   compress a token dump (.npy [T,N,D] or [N,D]) with LLaVA-Scissor",
-            "  eval       LLaVA-Scissor vs pooling, random, L2 norm, ToMe, ... at matched token counts (CSV, chart)",
-            "  bench      benchmark the compressor against OpenBLAS sgemm on this machine",
+/** The {@code scissor} command line: one picocli command per subcommand. */
+@Command(name = "scissor",
+        description = "Compresses the visual tokens of live video for video LLMs (LLaVA-Scissor) on Kafka.",
+        synopsisSubcommandLabel = "<command>",
+        footer = {"",
+            "The ./scissor launcher runs these too:",
             "  bench-streams  frames/s and window latency of the Kafka Streams compressor through a broker",
-            "  compressor run the Kafka Streams compressor against a broker (tokens -> windows)",
-            "  capture    capture cameras, RTSP, files or lavfi at 2 fps into the frames topic (JPEG)",
-            "  encoder    run the ONNX vision encoder against a broker (frames -> tokens)",
             "  bench-encoder  capture decode, encoder ms/frame and 2 fps cameras per machine, end to end",
-            "  serve      the QA service: ask an LLM about the windows topic, find windows by example image",
-            "  demo       the whole pipeline on a real clip: in-process broker, capture, encoder, compressor",
-            "  test       set up the machine and run every test (handled by the ./scissor launcher)",
+            "  test           set up the machine and run every test",
             "",
-            "run 'scissor <command> --help' for a command's options");
+            "run 'scissor <command> --help' for a command's options"})
+public final class Main implements Callable<Integer> {
 
     /** Held so the level sticks: netlib logs its BLAS choice at INFO on every start. */
     private static final java.util.logging.Logger NETLIB_LOG = java.util.logging.Logger.getLogger("dev.ludovic.netlib");
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    private boolean help;
 
     private Main() {
     }
@@ -39,39 +43,38 @@ public final class Main {
      */
     public static void main(final String[] args) {
         NETLIB_LOG.setLevel(java.util.logging.Level.WARNING);
-        System.exit(run(args));
+        System.exit(run(args, System.out, System.err));
     }
 
-    static int run(final String[] args) {
-        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
-            System.out.println(HELP);
-            return args.length == 0 ? 2 : 0;
-        }
-        final String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        switch (args[0]) {
-            case "compress":
-                return CompressCommand.run(rest, System.out, System.err);
-            case "eval":
-                return EvalCommand.run(rest, System.out, System.err);
-            case "bench":
-                return CompressorBench.run(rest, System.out, System.err);
-            case "compressor":
-                return CompressorCommand.run(rest, System.out, System.err);
-            case "capture":
-                return CaptureCommand.run(rest, System.out, System.err);
-            case "encoder":
-                return EncoderCommand.run(rest, System.out, System.err);
-            case "bench-streams", "bench-encoder":
-                System.err.println("scissor: '" + args[0] + "' lives in the benchmarks module (streams/bench);"
-                        + " run it as ./scissor " + args[0]);
-                return 2;
-            case "serve":
-                return ServeCommand.run(rest, System.out, System.err);
-            case "demo":
-                return DemoCommand.run(rest, System.out, System.err);
-            default:
-                System.err.println("scissor: unknown command '" + args[0] + "'\n" + HELP);
-                return 2;
-        }
+    /**
+     * The {@code scissor} command line with every subcommand.
+     *
+     * @param out standard output
+     * @param err standard error
+     * @return the command line, configured
+     */
+    static CommandLine commandLine(final PrintStream out, final PrintStream err) {
+        final CommandLine commandLine = new CommandLine(new Main())
+                .addSubcommand(new CompressCommand(out))
+                .addSubcommand(new EvalCommand(out, err))
+                .addSubcommand(new CompressorBench.BenchCommand(out, err))
+                .addSubcommand(new CompressorCommand(out, err))
+                .addSubcommand(new CaptureCommand(out, err))
+                .addSubcommand(new EncoderCommand(out, err))
+                .addSubcommand(new ServeCommand(out, err))
+                .addSubcommand(new DemoCommand(out, err))
+                .addSubcommand(new CommandLine.HelpCommand());
+        return CommandLines.configure(commandLine, out, err);
+    }
+
+    static int run(final String[] args, final PrintStream out, final PrintStream err) {
+        return commandLine(out, err).execute(args);
+    }
+
+    /** No command: the help, and a usage error. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return CommandLines.USAGE;
     }
 }

@@ -1,65 +1,85 @@
 package dev.scissor.cli;
 
+import dev.scissor.compressor.cli.CommandLines;
 import dev.scissor.serve.QaService;
 import dev.scissor.serve.ServeConfig;
+import dev.scissor.streams.CompressorTopology;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.apache.kafka.common.config.ConfigException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code scissor serve}: runs the QA service (LLM questions and query by example over the windows
  * topic) until stopped (Ctrl-C or SIGTERM).
  */
-final class ServeCommand {
-
-    private static final String HELP = String.join("\n",
-            "usage: scissor serve --bootstrap HOST:PORT [options]",
+@Command(name = "serve", sortOptions = false, sortSynopsis = false,
+        description = {"the QA service: ask an LLM about the windows topic, find windows by example image",
             "",
             "Indexes every stream's recent CompressedWindows from the windows topic and serves HTTP:",
-            "  POST /v1/ask   {\"stream\", \"question\", \"seconds\"}   ask an LLM about the last seconds (image_embeds)",
-            "  POST /v1/find  {\"stream\", \"image\": base64, \"top\"}  windows that best match an image",
+            "  POST /v1/ask   {\"stream\", \"question\", \"seconds\"}  ask an LLM about the last seconds (image_embeds)",
+            "  POST /v1/find  {\"stream\", \"image\": base64, \"top\"} windows that best match an image",
             "  GET  /v1/streams, /v1/streams/{id}/windows, /v1/streams/{id}/windows/latest (from the compressor)",
             "  GET  /metrics",
-            "The LLM's API key comes from the environment variable " + ServeConfig.API_KEY_ENV + ".",
-            "",
-            "options:",
-            "  --bootstrap SERVERS     Kafka bootstrap servers (required)",
-            "  --config FILE           a properties file of settings (scissor.serve.* keys and Kafka consumer keys)",
-            "  --set KEY=VALUE         one setting; repeatable; wins over --config",
-            "  --port PORT             shorthand for --set " + ServeConfig.PORT + "=PORT",
-            "  --llm-url URL           shorthand for --set " + ServeConfig.LLM_URL + "=URL",
-            "  --run-for SECONDS       stop after this long (default: run until stopped)",
-            "  --describe-config       print every scissor.serve.* setting with its default and exit",
-            "",
+            "The LLM's API key comes from the environment variable " + ServeConfig.API_KEY_ENV + ". "
+                + "--create-topics creates the windows topic.",
+            ""},
+        footer = {"",
             "example: scissor serve --bootstrap localhost:9092 --port 8080 --llm-url http://llm:8000 \\",
-            "           --set scissor.serve.llm.model=llava-hf/llava-1.5-7b-hf");
+            "           --set scissor.serve.llm.model=llava-hf/llava-1.5-7b-hf"})
+final class ServeCommand implements Callable<Integer> {
 
-    private ServeCommand() {
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    private boolean help;
+
+    @Mixin
+    private KafkaCliOptions kafka;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "shorthand for --set " + ServeConfig.PORT + "=PORT")
+    private Integer port;
+
+    @Option(names = "--llm-url", paramLabel = "URL", description = "shorthand for --set " + ServeConfig.LLM_URL + "=URL")
+    private String llmUrl;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    ServeCommand(final PrintStream out, final PrintStream err) {
+        this.out = out;
+        this.err = err;
     }
 
     static int run(final String[] args, final PrintStream out, final PrintStream err) {
-        final KafkaCliOptions kafka = new KafkaCliOptions();
-        final Map<String, Object> settings;
-        try {
-            if (!kafka.parseAll(args, HELP, ServeConfig::describe, out, (as, i) -> switch (as[i]) {
-                case "--port" -> kafka.set(ServeConfig.PORT, as, i);
-                case "--llm-url" -> kafka.set(ServeConfig.LLM_URL, as, i);
-                default -> -1;
-            })) {
-                return 0;
-            }
-            settings = kafka.settings();
-        } catch (final IllegalArgumentException | IOException e) {
-            err.println("scissor serve: " + e.getMessage() + "\n\n" + HELP);
-            return 2;
+        return CommandLines.execute(new ServeCommand(out, err), args, out, err);
+    }
+
+    @Override
+    public Integer call() {
+        if (kafka.describeConfig) {
+            out.print(ServeConfig.describe());
+            return 0;
         }
+        kafka.put(ServeConfig.PORT, port);
+        kafka.put(ServeConfig.LLM_URL, llmUrl);
+        final Map<String, Object> settings = kafka.settings();
         final ServeConfig config;
         try {
             config = new ServeConfig(settings);
         } catch (final ConfigException e) {
             err.println("scissor serve: " + e.getMessage() + "\n(run 'scissor serve --describe-config' for every setting)");
             return 2;
+        }
+        try {
+            kafka.ensureTopics(settings, List.of(config.windowsTopic()), CompressorTopology.MAX_MESSAGE_BYTES, "serve",
+                    out);
+        } catch (final RuntimeException e) {
+            err.println("scissor serve: " + e.getMessage());
+            return 1;
         }
         final QaService service = new QaService(config);
         final Thread hook = new Thread(service::close, "scissor-serve-shutdown");

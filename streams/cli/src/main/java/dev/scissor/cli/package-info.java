@@ -1,4 +1,5 @@
 /**
- * The {@code scissor} command line: one class per command, each parsing its options and owning what it starts.
+ * The {@code scissor} command line on picocli: {@link dev.scissor.cli.Main} and one class per command, each
+ * declaring its options (the Kafka commands share {@link dev.scissor.cli.KafkaCliOptions}) and owning what it starts.
  */
 package dev.scissor.cli;

@@ -70,7 +70,7 @@ final class EvalCommand implements Callable<Integer> {
     private Path video;
 
     @Option(names = "--model", paramLabel = "NAME",
-            description = "the built-in encoder for --video: mnv2-nsfwjs (default), mnv2-nsfwjs-136, mnv3-centernet")
+            description = "the encoder for --video: a built-in one (mnv2-nsfwjs, the default; mnv2-nsfwjs-136, mnv3-centernet) or an exported model directory")
     private String model = "mnv2-nsfwjs";
 
     @Option(names = "--window", paramLabel = "T", description = "frames per window (default 16)")
@@ -128,14 +128,7 @@ final class EvalCommand implements Callable<Integer> {
             final Path npy;
             if (video != null) {
                 npy = outDir.resolve("tokens.npy");
-                final Path v = video;
-                final Path dst = npy;
-                final String m = model;
-                // ONNX Runtime's native start-up needs more than the default 1 MiB stack (see LargeStack).
-                LargeStack.call("scissor-eval-encode", () -> {
-                    encode(v, m, dst, out);
-                    return null;
-                });
+                encode(video, model, npy, out);
             } else {
                 npy = tokensFile;
             }
@@ -171,46 +164,11 @@ final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    /** Encodes a video at 2 fps with a built-in encoder into [F, N, D] tokens. */
-    private static void encode(final Path video, final String modelName, final Path dst, final PrintStream out)
+    /** Encodes a video at 2 fps, as the capture stage samples and scales it, into [F, N, D] tokens. */
+    private static void encode(final Path video, final String model, final Path dst, final PrintStream out)
             throws Exception {
-        Ffmpeg.init();
-        final EncoderModelDescriptor d = EncoderModelDescriptor.builtin(modelName);
-        final Path model = d.resolveModel(ModelStore.fromEnvironment());
-        final ImagePreprocessor pre = ImagePreprocessor.forDescriptor(d);
-        final int batch = 8;
-        final FloatBuffer buf = pre.allocate(batch);
-        final List<float[]> frames = new ArrayList<>();
-        try (OnnxVisionEncoder enc = OnnxVisionEncoder.open(d, model, OnnxVisionEncoder.Options.cpu(0));
-             FfmpegFrameSource src = FfmpegFrameSource.open(SourceSpec.parse(video.toString()),
-                     CaptureOptions.DEFAULT.withRealtime(false))) {
-            int inBatch = 0;
-            CapturedFrame f;
-            while ((f = src.next()) != null) {
-                pre.preprocess(java.nio.ByteBuffer.wrap(f.bgr()), f.width(), f.height(), 3 * f.width(),
-                        ImagePreprocessor.PixelFormat.BGR24, buf, inBatch++);
-                if (inBatch == batch) {
-                    frames.addAll(Arrays.asList(enc.encode(buf, batch)));
-                    inBatch = 0;
-                }
-            }
-            if (inBatch > 0) {
-                final FloatBuffer last = pre.allocate(inBatch);
-                for (int i = 0; i < inBatch * pre.floatsPerFrame(); i++) {
-                    last.put(i, buf.get(i));
-                }
-                frames.addAll(Arrays.asList(enc.encode(last, inBatch)));
-            }
-        }
-        final int n = d.gridHeight() * d.gridWidth();
-        final int dim = d.tokenDim();
-        final float[] all = new float[frames.size() * n * dim];
-        for (int i = 0; i < frames.size(); i++) {
-            System.arraycopy(frames.get(i), 0, all, i * n * dim, n * dim);
-        }
-        Npy.writeFloats(dst, all, frames.size(), n, dim);
-        out.printf(Locale.ROOT, "encoded %s at 2 fps with %s: %d frames of %d x %d -> %s%n", video.getFileName(), d.id(),
-                frames.size(), n, dim, dst);
+        final TokenEncoding.Tokens t = new TokenEncoding(model, out).video(video, CaptureOptions.DEFAULT);
+        Npy.writeFloats(dst, t.values(), t.frames(), t.tokens(), t.dim());
     }
 
     private static final Color[] PALETTE = {

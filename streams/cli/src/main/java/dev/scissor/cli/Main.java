@@ -56,6 +56,7 @@ public final class Main implements Callable<Integer> {
     static CommandLine commandLine(final PrintStream out, final PrintStream err) {
         final CommandLine commandLine = new CommandLine(new Main())
                 .addSubcommand(new CompressCommand(out))
+                .addSubcommand(new EncodeCommand(out, err))
                 .addSubcommand(new EvalCommand(out, err))
                 .addSubcommand(new CompressorBench.BenchCommand(out, err))
                 .addSubcommand(new CompressorCommand(out, err))

@@ -191,9 +191,12 @@ def _declare_shapes(path: Path, size: int, tokens: int, dim: int, external: bool
 def write_descriptor(ckpt: Checkpoint, cfg, out_dir: Path, dtype_name: str, size: int, pooled: int,
                      dim: int) -> None:
     pre = ckpt.preprocessor
-    sz = pre.get("size") or {}
-    h = int(sz.get("height", size))
-    w = int(sz.get("width", size))
+    sz = pre.get("size") or {"height": size, "width": size}
+    if not isinstance(sz, dict) or "height" not in sz or "width" not in sz:
+        raise CheckpointError(f"{ckpt.source}: preprocessor size {sz} is not a fixed "
+                              f"height x width; the encoder resizes every frame to one size")
+    h = int(sz["height"])
+    w = int(sz["width"])
     if (h, w) != (size, size):
         raise CheckpointError(f"{ckpt.source}: preprocessor size {h}x{w} differs from the vision "
                               f"tower's image_size {size}")

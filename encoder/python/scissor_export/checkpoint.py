@@ -106,7 +106,13 @@ def resolve(source: str) -> Checkpoint:
     shards = sorted(directory.glob("*.safetensors"))
     index = directory / "model.safetensors.index.json"
     if index.is_file():
-        names = sorted(set(_read_json(index, "safetensors index").get("weight_map", {}).values()))
+        # Only the shards that hold vision tower / projector tensors are read (and, for a hub id,
+        # downloaded); the language model's shards may be absent.
+        weight_map = _read_json(index, "safetensors index").get("weight_map", {})
+        names = sorted({f for k, f in weight_map.items() if _part_of(k) is not None})
+        if not names:
+            raise CheckpointError(f"{source}: model.safetensors.index.json names no vision_tower "
+                                  f"or multi_modal_projector tensors")
         missing = [n for n in names if not (directory / n).is_file()]
         if missing:
             raise CheckpointError(f"{source}: weights file {missing[0]} named in "

@@ -143,6 +143,7 @@ def export(ckpt: Checkpoint, out_dir: Path, dtype_name: str = "float32", log=pri
     size = cfg.vision_config.image_size
     g, p, t = grid_of(cfg)
     d = cfg.text_config.hidden_size
+    descriptor = descriptor_text(ckpt, dtype_name, size, p, d)
     model = frame_tokens_module(cfg, tower, projector, dtype)
     out_dir.mkdir(parents=True, exist_ok=True)
     onnx_path = out_dir / "model.onnx"
@@ -163,7 +164,7 @@ def export(ckpt: Checkpoint, out_dir: Path, dtype_name: str = "float32", log=pri
     _declare_shapes(onnx_path, size, t, d, external)
     if newline is not None:
         np.save(out_dir / "image_newline.npy", newline.numpy().astype(np.float32))
-    write_descriptor(ckpt, cfg, out_dir, dtype_name, size, p, d)
+    (out_dir / "encoder.properties").write_text(descriptor, encoding="utf-8")
     log(f"wrote {onnx_path} ({onnx_path.stat().st_size / 1e6:.1f} MB), encoder.properties"
         + (", image_newline.npy" if newline is not None else ""))
     return onnx_path
@@ -188,12 +189,15 @@ def _declare_shapes(path: Path, size: int, tokens: int, dim: int, external: bool
     onnx.save(m, str(path))  # initializers already external (if any) keep their data file
 
 
-def write_descriptor(ckpt: Checkpoint, cfg, out_dir: Path, dtype_name: str, size: int, pooled: int,
-                     dim: int) -> None:
+def descriptor_text(ckpt: Checkpoint, dtype_name: str, size: int, pooled: int, dim: int) -> str:
+    """encoder.properties for the export (checked before anything is written)."""
     pre = ckpt.preprocessor
-    sz = pre.get("size") or {}
-    h = int(sz.get("height", size))
-    w = int(sz.get("width", size))
+    sz = pre.get("size") or {"height": size, "width": size}
+    if not isinstance(sz, dict) or "height" not in sz or "width" not in sz:
+        raise CheckpointError(f"{ckpt.source}: preprocessor size {sz} is not a fixed "
+                              f"height x width; the encoder resizes every frame to one size")
+    h = int(sz["height"])
+    w = int(sz["width"])
     if (h, w) != (size, size):
         raise CheckpointError(f"{ckpt.source}: preprocessor size {h}x{w} differs from the vision "
                               f"tower's image_size {size}")
@@ -228,7 +232,7 @@ def write_descriptor(ckpt: Checkpoint, cfg, out_dir: Path, dtype_name: str, size
         "token.dtype=float32",
         f"model.dtype={dtype_name}",
     ]
-    (out_dir / "encoder.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "\n".join(lines) + "\n"
 
 
 def _three(v):

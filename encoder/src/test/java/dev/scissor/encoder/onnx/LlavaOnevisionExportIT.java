@@ -171,6 +171,31 @@ class LlavaOnevisionExportIT {
   }
 
   @Test
+  void theLanguageModelShardsAreNeitherReadNorNeeded() throws Exception {
+    final Path visionOnly = Files.createDirectories(work.resolve("vision-shard-only"));
+    try (var files = Files.list(checkpoints.resolve("tiny-224"))) {
+      for (final Path f : (Iterable<Path>) files::iterator) {
+        if (!f.getFileName().toString().startsWith("model-00001")) { // shard 1: the LLM
+          Files.copy(f, visionOnly.resolve(f.getFileName()));
+        }
+      }
+    }
+    final Path out = work.resolve("vision-shard-only-out");
+    final Run r = export(visionOnly, out);
+    assertEquals(0, r.exitCode(), r.stderr());
+    final EncoderModelDescriptor d = EncoderModelDescriptor.resolve(out.toString());
+    final EncoderModelDescriptor full =
+        EncoderModelDescriptor.resolve(exported("tiny-224", "float32").toString());
+    assertEquals(visionOnly.toString(), d.checkpoint());
+    assertEquals(full.normalization(), d.normalization());
+    assertEquals(full.resample(), d.resample());
+    assertEquals(full.tokenCount(), d.tokenCount());
+    assertEquals(full.tokenDim(), d.tokenDim());
+    assertArrayEquals(Files.readAllBytes(out.resolve("image_newline.npy")),
+        Files.readAllBytes(Path.of(full.model()).resolveSibling("image_newline.npy")));
+  }
+
+  @Test
   void aDescriptorThatDoesNotMatchTheOnnxOutputsFailsAtLoad() throws Exception {
     final Path good = exported("tiny-384", "float32");
     final String props = Files.readString(good.resolve("encoder.properties"),

@@ -65,6 +65,12 @@ final class TestFrames {
                 .build();
     }
 
+    /** Frame t of a video as a float16 record (rounded to nearest even). */
+    static FrameTokens halfFrame(final String stream, final long seq, final float[] video, final int t) {
+        return FrameTokens.newBuilder(frame(stream, seq, video, t)).setDtype(TokenDtype.FLOAT16)
+                .setTensor(TensorBytes.encode(video, t * N * DIM, N * DIM, TokenDtype.FLOAT16)).build();
+    }
+
     static byte[] bytes(final FrameTokens frame) {
         return ScissorSerdes.frameTokens().serializer().serialize("tokens", frame);
     }

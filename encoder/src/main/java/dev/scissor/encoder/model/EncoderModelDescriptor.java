@@ -45,6 +45,7 @@ import java.util.TreeMap;
  * grid.height=14
  * grid.width=14
  * token.dim=816
+ * token.dtype=float32            # float32 (default) or float16: the element type of the tokens on the wire
  * </pre>
  *
  * <p>Built-in descriptors: {@code mnv2-nsfwjs} (default, {@code feat_14x14_wide}, 196 × 816),
@@ -64,6 +65,9 @@ import java.util.TreeMap;
  * @param gridHeight token rows
  * @param gridWidth token columns
  * @param tokenDim channels per token
+ * @param tokenDtype the element type the encoder stage writes the tokens in by default ({@code
+ *     token.dtype}): {@link TokenDtype#FLOAT32} for the built-in encoders, usually {@link
+ *     TokenDtype#FLOAT16} for a VLM's exported vision tower
  */
 public record EncoderModelDescriptor(
     String id,
@@ -77,7 +81,8 @@ public record EncoderModelDescriptor(
     OutputLayout outputLayout,
     int gridHeight,
     int gridWidth,
-    int tokenDim) {
+    int tokenDim,
+    TokenDtype tokenDtype) {
 
   /** Prefix of built-in model references in the {@code model} field. */
   public static final String BUILTIN_PREFIX = "builtin:";
@@ -92,6 +97,14 @@ public record EncoderModelDescriptor(
     RGB,
     /** Plane 0 is blue. */
     BGR
+  }
+
+  /** Element type of the tokens on the wire ({@code token.dtype}). */
+  public enum TokenDtype {
+    /** IEEE 754 single precision, 4 bytes ({@code float32}). */
+    FLOAT32,
+    /** IEEE 754 half precision, 2 bytes ({@code float16}). */
+    FLOAT16
   }
 
   /** Layout of the token output. */
@@ -116,6 +129,31 @@ public record EncoderModelDescriptor(
     requirePositive(gridHeight, "grid.height");
     requirePositive(gridWidth, "grid.width");
     requirePositive(tokenDim, "token.dim");
+    Objects.requireNonNull(tokenDtype, "token.dtype");
+  }
+
+  /**
+   * A descriptor whose tokens are float32 on the wire.
+   *
+   * @param id a short name for logs and metadata
+   * @param model a built-in model id or the path of an ONNX file
+   * @param inputName name of the model's image input
+   * @param inputHeight input height in pixels
+   * @param inputWidth input width in pixels
+   * @param channelOrder channel order of the input planes
+   * @param normalization how pixel values are scaled
+   * @param outputName name of the output holding the tokens
+   * @param outputLayout layout of that output
+   * @param gridHeight token rows
+   * @param gridWidth token columns
+   * @param tokenDim channels per token
+   */
+  public EncoderModelDescriptor(final String id, final String model, final String inputName,
+      final int inputHeight, final int inputWidth, final ChannelOrder channelOrder,
+      final Normalization normalization, final String outputName, final OutputLayout outputLayout,
+      final int gridHeight, final int gridWidth, final int tokenDim) {
+    this(id, model, inputName, inputHeight, inputWidth, channelOrder, normalization, outputName,
+        outputLayout, gridHeight, gridWidth, tokenDim, TokenDtype.FLOAT32);
   }
 
   private static void requireText(final String v, final String key) {
@@ -199,7 +237,7 @@ public record EncoderModelDescriptor(
   public EncoderModelDescriptor withOutput(final String name, final OutputLayout layout,
       final int gridH, final int gridW, final int dim) {
     return new EncoderModelDescriptor(id, model, inputName, inputHeight, inputWidth, channelOrder,
-        normalization, name, layout, gridH, gridW, dim);
+        normalization, name, layout, gridH, gridW, dim, tokenDtype);
   }
 
   /**
@@ -210,7 +248,8 @@ public record EncoderModelDescriptor(
    */
   public EncoderModelDescriptor withModel(final String newModel) {
     return new EncoderModelDescriptor(id, newModel, inputName, inputHeight, inputWidth,
-        channelOrder, normalization, outputName, outputLayout, gridHeight, gridWidth, tokenDim);
+        channelOrder, normalization, outputName, outputLayout, gridHeight, gridWidth, tokenDim,
+        tokenDtype);
   }
 
   // ---------------------------------------------------------------- validation
@@ -457,7 +496,7 @@ public record EncoderModelDescriptor(
     m.forEach((k, val) -> v.put(k.strip(), val == null ? null : val.strip()));
     final List<String> known = List.of("id", "model", "input.name", "input.height", "input.width",
         "input.channelOrder", "input.range", "input.scale", "input.mean", "input.std",
-        "output.name", "output.layout", "grid.height", "grid.width", "token.dim");
+        "output.name", "output.layout", "grid.height", "grid.width", "token.dim", "token.dtype");
     for (final String k : v.keySet()) {
       if (!known.contains(k)) {
         throw new IllegalArgumentException("unknown encoder descriptor key '" + k + "'; known: "
@@ -497,7 +536,17 @@ public record EncoderModelDescriptor(
         enumValue(OutputLayout.class, v.getOrDefault("output.layout", "NCHW"), "output.layout"),
         parseInt(v, "grid.height"),
         parseInt(v, "grid.width"),
-        parseInt(v, "token.dim"));
+        parseInt(v, "token.dim"),
+        tokenDtype(v.getOrDefault("token.dtype", "float32")));
+  }
+
+  private static TokenDtype tokenDtype(final String s) {
+    return switch (s) {
+      case "float32" -> TokenDtype.FLOAT32;
+      case "float16" -> TokenDtype.FLOAT16;
+      default -> throw new IllegalArgumentException("encoder descriptor: 'token.dtype' must be float32 "
+          + "or float16, got '" + s + "'");
+    };
   }
 
   /**
@@ -521,6 +570,7 @@ public record EncoderModelDescriptor(
     p.setProperty("grid.height", Integer.toString(gridHeight));
     p.setProperty("grid.width", Integer.toString(gridWidth));
     p.setProperty("token.dim", Integer.toString(tokenDim));
+    p.setProperty("token.dtype", tokenDtype.name().toLowerCase(Locale.ROOT));
     return p;
   }
 

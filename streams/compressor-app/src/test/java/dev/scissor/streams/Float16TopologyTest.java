@@ -191,6 +191,42 @@ class Float16TopologyTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(TokenDtype.class)
+    void aVisionTowerFrameOf196x3584PassesWithTheDefaultLimits(final TokenDtype dtype) {
+        final int grid = 14;
+        final int dim = 3584;
+        final int n = grid * grid;
+        final float[] video = TestFrames.noise(11, 2 * n * dim); // nearly orthogonal tokens: nothing merges
+        final Map<String, Object> s = settings(2, 2);
+        s.put(CompressorConfig.RETENTION, 0.5);
+        try (Driver d = new Driver(s)) {
+            assertTrue(d.config.maxTokenDim() >= dim && d.config.maxTokensPerFrame() >= n, "default limits");
+            final int size = TensorBytes.elementSize(dtype);
+            for (int t = 0; t < 2; t++) {
+                final FrameTokens f = FrameTokens.newBuilder().setStreamId("tower").setSequence(t).setTimestamp(t)
+                        .setGridHeight(grid).setGridWidth(grid).setTokenDim(dim).setDtype(dtype)
+                        .setTensor(TensorBytes.encode(video, t * n * dim, n * dim, dtype)).setModelId("llava-ov-7b")
+                        .build();
+                final byte[] record = bytes(f);
+                assertTrue(record.length > n * dim * size && record.length < CompressorTopology.MAX_MESSAGE_BYTES,
+                        "a tokens record of " + record.length + " bytes");
+                d.tokens.pipeInput("tower".getBytes(StandardCharsets.UTF_8), record);
+            }
+            assertTrue(d.dlq.isEmpty(), "no dead letter");
+            final KeyValueStore<Bytes, byte[]> frames = d.driver.getKeyValueStore(CompressorTopology.FRAME_STORE);
+            assertEquals(Long.BYTES + n * dim * size, frames.get(CompressorProcessor.frameKey("tower", 1)).length);
+            final byte[] window = d.windows.readValue();
+            assertTrue(window.length > n * dim * size && window.length < CompressorTopology.MAX_MESSAGE_BYTES,
+                    "a window record of " + window.length + " bytes");
+            final CompressedWindow w = ScissorSerdes.compressedWindow().deserializer().deserialize("windows", window);
+            assertEquals(dtype, w.getDtype());
+            assertEquals(n, w.getTokenCount());
+            assertEquals(CompressorTopology.MAX_MESSAGE_BYTES, d.config.streamsProperties()
+                    .get(StreamsConfig.producerPrefix("max.request.size")), "the producer may send it");
+        }
+    }
+
     @Test
     void nonFiniteFloat16ValuesAreDeadLetters() {
         final float[] v = TestFrames.video(7, 1);

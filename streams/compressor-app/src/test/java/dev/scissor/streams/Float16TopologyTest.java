@@ -5,6 +5,7 @@ import static dev.scissor.streams.TestFrames.N;
 import static dev.scissor.streams.TestFrames.bytes;
 import static dev.scissor.streams.TestFrames.frame;
 import static dev.scissor.streams.TestFrames.halfFrame;
+import static dev.scissor.streams.TestFrames.halfRounded;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -87,11 +88,6 @@ class Float16TopologyTest {
         m.put(CompressorConfig.WINDOW_FRAMES, w);
         m.put(CompressorConfig.HOP_FRAMES, h);
         return m;
-    }
-
-    /** The video as the compressor sees it after float16 rounding. */
-    static float[] halfRounded(final float[] video) {
-        return TensorBytes.decode(TensorBytes.encode(video, TokenDtype.FLOAT16), video.length, 1, TokenDtype.FLOAT16);
     }
 
     @Test

@@ -81,6 +81,11 @@ final class TestFrames {
                 .setTensor(TensorBytes.encode(video, t * N * DIM, N * DIM, TokenDtype.FLOAT16)).build();
     }
 
+    /** Values as the compressor sees them after float16 rounding. */
+    static float[] halfRounded(final float[] values) {
+        return TensorBytes.decode(TensorBytes.encode(values, TokenDtype.FLOAT16), values.length, 1, TokenDtype.FLOAT16);
+    }
+
     static byte[] bytes(final FrameTokens frame) {
         return ScissorSerdes.frameTokens().serializer().serialize("tokens", frame);
     }

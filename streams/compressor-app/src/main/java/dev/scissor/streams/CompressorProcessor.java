@@ -37,9 +37,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The stores are the truth: the stream's {@link StreamState} and the tokens of every frame in
  * its window or reorder buffer, kept as they came (float16 frames as float16, so the changelog copy
- * of a frame is no larger than its tokens record). The incremental {@link SlidingWindow} of each stream is a cache
- * derived from them, dropped on {@link #init} and rebuilt on first use, so a restored or migrated
- * task emits exactly what an uninterrupted one would.
+ * of a frame is no larger than its tokens record). The incremental {@link SlidingWindow} of each
+ * stream is a cache derived from them, dropped on {@link #init} and rebuilt on first use, so a
+ * restored or migrated task emits exactly what an uninterrupted one would.
  */
 final class CompressorProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
@@ -139,16 +139,10 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
         final int expected = TensorBytes.byteLength((int) tokens, dim, elementSize);
         final int actual = frame.getTensor().remaining();
         if (actual != expected) {
-            final String hint = actual % elementSize != 0 ? ", not a whole number of " + elementSize + "-byte values"
-                    : (long) actual * TensorBytes.FLOAT16_BYTES == (long) expected * TensorBytes.FLOAT32_BYTES
-                            && frame.getDtype() == TokenDtype.FLOAT16
-                            ? ": 4 bytes per value, float32 data labelled FLOAT16?"
-                            : (long) actual * TensorBytes.FLOAT32_BYTES == (long) expected * TensorBytes.FLOAT16_BYTES
-                                    && frame.getDtype() == TokenDtype.FLOAT32
-                                    ? ": 2 bytes per value, float16 data labelled FLOAT32?" : "";
             throw new Rejected(Reason.INVALID_SHAPE, "frame " + frame.getSequence() + ": a " + gridH + "x" + gridW
                     + " grid of dim " + dim + " in " + frame.getDtype() + " needs " + tokens + " x " + dim + " x "
-                    + elementSize + " = " + expected + " tensor bytes, got " + actual + hint);
+                    + elementSize + " = " + expected + " tensor bytes, got " + actual
+                    + lengthHint(actual, expected, frame.getDtype()));
         }
         final byte[] stored = states.get(streamId);
         StreamState state = stored == null ? null : StreamState.decode(stored);
@@ -324,6 +318,21 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
                 DeadLetters.headers(record.headers(), reason, detail, DeadLetters.COMPRESSOR_STAGE,
                         context.recordMetadata().map(m -> new DeadLetters.Source(m.topic(), m.partition(), m.offset()))
                                 .orElse(null))), CompressorTopology.DLQ_SINK);
+    }
+
+    /** What a tensor length that does not match its shape probably is, or nothing. */
+    private static String lengthHint(final int actual, final int expected, final TokenDtype dtype) {
+        final int elementSize = TensorBytes.elementSize(dtype);
+        if (actual % elementSize != 0) {
+            return ", not a whole number of " + elementSize + "-byte values";
+        }
+        if (dtype == TokenDtype.FLOAT16 && (long) actual == 2L * expected) {
+            return ": 4 bytes per value, float32 data labelled FLOAT16?";
+        }
+        if (dtype == TokenDtype.FLOAT32 && 2L * actual == expected) {
+            return ": 2 bytes per value, float16 data labelled FLOAT32?";
+        }
+        return "";
     }
 
     /**

@@ -229,7 +229,7 @@ def descriptor_text(ckpt: Checkpoint, dtype_name: str, size: int, pooled: int, d
         f"grid.height={pooled}",
         f"grid.width={pooled}",
         f"token.dim={dim}",
-        "token.dtype=float32",
+        "token.dtype=float16",
         f"model.dtype={dtype_name}",
     ]
     return "\n".join(lines) + "\n"

@@ -47,6 +47,8 @@ public final class DeadLetters {
         DIMENSION_MISMATCH,
         /** Tokens from another encoder model than the stream's earlier frames. */
         MODEL_MISMATCH,
+        /** Tokens of another element type (float32, float16) than the stream's earlier frames. */
+        DTYPE_MISMATCH,
         /** A NaN or infinite token value. */
         NON_FINITE,
         /** A sequence number already in the window or the reorder buffer. */

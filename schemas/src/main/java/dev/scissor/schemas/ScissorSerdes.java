@@ -3,6 +3,11 @@ package dev.scissor.schemas;
 import dev.scissor.schemas.avro.CompressedWindow;
 import dev.scissor.schemas.avro.FrameTokens;
 import dev.scissor.schemas.avro.VideoFrame;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.avro.Schema;
 
 /**
@@ -14,7 +19,22 @@ import org.apache.avro.Schema;
  */
 public final class ScissorSerdes {
 
+  private static final String RELEASED = "/dev/scissor/schemas/released/";
+
+  private static final List<Schema> RELEASED_COMPRESSED_WINDOW =
+      List.of(released("CompressedWindow-v2.avsc"));
+
   private ScissorSerdes() {}
+
+  /**
+   * Returns the released CompressedWindow schemas that every CompressedWindow serde reads: v2
+   * (windows without {@code dtype}, always float32).
+   *
+   * @return an unmodifiable list, oldest first
+   */
+  public static List<Schema> releasedCompressedWindowSchemas() {
+    return RELEASED_COMPRESSED_WINDOW;
+  }
 
   /**
    * Returns a serde for {@link VideoFrame}.
@@ -39,13 +59,27 @@ public final class ScissorSerdes {
   }
 
   /**
-   * Returns a serde for {@link CompressedWindow}.
+   * Returns a serde for {@link CompressedWindow} that reads the current schema, the {@link
+   * #releasedCompressedWindowSchemas() released ones} and any given.
    *
-   * @param previousWriterSchemas older CompressedWindow schemas to accept when reading
+   * @param previousWriterSchemas further older CompressedWindow schemas to accept when reading
    * @return a new serde
    */
   public static AvroSingleObjectSerde<CompressedWindow> compressedWindow(
       final Schema... previousWriterSchemas) {
-    return new AvroSingleObjectSerde<>(CompressedWindow.class, previousWriterSchemas);
+    final List<Schema> schemas = new ArrayList<>(RELEASED_COMPRESSED_WINDOW);
+    schemas.addAll(List.of(previousWriterSchemas));
+    return new AvroSingleObjectSerde<>(CompressedWindow.class, schemas);
+  }
+
+  private static Schema released(final String file) {
+    try (InputStream in = ScissorSerdes.class.getResourceAsStream(RELEASED + file)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + RELEASED + file);
+      }
+      return new Schema.Parser().parse(in);
+    } catch (final IOException e) {
+      throw new UncheckedIOException("cannot read " + RELEASED + file, e);
+    }
   }
 }

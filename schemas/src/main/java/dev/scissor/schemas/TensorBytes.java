@@ -5,6 +5,7 @@ import dev.scissor.schemas.avro.FrameTokens;
 import dev.scissor.schemas.avro.TokenDtype;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
 import java.util.Objects;
 
 /**
@@ -111,6 +112,83 @@ public final class TensorBytes {
   }
 
   /**
+   * Encodes {@code data[off .. off+len)} as little-endian elements of a dtype: float32 as is,
+   * float16 rounded to nearest even ({@link #floatToFloat16(float)}).
+   *
+   * @param data the values
+   * @param off index of the first value to encode
+   * @param len number of values to encode
+   * @param dtype the element type to write
+   * @return a new heap buffer, position 0, limit {@code len * elementSize(dtype)}, little-endian
+   * @throws IndexOutOfBoundsException if {@code off}/{@code len} do not lie within {@code data}
+   * @throws IllegalArgumentException if the byte length does not fit in an {@code int}
+   */
+  public static ByteBuffer encode(
+      final float[] data, final int off, final int len, final TokenDtype dtype) {
+    if (Objects.requireNonNull(dtype, "dtype") == TokenDtype.FLOAT32) {
+      return toLittleEndian(data, off, len);
+    }
+    Objects.requireNonNull(data, "data");
+    Objects.checkFromIndexSize(off, len, data.length);
+    final ByteBuffer out =
+        ByteBuffer.allocate(byteLength(len, 1, FLOAT16_BYTES)).order(ByteOrder.LITTLE_ENDIAN);
+    final short[] halves = new short[len];
+    for (int i = 0; i < len; i++) {
+      halves[i] = floatToFloat16(data[off + i]);
+    }
+    out.asShortBuffer().put(halves);
+    return out;
+  }
+
+  /**
+   * Encodes a whole array as little-endian elements of a dtype ({@link #encode(float[], int, int,
+   * TokenDtype)}).
+   *
+   * @param data the values
+   * @param dtype the element type to write
+   * @return a new heap buffer, position 0, little-endian order
+   */
+  public static ByteBuffer encode(final float[] data, final TokenDtype dtype) {
+    return encode(data, 0, Objects.requireNonNull(data, "data").length, dtype);
+  }
+
+  /**
+   * Narrows a float to the nearest IEEE 754 half-precision value (binary16), ties to even (the
+   * rounding of {@code Float.floatToFloat16} of Java 20, which release 17 lacks): magnitudes from
+   * 65520 up become infinity, those of at most 2<sup>-25</sup> a signed zero, those below
+   * 2<sup>-14</sup> a subnormal (a multiple of 2<sup>-24</sup>). Infinities and signed zeros are
+   * kept; a NaN stays a quiet NaN with its sign and the top 9 bits of its payload.
+   *
+   * @param value the value
+   * @return the 16 bits of the nearest half value
+   */
+  public static short floatToFloat16(final float value) {
+    final int bits = Float.floatToRawIntBits(value);
+    final int sign = (bits >>> 16) & 0x8000;
+    final int abs = bits & 0x7FFF_FFFF;
+    if (abs >= 0x7F80_0000) {
+      return (short) (abs == 0x7F80_0000 ? sign | 0x7C00 : sign | 0x7E00 | (abs >>> 13) & 0x3FF);
+    }
+    if (abs >= 0x477F_F000) { // 65520 = 65504 + half an ulp: the tie goes to the even 2^16 = inf
+      return (short) (sign | 0x7C00);
+    }
+    if (abs >= 0x3880_0000) { // at least 2^-14: a normal half; rebias the exponent by 127 - 15
+      final int rounded = abs + 0x0FFF + ((abs >>> 13) & 1);
+      return (short) (sign | (rounded - 0x3800_0000) >>> 13);
+    }
+    if (abs <= 0x3300_0000) { // at most 2^-25, half the smallest subnormal: the tie goes to 0
+      return (short) sign;
+    }
+    // Subnormal half: count units of 2^-24 in the 24-bit significand, rounding to nearest even.
+    final int significand = (abs & 0x007F_FFFF) | 0x0080_0000;
+    final int shift = 126 - (abs >>> 23);
+    final int units = significand >>> shift;
+    final int rest = significand & ((1 << shift) - 1);
+    final int half = 1 << (shift - 1);
+    return (short) (sign | units + (rest > half || rest == half && (units & 1) != 0 ? 1 : 0));
+  }
+
+  /**
    * Decodes exactly {@code count} little-endian float32 values.
    *
    * @param bytes the buffer; its remaining bytes must be exactly {@code count * 4}. Its position,
@@ -137,10 +215,12 @@ public final class TensorBytes {
    */
   public static float[] readFloat16s(final ByteBuffer bytes, final int count) {
     checkLength(bytes, count, 1, FLOAT16_BYTES);
-    final ByteBuffer in = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    final ShortBuffer in = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+    final short[] halves = new short[count];
+    in.get(halves);
     final float[] out = new float[count];
     for (int i = 0; i < count; i++) {
-      out[i] = float16ToFloat(in.getShort());
+      out[i] = float16ToFloat(halves[i]);
     }
     return out;
   }
@@ -205,7 +285,7 @@ public final class TensorBytes {
   }
 
   /**
-   * Decodes the output tokens of a window: {@code [tokenCount, tokenDim]} float32.
+   * Decodes the output tokens of a window: {@code [tokenCount, tokenDim]} of its dtype.
    *
    * @param window the compressed window
    * @return the {@code tokenCount * tokenDim} values, row-major
@@ -214,7 +294,7 @@ public final class TensorBytes {
   public static float[] decode(final CompressedWindow window) {
     Objects.requireNonNull(window, "window");
     return decode(
-        window.getTokens(), window.getTokenCount(), window.getTokenDim(), TokenDtype.FLOAT32);
+        window.getTokens(), window.getTokenCount(), window.getTokenDim(), window.getDtype());
   }
 
   private static void checkLength(

@@ -52,7 +52,8 @@ class SchemaEvolutionTest {
     return Stream.of(
         Arguments.of("VideoFrame", VideoFrame.getClassSchema()),
         Arguments.of("FrameTokens", FrameTokens.getClassSchema()),
-        Arguments.of("CompressedWindow", CompressedWindow.getClassSchema()));
+        Arguments.of("CompressedWindow", CompressedWindow.getClassSchema()),
+        Arguments.of("CompressedWindow-v1", CompressedWindow.getClassSchema()));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -144,7 +145,7 @@ class SchemaEvolutionTest {
 
   @Test
   void previousCompressedWindowDecodesWithEmptyPositionsAndHopReason() throws IOException {
-    final Schema v1 = previous("CompressedWindow");
+    final Schema v1 = previous("CompressedWindow-v1");
     final Schema paramsV1 = v1.getField("params").schema();
     final Schema statsV1 = v1.getField("stats").schema();
     final GenericRecord old =
@@ -200,6 +201,78 @@ class SchemaEvolutionTest {
     assertTrue(window.getMeanRow().isEmpty());
     assertTrue(window.getMeanCol().isEmpty());
     assertEquals(EmitReason.HOP, window.getEmitReason());
+    assertEquals(TokenDtype.FLOAT32, window.getDtype(), "default of the field added in v3");
+  }
+
+  @Test
+  void releasedV2WindowsDecodeAsFloat32WithTheDefaultSerde() throws IOException {
+    final Schema v2 = previous("CompressedWindow");
+    assertEquals(
+        List.of(AvroSingleObjectSerde.fingerprint(v2)),
+        ScissorSerdes.releasedCompressedWindowSchemas().stream()
+            .map(AvroSingleObjectSerde::fingerprint)
+            .toList(),
+        "the serde registers the released v2 schema kept in previous/");
+    final GenericRecord old =
+        new GenericRecordBuilder(v2)
+            .set("streamId", "cam-7")
+            .set("firstSequence", 10L)
+            .set("lastSequence", 11L)
+            .set("firstTimestamp", 1_000L)
+            .set("lastTimestamp", 1_040L)
+            .set("frameCount", 2)
+            .set("frameSequences", List.of(10L, 11L))
+            .set(
+                "params",
+                new GenericRecordBuilder(v2.getField("params").schema())
+                    .set("mode", "classic")
+                    .set("tau", 0.8)
+                    .set("epsilon", 0.0)
+                    .set("windowFrames", 2)
+                    .set("hopFrames", 2)
+                    .build())
+            .set("tokens", TensorBytes.toLittleEndian(new float[] {1f, 2f, 3f, 4f}))
+            .set("tokenCount", 2)
+            .set("tokenDim", 2)
+            .set("mergedCounts", List.of(5, 3))
+            .set("firstFrame", List.of(10L, 10L))
+            .set("lastFrame", List.of(11L, 10L))
+            .set("meanRow", List.of(0.5f, 1f))
+            .set("meanCol", List.of(2f, 3f))
+            .set(
+                "stats",
+                new GenericRecordBuilder(v2.getField("stats").schema())
+                    .set("tokensIn", 8)
+                    .set("spatialTokens", 6)
+                    .set("tokensOut", 2)
+                    .set("computeMicros", 99L)
+                    .build())
+            .set(
+                "emitReason",
+                new GenericData.EnumSymbol(v2.getField("emitReason").schema(), "SCENE_CHANGE"))
+            .build();
+
+    final CompressedWindow window =
+        ScissorSerdes.compressedWindow().deserializer().deserialize("windows", encodeOld(v2, old));
+
+    assertEquals(TokenDtype.FLOAT32, window.getDtype(), "default of the field added in v3");
+    assertArrayEquals(new float[] {1f, 2f, 3f, 4f}, TensorBytes.decode(window));
+    assertEquals(List.of(11L, 10L), window.getLastFrame());
+    assertEquals(EmitReason.SCENE_CHANGE, window.getEmitReason());
+  }
+
+  @Test
+  void float16WindowsRoundTrip() {
+    final CompressedWindow window =
+        CompressedWindow.newBuilder(TestRecords.compressedWindow())
+            .setDtype(TokenDtype.FLOAT16)
+            .setTokens(TensorBytes.encode(new float[] {1f, -2f, 0.5f, 0.25f, 3f, -4f}, TokenDtype.FLOAT16))
+            .build();
+    final AvroSingleObjectSerde<CompressedWindow> serde = ScissorSerdes.compressedWindow();
+    final CompressedWindow back =
+        serde.deserializer().deserialize("windows", serde.serializer().serialize("windows", window));
+    assertEquals(TokenDtype.FLOAT16, back.getDtype());
+    assertArrayEquals(new float[] {1f, -2f, 0.5f, 0.25f, 3f, -4f}, TensorBytes.decode(back));
   }
 
   @Test

@@ -46,8 +46,8 @@ import java.util.TreeMap;
  * grid.width=14
  * token.dim=816
  * input.resample=bilinear        # bilinear (default), pil-bilinear or pil-bicubic
- * token.dtype=float32            # element type of the output (only float32 is read)
- * model.dtype=float32            # weights/compute type of the graph (informational)
+ * token.dtype=float32            # float32 (default) or float16: the element type of the tokens on the wire
+ * model.dtype=float32            # weights/compute type of the graph (informational; its output is float32)
  * checkpoint=llava-hf/...        # where the weights came from (informational)
  * </pre>
  *
@@ -76,6 +76,9 @@ import java.util.TreeMap;
  * @param modelDtype weights/compute element type of the graph ({@code float32} or {@code
  *     float16}; informational: input and output are float32 either way)
  * @param checkpoint the checkpoint the model was exported from, or null
+ * @param tokenDtype the element type the encoder stage writes the tokens in by default ({@code
+ *     token.dtype}): {@link TokenDtype#FLOAT32} for the built-in encoders, usually {@link
+ *     TokenDtype#FLOAT16} for a VLM's exported vision tower
  */
 public record EncoderModelDescriptor(
     String id,
@@ -92,7 +95,8 @@ public record EncoderModelDescriptor(
     int tokenDim,
     Resample resample,
     String modelDtype,
-    String checkpoint) {
+    String checkpoint,
+    TokenDtype tokenDtype) {
 
   /** File name of the descriptor inside a model directory. */
   public static final String DIRECTORY_DESCRIPTOR = "encoder.properties";
@@ -147,6 +151,14 @@ public record EncoderModelDescriptor(
     }
   }
 
+  /** Element type of the tokens on the wire ({@code token.dtype}). */
+  public enum TokenDtype {
+    /** IEEE 754 single precision, 4 bytes ({@code float32}). */
+    FLOAT32,
+    /** IEEE 754 half precision, 2 bytes ({@code float16}). */
+    FLOAT16
+  }
+
   /** Layout of the token output. */
   public enum OutputLayout {
     /** {@code [N, C, H, W]}: a feature map; token {@code r*W + c} is the column at (r, c). */
@@ -174,11 +186,12 @@ public record EncoderModelDescriptor(
       throw new IllegalArgumentException("encoder descriptor: 'model.dtype' must be float32 or "
           + "float16, got '" + modelDtype + "'");
     }
+    Objects.requireNonNull(tokenDtype, "token.dtype");
   }
 
   /**
-   * A descriptor of a float32 model resized with {@link Resample#BILINEAR} and no recorded
-   * checkpoint (the built-in encoders).
+   * A descriptor of a float32 model resized with {@link Resample#BILINEAR}, no recorded checkpoint
+   * and float32 tokens on the wire (the built-in encoders).
    *
    * @param id a short name
    * @param model built-in id or ONNX path
@@ -199,7 +212,8 @@ public record EncoderModelDescriptor(
       final OutputLayout outputLayout, final int gridHeight, final int gridWidth,
       final int tokenDim) {
     this(id, model, inputName, inputHeight, inputWidth, channelOrder, normalization, outputName,
-        outputLayout, gridHeight, gridWidth, tokenDim, Resample.BILINEAR, "float32", null);
+        outputLayout, gridHeight, gridWidth, tokenDim, Resample.BILINEAR, "float32", null,
+        TokenDtype.FLOAT32);
   }
 
   private static void requireText(final String v, final String key) {
@@ -283,7 +297,19 @@ public record EncoderModelDescriptor(
   public EncoderModelDescriptor withOutput(final String name, final OutputLayout layout,
       final int gridH, final int gridW, final int dim) {
     return new EncoderModelDescriptor(id, model, inputName, inputHeight, inputWidth, channelOrder,
-        normalization, name, layout, gridH, gridW, dim, resample, modelDtype, checkpoint);
+        normalization, name, layout, gridH, gridW, dim, resample, modelDtype, checkpoint, tokenDtype);
+  }
+
+  /**
+   * A copy whose tokens go on the wire in another element type.
+   *
+   * @param dtype the element type
+   * @return the new descriptor
+   */
+  public EncoderModelDescriptor withTokenDtype(final TokenDtype dtype) {
+    return new EncoderModelDescriptor(id, model, inputName, inputHeight, inputWidth,
+        channelOrder, normalization, outputName, outputLayout, gridHeight, gridWidth, tokenDim,
+        resample, modelDtype, checkpoint, dtype);
   }
 
   /**
@@ -295,7 +321,7 @@ public record EncoderModelDescriptor(
   public EncoderModelDescriptor withModel(final String newModel) {
     return new EncoderModelDescriptor(id, newModel, inputName, inputHeight, inputWidth,
         channelOrder, normalization, outputName, outputLayout, gridHeight, gridWidth, tokenDim,
-        resample, modelDtype, checkpoint);
+        resample, modelDtype, checkpoint, tokenDtype);
   }
 
   // ---------------------------------------------------------------- validation
@@ -602,12 +628,6 @@ public record EncoderModelDescriptor(
             + "input.scale), got '" + range + "'");
       }
     }
-    final String tokenDtype = v.getOrDefault("token.dtype", "float32");
-    if (!"float32".equals(tokenDtype)) {
-      throw new IllegalArgumentException("encoder descriptor: 'token.dtype' " + tokenDtype
-          + " is not supported: the encoder reads float32 outputs (export with a float32 output; "
-          + "scissor export-encoder always does)");
-    }
     final Normalization norm = new Normalization(scale,
         floats(v, "input.mean", new float[] {0, 0, 0}), floats(v, "input.std", new float[] {1, 1, 1}));
     return new EncoderModelDescriptor(
@@ -626,7 +646,17 @@ public record EncoderModelDescriptor(
         parseInt(v, "token.dim"),
         Resample.parse(v.getOrDefault("input.resample", Resample.BILINEAR.key())),
         v.getOrDefault("model.dtype", "float32"),
-        v.get("checkpoint"));
+        v.get("checkpoint"),
+        tokenDtype(v.getOrDefault("token.dtype", "float32")));
+  }
+
+  private static TokenDtype tokenDtype(final String s) {
+    return switch (s) {
+      case "float32" -> TokenDtype.FLOAT32;
+      case "float16" -> TokenDtype.FLOAT16;
+      default -> throw new IllegalArgumentException("encoder descriptor: 'token.dtype' must be float32 "
+          + "or float16, got '" + s + "'");
+    };
   }
 
   /**
@@ -651,7 +681,7 @@ public record EncoderModelDescriptor(
     p.setProperty("grid.width", Integer.toString(gridWidth));
     p.setProperty("token.dim", Integer.toString(tokenDim));
     p.setProperty("input.resample", resample.key());
-    p.setProperty("token.dtype", "float32");
+    p.setProperty("token.dtype", tokenDtype.name().toLowerCase(Locale.ROOT));
     p.setProperty("model.dtype", modelDtype);
     if (checkpoint != null) {
       p.setProperty("checkpoint", checkpoint);

@@ -14,6 +14,7 @@ import dev.scissor.encoder.model.EncoderModelDescriptor.Resample;
 import dev.scissor.encoder.testing.TinyModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Properties;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,6 +73,29 @@ class EncoderModelDescriptorTest {
     assertArrayEquals(new float[] {0.5f, 0.25f, 0f}, a.normalization().mean());
     assertEquals((255 / 255f - 0.5f) / 0.5f, a.normalization().apply(0, 255), 1e-6);
     assertEquals(a, EncoderModelDescriptor.fromProperties(a.toProperties(), null));
+  }
+
+  @Test
+  void tokenDtypeDefaultsToFloat32AndReadsFloat16() throws Exception {
+    assertEquals(EncoderModelDescriptor.TokenDtype.FLOAT32,
+        EncoderModelDescriptor.defaultDescriptor().tokenDtype(), "built-in encoders stay float32");
+    final Properties p = new Properties();
+    p.load(new java.io.StringReader(PROPS));
+    assertEquals(EncoderModelDescriptor.TokenDtype.FLOAT32,
+        EncoderModelDescriptor.fromProperties(p, null).tokenDtype(), "absent = float32");
+    p.setProperty("token.dtype", "float16");
+    final EncoderModelDescriptor half = EncoderModelDescriptor.fromProperties(p, null);
+    assertEquals(EncoderModelDescriptor.TokenDtype.FLOAT16, half.tokenDtype());
+    assertEquals("float16", half.toProperties().getProperty("token.dtype"));
+    assertEquals(half, EncoderModelDescriptor.fromProperties(half.toProperties(), null));
+    assertEquals(EncoderModelDescriptor.TokenDtype.FLOAT16,
+        half.withModel("other.onnx").withOutput("o", OutputLayout.NTD, 2, 2, 3).tokenDtype());
+    assertEquals(EncoderModelDescriptor.TokenDtype.FLOAT16, EncoderModelDescriptor.fromJson(
+        "{\"model\": \"m.onnx\", \"input\": {\"height\": 4, \"width\": 4}, \"output\": {\"name\": "
+        + "\"feat\"}, \"grid\": {\"height\": 2, \"width\": 2}, \"token\": {\"dim\": 3, \"dtype\": "
+        + "\"float16\"}}", null).tokenDtype());
+    assertMessage(PROPS + "\ntoken.dtype=bfloat16",
+        "'token.dtype' must be float32 or float16, got 'bfloat16'");
   }
 
   @Test

@@ -14,6 +14,7 @@ import dev.scissor.testkit.EmbeddedKafkaExtension;
 import dev.scissor.schemas.ScissorSerdes;
 import dev.scissor.schemas.TensorBytes;
 import dev.scissor.schemas.avro.CompressedWindow;
+import dev.scissor.schemas.avro.TokenDtype;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,7 +50,9 @@ import org.junit.jupiter.api.io.TempDir;
  * two instances of the application, one of them a child JVM that is killed (SIGKILL, mid-transaction)
  * and restarted. The windows topic, read with {@code read_committed}, must hold every expected window
  * exactly once, identical to the compressor called directly on the same frames; the killed instance's
- * tasks move to the other one, which restores their state from the changelogs.
+ * tasks move to the other one, which restores their state from the changelogs. Odd streams are
+ * float16 (stored as float16 in the frame store and its changelog, windows in float16), even ones
+ * float32.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class CompressorIT {
@@ -91,6 +94,10 @@ class CompressorIT {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
+    private static boolean half(final int s) {
+        return s % 2 == 1;
+    }
+
     private static String stream(final int s) {
         return "camera-" + s;
     }
@@ -100,7 +107,8 @@ class CompressorIT {
         for (int t = from; t < to; t++) {
             for (int s = 0; s < STREAMS; s++) {
                 producer.send(new ProducerRecord<>("tokens", stream(s).getBytes(StandardCharsets.UTF_8),
-                        bytes(frame(stream(s), t, videos[s], t))));
+                        bytes(half(s) ? TestFrames.halfFrame(stream(s), t, videos[s], t)
+                                : frame(stream(s), t, videos[s], t))));
             }
         }
         producer.flush();
@@ -224,11 +232,14 @@ class CompressorIT {
             assertEquals(expectedPerStream, got.size(), stream(s) + ": every window exactly once");
             for (int k = 0; k < expectedPerStream; k++) {
                 final int[] idx = TestFrames.range(k * H, k * H + W);
-                final WindowResult expected = TestFrames.direct(params, videos[s], idx, TestFrames.longs(idx));
+                final WindowResult expected = TestFrames.direct(params,
+                        half(s) ? TestFrames.halfRounded(videos[s]) : videos[s], idx, TestFrames.longs(idx));
                 final CompressedWindow actual = got.get(k);
                 assertEquals(k * H, actual.getFirstSequence(), stream(s) + " window " + k);
                 assertEquals(expected.tokenCount(), actual.getTokenCount());
-                assertTrue(java.util.Arrays.equals(expected.tokens(), TensorBytes.decode(actual)),
+                assertEquals(half(s) ? TokenDtype.FLOAT16 : TokenDtype.FLOAT32, actual.getDtype());
+                assertTrue(java.util.Arrays.equals(half(s) ? TestFrames.halfRounded(expected.tokens())
+                                : expected.tokens(), TensorBytes.decode(actual)),
                         stream(s) + " window " + k + " tokens identical to an uninterrupted computation");
             }
         }

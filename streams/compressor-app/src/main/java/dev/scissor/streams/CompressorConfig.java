@@ -4,6 +4,7 @@ import dev.scissor.kafka.ConfigDocs;
 
 import dev.scissor.compressor.ScissorParams;
 import dev.scissor.schemas.Topics;
+import dev.scissor.schemas.avro.TokenDtype;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -51,6 +52,7 @@ public final class CompressorConfig extends AbstractConfig {
     public static final String GRACE_FRAMES = "scissor.grace.frames";
     public static final String MAX_TOKENS_PER_FRAME = "scissor.max.tokens.per.frame";
     public static final String MAX_TOKEN_DIM = "scissor.max.token.dim";
+    public static final String WINDOWS_DTYPE = "scissor.windows.dtype";
     public static final String HTTP_PORT = "scissor.http.port";
     public static final String HTTP_BIND = "scissor.http.bind";
     public static final String HTTP_ADVERTISED_HOST = "scissor.http.advertised.host";
@@ -114,6 +116,12 @@ public final class CompressorConfig extends AbstractConfig {
                             + "(TOO_MANY_TOKENS), checked before anything is allocated.")
             .define(MAX_TOKEN_DIM, Type.INT, 8192, Range.between(1, 1 << 16), Importance.MEDIUM,
                     "Largest token dimension accepted; larger frames are dead letters (TOO_MANY_TOKENS).")
+            .define(WINDOWS_DTYPE, Type.STRING, "input", ValidString.in("input", "float32", "float16"),
+                    Importance.MEDIUM,
+                    "Element type of the tokens of CompressedWindow records: input (the stream's own: a stream keeps "
+                            + "the dtype of its first frame, float16 frames of exported vision towers give float16 "
+                            + "windows), float32 or float16 (rounded to nearest even; magnitudes from 65520 become "
+                            + "infinite). The compressor computes in float32 either way.")
             .define(HTTP_PORT, Type.INT, 8081, Range.between(-1, 65535), Importance.MEDIUM,
                     "Port of the compressor's HTTP endpoint: GET /metrics (Prometheus) and the interactive query "
                             + "GET /v1/streams/{id}/windows/latest. 0 = any free port; -1 = no endpoint (and no "
@@ -237,6 +245,20 @@ public final class CompressorConfig extends AbstractConfig {
     /** Largest accepted token dimension. */
     public int maxTokenDim() {
         return getInt(MAX_TOKEN_DIM);
+    }
+
+    /**
+     * The element type of emitted window tokens.
+     *
+     * @param streamDtype the dtype of the stream's frames
+     * @return {@value #WINDOWS_DTYPE} when set to float32 or float16, else {@code streamDtype}
+     */
+    public TokenDtype windowsDtype(final TokenDtype streamDtype) {
+        return switch (getString(WINDOWS_DTYPE)) {
+            case "float32" -> TokenDtype.FLOAT32;
+            case "float16" -> TokenDtype.FLOAT16;
+            default -> streamDtype;
+        };
     }
 
     /** The HTTP endpoint's port: 0 = any free port, -1 = none. */

@@ -11,9 +11,11 @@ import dev.scissor.schemas.TensorBytes;
 import dev.scissor.schemas.avro.CompressedWindow;
 import dev.scissor.schemas.avro.EmitReason;
 import dev.scissor.schemas.avro.FrameTokens;
+import dev.scissor.schemas.avro.TokenDtype;
 import dev.scissor.schemas.DeadLetters.Reason;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -34,9 +36,10 @@ import org.slf4j.LoggerFactory;
  * CompressorTopology#DLQ_SINK}.
  *
  * <p>The stores are the truth: the stream's {@link StreamState} and the tokens of every frame in
- * its window or reorder buffer. The incremental {@link SlidingWindow} of each stream is a cache
- * derived from them, dropped on {@link #init} and rebuilt on first use, so a restored or migrated
- * task emits exactly what an uninterrupted one would.
+ * its window or reorder buffer, kept as they came (float16 frames as float16, so the changelog copy
+ * of a frame is no larger than its tokens record). The incremental {@link SlidingWindow} of each
+ * stream is a cache derived from them, dropped on {@link #init} and rebuilt on first use, so a
+ * restored or migrated task emits exactly what an uninterrupted one would.
  */
 final class CompressorProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
@@ -132,11 +135,14 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
                     + tokens * dim * config.windowFrames() + " floats, more than one window can hold ("
                     + MAX_WINDOW_FLOATS + "); lower " + CompressorConfig.WINDOW_FRAMES + " or the encoder's grid");
         }
-        final int expected = TensorBytes.byteLength((int) tokens, dim, TensorBytes.elementSize(frame.getDtype()));
-        if (frame.getTensor().remaining() != expected) {
+        final int elementSize = TensorBytes.elementSize(frame.getDtype());
+        final int expected = TensorBytes.byteLength((int) tokens, dim, elementSize);
+        final int actual = frame.getTensor().remaining();
+        if (actual != expected) {
             throw new Rejected(Reason.INVALID_SHAPE, "frame " + frame.getSequence() + ": a " + gridH + "x" + gridW
-                    + " grid of dim " + dim + " in " + frame.getDtype() + " needs " + expected + " tensor bytes, got "
-                    + frame.getTensor().remaining());
+                    + " grid of dim " + dim + " in " + frame.getDtype() + " needs " + tokens + " x " + dim + " x "
+                    + elementSize + " = " + expected + " tensor bytes, got " + actual
+                    + lengthHint(actual, expected, frame.getDtype()));
         }
         final byte[] stored = states.get(streamId);
         StreamState state = stored == null ? null : StreamState.decode(stored);
@@ -150,6 +156,11 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
                 throw new Rejected(Reason.MODEL_MISMATCH, "frame " + frame.getSequence() + " comes from encoder '"
                         + frame.getModelId() + "', but stream " + streamId + " from '" + state.modelId
                         + "'; tokens of different models cannot be merged: use a new stream id");
+            }
+            if (state.dtype != frame.getDtype()) {
+                throw new Rejected(Reason.DTYPE_MISMATCH, "frame " + frame.getSequence() + " has " + frame.getDtype()
+                        + " tokens, but stream " + streamId + " has " + state.dtype + "; a stream keeps one dtype "
+                        + "(scissor.tokens.dtype of the encoder): use a new stream id to change it");
             }
         }
         final long seq = frame.getSequence();
@@ -169,12 +180,11 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
             }
         }
         if (state == null) {
-            state = new StreamState(gridH, gridW, dim, frame.getModelId());
+            state = new StreamState(gridH, gridW, dim, frame.getModelId(), frame.getDtype());
         }
-        final ByteBuffer value = ByteBuffer.allocate(Long.BYTES + values.length * Float.BYTES)
-                .order(ByteOrder.LITTLE_ENDIAN);
+        final ByteBuffer value = ByteBuffer.allocate(Long.BYTES + expected).order(ByteOrder.LITTLE_ENDIAN);
         value.putLong(frame.getTimestamp());
-        value.asFloatBuffer().put(values);
+        value.put(frame.getTensor().duplicate());
         frames.put(frameKey(streamId, seq), value.array());
         metrics.tokensIn.add(tokens);
         state.addPending(seq);
@@ -199,10 +209,10 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
                 values = arrivedValues;
                 timestamp = arrivedTimestamp;
             } else {
-                final ByteBuffer b = ByteBuffer.wrap(frames.get(frameKey(streamId, p))).order(ByteOrder.LITTLE_ENDIAN);
-                timestamp = b.getLong();
+                final byte[] stored = frames.get(frameKey(streamId, p));
+                timestamp = ByteBuffer.wrap(stored).order(ByteOrder.LITTLE_ENDIAN).getLong();
                 values = new float[state.tokensPerFrame() * state.dim];
-                b.asFloatBuffer().get(values);
+                readTokens(stored, state.dtype, values);
             }
             final Cached cached = window(streamId, state);
             cached.window.add(p, values, 0);
@@ -238,8 +248,7 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
                 throw new IllegalStateException("frame " + seq + " of stream " + streamId + " is missing from store "
                         + CompressorTopology.FRAME_STORE);
             }
-            ByteBuffer.wrap(stored, Long.BYTES, stored.length - Long.BYTES).order(ByteOrder.LITTLE_ENDIAN)
-                    .asFloatBuffer().get(values);
+            readTokens(stored, state.dtype, values);
             window.add(seq, values, 0);
         }
         if (state.windowSeqs.length > 0) {
@@ -258,7 +267,7 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
         cached.spatialNanosAtEmit = cached.window.spatialNanos();
         final long computeMicros = (result.computeNanos() + spatialNanos) / 1000;
         final CompressedWindow window = WindowRecords.toAvro(streamId, result, state.windowTimestamps, config, reason,
-                computeMicros);
+                computeMicros, config.windowsDtype(state.dtype));
         final byte[] bytes = windowSerde.serializer().serialize(config.windowsTopic(), window);
         latest.put(streamId, bytes);
         context.forward(new Record<>(record.key(), bytes, record.timestamp()), CompressorTopology.WINDOWS_SINK);
@@ -309,6 +318,38 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
                 DeadLetters.headers(record.headers(), reason, detail, DeadLetters.COMPRESSOR_STAGE,
                         context.recordMetadata().map(m -> new DeadLetters.Source(m.topic(), m.partition(), m.offset()))
                                 .orElse(null))), CompressorTopology.DLQ_SINK);
+    }
+
+    /** What a tensor length that does not match its shape probably is, or nothing. */
+    private static String lengthHint(final int actual, final int expected, final TokenDtype dtype) {
+        final int elementSize = TensorBytes.elementSize(dtype);
+        if (actual % elementSize != 0) {
+            return ", not a whole number of " + elementSize + "-byte values";
+        }
+        if (dtype == TokenDtype.FLOAT16 && (long) actual == 2L * expected) {
+            return ": 4 bytes per value, float32 data labelled FLOAT16?";
+        }
+        if (dtype == TokenDtype.FLOAT32 && 2L * actual == expected) {
+            return ": 2 bytes per value, float16 data labelled FLOAT32?";
+        }
+        return "";
+    }
+
+    /**
+     * Decodes the tokens of a frame-store value (the capture timestamp, then the tensor in the
+     * stream's dtype, little-endian) into {@code into}, whose length is the frame's value count.
+     */
+    static void readTokens(final byte[] stored, final TokenDtype dtype, final float[] into) {
+        final ByteBuffer tensor = ByteBuffer.wrap(stored, Long.BYTES, stored.length - Long.BYTES)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        if (dtype == TokenDtype.FLOAT32) {
+            tensor.asFloatBuffer().get(into);
+            return;
+        }
+        final ShortBuffer halves = tensor.asShortBuffer();
+        for (int i = 0; i < into.length; i++) {
+            into[i] = TensorBytes.float16ToFloat(halves.get(i));
+        }
     }
 
     /** Key of a frame in the frame store: the stream id's UTF-8 bytes, then the sequence, big-endian. */

@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The 200 body is the window's metadata as JSON ({@link #toJson(CompressedWindow, boolean)}) plus
  * {@code "servedBy": "host:port"}, the instance that read its store; with {@code ?tokens=true} it
- * also carries {@code "tokens"}: base64 of the little-endian float32 token matrix ({@code
- * tokenCount x tokenDim}, row-major).
+ * also carries {@code "tokens"}: base64 of the little-endian token matrix ({@code tokenCount x
+ * tokenDim}, row-major) in the window's {@code dtype} ({@code FLOAT32} or {@code FLOAT16}).
  *
  * <pre>{@code
  * HttpService http = HttpService.start("compressor", "0.0.0.0", 8081, 4, 1 << 16);
@@ -216,9 +216,10 @@ public final class CompressorQueries {
      * A window as JSON: every metadata field of {@link CompressedWindow} under its Avro name
      * ({@code streamId}, {@code firstSequence}, {@code lastSequence}, {@code firstTimestamp},
      * {@code lastTimestamp}, {@code frameCount}, {@code frameSequences}, {@code params}, {@code
-     * stats}, {@code emitReason}, {@code tokenCount}, {@code tokenDim} and the per-token {@code
-     * mergedCounts}, {@code firstFrame}, {@code lastFrame}, {@code meanRow}, {@code meanCol}), and
-     * when asked {@code tokens}: base64 of the little-endian float32 bytes.
+     * stats}, {@code emitReason}, {@code tokenCount}, {@code tokenDim}, {@code dtype} and the
+     * per-token {@code mergedCounts}, {@code firstFrame}, {@code lastFrame}, {@code meanRow}, {@code
+     * meanCol}), and when asked {@code tokens}: base64 of the little-endian bytes, elements of
+     * {@code dtype}.
      *
      * @param w the window
      * @param tokens whether to include the tokens
@@ -259,6 +260,7 @@ public final class CompressorQueries {
         o.put("emitReason", w.getEmitReason().name());
         o.put("tokenCount", w.getTokenCount());
         o.put("tokenDim", w.getTokenDim());
+        o.put("dtype", w.getDtype().name());
         final ArrayNode merged = o.putArray("mergedCounts");
         w.getMergedCounts().forEach(merged::add);
         longs(o.putArray("firstFrame"), w.getFirstFrame());

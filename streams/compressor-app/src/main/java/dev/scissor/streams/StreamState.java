@@ -1,5 +1,6 @@
 package dev.scissor.streams;
 
+import dev.scissor.schemas.avro.TokenDtype;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -7,21 +8,28 @@ import java.util.Arrays;
 
 /**
  * What the compressor remembers about one stream, in its state store (so in its changelog): the
- * stream's token shape, the frames of the current window and of the reorder buffer, and the hop
- * count. The frames' tokens themselves live in the frame store; the in-memory incremental window
- * is rebuilt from these two after a restart or a rebalance.
+ * stream's token shape and element type, the frames of the current window and of the reorder
+ * buffer, and the hop count. The frames' tokens themselves live in the frame store, in the stream's
+ * element type; the in-memory incremental window is rebuilt from these two after a restart or a
+ * rebalance.
+ *
+ * <p>Encoding version 1 (float32 streams, as written before float16 existed) has no dtype;
+ * version 2 adds it after the dim. Float32 streams are still written as version 1, so their state
+ * stays readable by an older compressor.
  *
  * <p>Mutable, owned by the processor task that handles the stream.
  */
 final class StreamState {
 
-    private static final byte VERSION = 1;
+    private static final byte VERSION_FLOAT32 = 1;
+    private static final byte VERSION_DTYPE = 2;
     static final long NONE = Long.MIN_VALUE;
 
     final int gridHeight;
     final int gridWidth;
     final int dim;
     final String modelId;
+    final TokenDtype dtype;
     long lastCommitted = NONE;
     long maxSeen = NONE;
     int sinceEmit;
@@ -33,11 +41,13 @@ final class StreamState {
     /** Frames waiting in the reorder buffer, ascending. */
     long[] pending = new long[0];
 
-    StreamState(final int gridHeight, final int gridWidth, final int dim, final String modelId) {
+    StreamState(final int gridHeight, final int gridWidth, final int dim, final String modelId,
+                final TokenDtype dtype) {
         this.gridHeight = gridHeight;
         this.gridWidth = gridWidth;
         this.dim = dim;
         this.modelId = modelId;
+        this.dtype = dtype;
     }
 
     int tokensPerFrame() {
@@ -93,9 +103,14 @@ final class StreamState {
 
     byte[] encode() {
         final byte[] model = modelId.getBytes(StandardCharsets.UTF_8);
-        final ByteBuffer b = ByteBuffer.allocate(1 + 4 * 4 + model.length + 8 * 3 + 4 + 1
+        final boolean float32 = dtype == TokenDtype.FLOAT32;
+        final ByteBuffer b = ByteBuffer.allocate(1 + 4 * 4 + (float32 ? 0 : 1) + model.length + 8 * 3 + 4 + 1
                 + 4 + 16 * windowSeqs.length + 4 + 8 * pending.length);
-        b.put(VERSION).putInt(gridHeight).putInt(gridWidth).putInt(dim).putInt(model.length).put(model);
+        b.put(float32 ? VERSION_FLOAT32 : VERSION_DTYPE).putInt(gridHeight).putInt(gridWidth).putInt(dim);
+        if (!float32) {
+            b.put((byte) dtype.ordinal());
+        }
+        b.putInt(model.length).put(model);
         b.putLong(lastCommitted).putLong(maxSeen).putLong(windowsEmitted).putInt(sinceEmit)
                 .put((byte) (emittedAny ? 1 : 0));
         b.putInt(windowSeqs.length);
@@ -113,16 +128,19 @@ final class StreamState {
         try {
             final ByteBuffer b = ByteBuffer.wrap(bytes);
             final byte version = b.get();
-            if (version != VERSION) {
+            if (version != VERSION_FLOAT32 && version != VERSION_DTYPE) {
                 throw new IllegalStateException("stream state version " + version + " is not supported (expected "
-                        + VERSION + "); reset the application or run the version that wrote it");
+                        + VERSION_FLOAT32 + " or " + VERSION_DTYPE + "); reset the application or run the version "
+                        + "that wrote it");
             }
             final int gh = b.getInt();
             final int gw = b.getInt();
             final int d = b.getInt();
+            final TokenDtype dtype = version == VERSION_FLOAT32 ? TokenDtype.FLOAT32
+                    : TokenDtype.values()[checkedLength(b.get(), TokenDtype.values().length - 1)];
             final byte[] model = new byte[checkedLength(b.getInt(), b.remaining())];
             b.get(model);
-            final StreamState s = new StreamState(gh, gw, d, new String(model, StandardCharsets.UTF_8));
+            final StreamState s = new StreamState(gh, gw, d, new String(model, StandardCharsets.UTF_8), dtype);
             s.lastCommitted = b.getLong();
             s.maxSeen = b.getLong();
             s.windowsEmitted = b.getLong();

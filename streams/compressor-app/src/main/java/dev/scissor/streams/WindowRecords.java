@@ -6,6 +6,7 @@ import dev.scissor.schemas.TensorBytes;
 import dev.scissor.schemas.avro.CompressedWindow;
 import dev.scissor.schemas.avro.CompressionParams;
 import dev.scissor.schemas.avro.EmitReason;
+import dev.scissor.schemas.avro.TokenDtype;
 import dev.scissor.schemas.avro.WindowStats;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,7 @@ public final class WindowRecords {
     }
 
     /**
-     * Converts a compressor result to its Avro record.
+     * Converts a compressor result to its Avro record, with float32 tokens.
      *
      * @param streamId the stream
      * @param result the compressed window
@@ -30,6 +31,24 @@ public final class WindowRecords {
     public static CompressedWindow toAvro(final String streamId, final WindowResult result, final long[] timestamps,
                                           final CompressorConfig config, final EmitReason reason,
                                           final long computeMicros) {
+        return toAvro(streamId, result, timestamps, config, reason, computeMicros, TokenDtype.FLOAT32);
+    }
+
+    /**
+     * Converts a compressor result to its Avro record, its tokens in a given element type.
+     *
+     * @param streamId the stream
+     * @param result the compressed window
+     * @param timestamps capture time of each frame of the window, oldest first
+     * @param config the compressor's configuration (parameters, window and hop)
+     * @param reason why the window is emitted
+     * @param computeMicros time spent on the window's frames and on the window itself
+     * @param dtype the element type of the record's tokens (float16: rounded to nearest even)
+     * @return the record
+     */
+    public static CompressedWindow toAvro(final String streamId, final WindowResult result, final long[] timestamps,
+                                          final CompressorConfig config, final EmitReason reason,
+                                          final long computeMicros, final TokenDtype dtype) {
         final int m = result.tokenCount();
         final List<Long> sequences = new ArrayList<>(result.frames());
         for (final long s : result.frameSeqs()) {
@@ -67,7 +86,7 @@ public final class WindowRecords {
                 .setFrameCount(result.frames())
                 .setFrameSequences(sequences)
                 .setParams(params)
-                .setTokens(TensorBytes.toLittleEndian(result.tokens()))
+                .setTokens(TensorBytes.encode(result.tokens(), dtype))
                 .setTokenCount(m)
                 .setTokenDim(result.dim())
                 .setMergedCounts(merged)
@@ -82,6 +101,7 @@ public final class WindowRecords {
                         .setComputeMicros(computeMicros)
                         .build())
                 .setEmitReason(reason)
+                .setDtype(dtype)
                 .build();
     }
 }

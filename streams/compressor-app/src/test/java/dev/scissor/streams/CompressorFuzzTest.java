@@ -97,7 +97,7 @@ class CompressorFuzzTest {
     /** What the fuzzer meant a record to be: only {@link #VALID} ones may be accepted. */
     private enum Kind {
         VALID, DUPLICATE, GARBAGE, TRUNCATED, BIT_FLIP, UNKNOWN_SCHEMA, WRONG_KEY, NULLS, BAD_SHAPE, CHANGED_SHAPE,
-        NON_FINITE, HOSTILE_LENGTH
+        NON_FINITE, HOSTILE_LENGTH, CHANGED_DTYPE
     }
 
     private static Map<String, Object> settings() {
@@ -185,6 +185,8 @@ class CompressorFuzzTest {
                         v = bytes(frame(stream, seq, bad, t));
                     }
                     case HOSTILE_LENGTH -> v = hostileLengths(rnd, stream, seq);
+                    case CHANGED_DTYPE -> v = bytes(TestFrames.halfFrame(stream, seq, videos[s],
+                            (int) (seq % VIDEO_FRAMES)));
                     default -> throw new AssertionError(kind);
                 }
                 values.add(v);
@@ -276,7 +278,7 @@ class CompressorFuzzTest {
             // The fuzzer really reached every rejection path it aims at.
             for (final Reason r : List.of(Reason.UNDECODABLE, Reason.UNKNOWN_SCHEMA, Reason.KEY_MISMATCH,
                     Reason.INVALID_SHAPE, Reason.TOO_MANY_TOKENS, Reason.DIMENSION_MISMATCH, Reason.MODEL_MISMATCH,
-                    Reason.NON_FINITE, Reason.DUPLICATE, Reason.LATE)) {
+                    Reason.NON_FINITE, Reason.DUPLICATE, Reason.LATE, Reason.DTYPE_MISMATCH)) {
                 assertTrue(deadByReason.getOrDefault(r, 0) > 0, "no " + r + " in " + deadByReason);
             }
             assertTrue(windowsByReason.getOrDefault(EmitReason.HOP, 0) > 100, "windows: " + windowsByReason);
@@ -305,6 +307,15 @@ class CompressorFuzzTest {
                 hostile.add(bytes(FrameTokens.newBuilder(frame("cam", 0, v, 0)).setGridHeight(shape[0])
                         .setGridWidth(shape[1]).setTokenDim(shape[2]).build()));
             }
+            for (final int[] shape : new int[][] {{65536, 65536, 8}, {4, 4, Integer.MAX_VALUE}, {4, 4, 1 << 30},
+                    {Integer.MAX_VALUE, 1, 2}}) { // float16: a 2-byte element size must not hide an overflow
+                hostile.add(bytes(FrameTokens.newBuilder(TestFrames.halfFrame("cam", 0, v, 0)).setGridHeight(shape[0])
+                        .setGridWidth(shape[1]).setTokenDim(shape[2]).build()));
+            }
+            hostile.add(bytes(FrameTokens.newBuilder(frame("cam", 0, v, 0)).setDtype( // 4 bytes per float16 value
+                    dev.scissor.schemas.avro.TokenDtype.FLOAT16).build()));
+            hostile.add(bytes(FrameTokens.newBuilder(TestFrames.halfFrame("cam", 0, v, 0)) // an odd length
+                    .setTensor(ByteBuffer.allocate(N * DIM * 2 + 1)).build()));
             final long before = threads.getCurrentThreadAllocatedBytes();
             for (final byte[] value : hostile) {
                 d.tokens.pipeInput("cam".getBytes(StandardCharsets.UTF_8), value);
@@ -328,7 +339,8 @@ class CompressorFuzzTest {
             return Kind.VALID;
         }
         final Kind[] bad = {Kind.DUPLICATE, Kind.GARBAGE, Kind.TRUNCATED, Kind.BIT_FLIP, Kind.UNKNOWN_SCHEMA,
-            Kind.WRONG_KEY, Kind.NULLS, Kind.BAD_SHAPE, Kind.CHANGED_SHAPE, Kind.NON_FINITE, Kind.HOSTILE_LENGTH};
+            Kind.WRONG_KEY, Kind.NULLS, Kind.BAD_SHAPE, Kind.CHANGED_SHAPE, Kind.NON_FINITE, Kind.HOSTILE_LENGTH,
+            Kind.CHANGED_DTYPE};
         return bad[rnd.nextInt(bad.length)];
     }
 

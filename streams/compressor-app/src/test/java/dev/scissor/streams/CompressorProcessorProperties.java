@@ -30,7 +30,8 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The processor's state is its stores: a processor that restarts at any frame (a new instance
  * over the same RocksDB stores, with no in-memory window) emits exactly what an uninterrupted
- * one does, and an incremental stream equals batch windows of the same frames.
+ * one does (float32 and float16 streams alike: float16 frames are stored as float16 and widened
+ * the same way on restore), and an incremental stream equals batch windows of the same frames.
  */
 class CompressorProcessorProperties {
 
@@ -83,7 +84,7 @@ class CompressorProcessorProperties {
 
     /** Runs the frames through processors restarted before each frame in {@code restarts}; returns every forward. */
     private static List<String> run(final Map<String, Object> settings, final int[] order, final Set<Integer> restarts,
-                                     final float[] video) throws Exception {
+                                     final float[] video, final boolean half) throws Exception {
         final CompressorConfig config = new CompressorConfig(settings);
         final List<String> out = new ArrayList<>();
         try (Task task = new Task()) {
@@ -98,7 +99,8 @@ class CompressorProcessorProperties {
                 }
                 final String stream = i % 3 == 0 ? "cam-x" : "cam-y";
                 p.process(new Record<>(stream.getBytes(StandardCharsets.UTF_8),
-                        bytes(frame(stream, order[i], video, order[i])), 1000L + i));
+                        bytes(half ? TestFrames.halfFrame(stream, order[i], video, order[i])
+                                : frame(stream, order[i], video, order[i])), 1000L + i));
             }
             for (final MockProcessorContext.CapturedForward<? extends byte[], ? extends byte[]> f : task.context.forwarded()) {
                 String value = java.util.Arrays.toString(f.record().value());
@@ -139,7 +141,8 @@ class CompressorProcessorProperties {
                                             @ForAll @IntRange(min = 0, max = 2) final int grace,
                                             @ForAll final boolean budget, @ForAll final boolean refined,
                                             @ForAll @Size(max = 4) final Set<@IntRange(min = 1, max = 17) Integer> restarts,
-                                            @ForAll @IntRange(min = 0, max = 1000) final int seed) throws Exception {
+                                            @ForAll @IntRange(min = 0, max = 1000) final int seed,
+                                            @ForAll final boolean half) throws Exception {
         final Map<String, Object> s = new HashMap<>();
         s.put(CompressorConfig.WINDOW_FRAMES, w);
         s.put(CompressorConfig.HOP_FRAMES, Math.min(h, w));
@@ -153,7 +156,7 @@ class CompressorProcessorProperties {
         }
         final float[] video = TestFrames.video(seed, 18);
         final int[] order = order(18, grace, seed);
-        final List<String> uninterrupted = run(s, order, Set.of(), video);
-        assertEquals(uninterrupted, run(s, order, restarts, video));
+        final List<String> uninterrupted = run(s, order, Set.of(), video, half);
+        assertEquals(uninterrupted, run(s, order, restarts, video, half));
     }
 }

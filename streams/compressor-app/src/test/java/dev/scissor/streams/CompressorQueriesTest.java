@@ -50,5 +50,13 @@ class CompressorQueriesTest {
         final float[] tokens = new float[bytes.length / 4];
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(tokens);
         assertArrayEquals(r.tokens(), tokens, "little-endian float32, row-major");
+        assertEquals("FLOAT32", json.get("dtype").asText());
+
+        final CompressedWindow half = WindowRecords.toAvro("lobby", r, new long[] {10, 20, 30, 40}, config,
+                EmitReason.HOP, 123, dev.scissor.schemas.avro.TokenDtype.FLOAT16);
+        final ObjectNode halfJson = CompressorQueries.toJson(half, true);
+        assertEquals("FLOAT16", halfJson.get("dtype").asText());
+        assertEquals(r.tokens().length * 2, Base64.getDecoder().decode(halfJson.get("tokens").asText()).length,
+                "the raw float16 bytes");
     }
 }

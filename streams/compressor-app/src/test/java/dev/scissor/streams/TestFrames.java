@@ -50,6 +50,16 @@ final class TestFrames {
         return SyntheticVideo.generate(seed, frames, GRID, DIM, 3, 0.3);
     }
 
+    /** {@code count} standard normal values: tokens of a large dim that are nearly orthogonal, so none merge. */
+    static float[] noise(final long seed, final int count) {
+        final java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        final float[] out = new float[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = (float) random.nextGaussian();
+        }
+        return out;
+    }
+
     /** Frame t of a video as a record of stream {@code stream} with sequence {@code seq}. */
     static FrameTokens frame(final String stream, final long seq, final float[] video, final int t) {
         return FrameTokens.newBuilder()
@@ -63,6 +73,17 @@ final class TestFrames {
                 .setTensor(TensorBytes.toLittleEndian(video, t * N * DIM, N * DIM))
                 .setModelId(MODEL)
                 .build();
+    }
+
+    /** Frame t of a video as a float16 record (rounded to nearest even). */
+    static FrameTokens halfFrame(final String stream, final long seq, final float[] video, final int t) {
+        return FrameTokens.newBuilder(frame(stream, seq, video, t)).setDtype(TokenDtype.FLOAT16)
+                .setTensor(TensorBytes.encode(video, t * N * DIM, N * DIM, TokenDtype.FLOAT16)).build();
+    }
+
+    /** Values as the compressor sees them after float16 rounding. */
+    static float[] halfRounded(final float[] values) {
+        return TensorBytes.decode(TensorBytes.encode(values, TokenDtype.FLOAT16), values.length, 1, TokenDtype.FLOAT16);
     }
 
     static byte[] bytes(final FrameTokens frame) {

@@ -1,13 +1,16 @@
 package dev.scissor.consumer;
 
 import dev.scissor.schemas.AvroTrust;
+import dev.scissor.schemas.TensorBytes;
 import dev.scissor.schemas.avro.CompressedWindow;
 import dev.scissor.schemas.avro.CompressionParams;
 import dev.scissor.schemas.avro.EmitReason;
+import dev.scissor.schemas.avro.TokenDtype;
 import dev.scissor.schemas.avro.WindowStats;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -16,9 +19,13 @@ import java.util.Objects;
  * An immutable, validated view of one {@link CompressedWindow}: the compressed visual tokens of a
  * window of frames of one stream, as read from the {@code windows} topic.
  *
- * <p>{@link #tokens()} is a read-only little-endian view over the record's bytes, not a copy: a
- * window of 1,000 tokens of dimension 4,096 costs no extra 16 MB. Token {@code i} occupies floats
- * {@code [i * tokenDim, (i + 1) * tokenDim)}. The per-token accessors ({@link #mergedCount(int)},
+ * <p>{@link #tokens()} of a float32 window is a read-only little-endian view over the record's
+ * bytes, not a copy: a window of 1,000 tokens of dimension 4,096 costs no extra 16 MB. A float16
+ * window ({@link #dtype()}, as written for exported VLM vision towers) gives the same read-only
+ * float view, over a float32 copy decoded once on first use; {@link #token(int, int)} decodes
+ * one value without that copy, and {@link #tokenBytes()} / {@link #halfTokens()} give the raw
+ * little-endian elements to forward without decoding (for example as a float16 tensor). Token
+ * {@code i} occupies elements {@code [i * tokenDim, (i + 1) * tokenDim)}. The per-token accessors ({@link #mergedCount(int)},
  * {@link #firstFrame(int)}, {@link #lastFrame(int)}, {@link #meanRow(int)}, {@link #meanCol(int)})
  * read the record's per-token arrays; windows written with schema v1 carry no coverage or position
  * arrays, and then {@link #hasTokenCoverage()} is false and those four accessors throw.
@@ -41,6 +48,8 @@ public final class Window {
     private final CompressedWindow record;
     private final ByteBuffer tokenBytes;
     private final boolean coverage;
+    /** Float16 windows: the tokens widened to float32, decoded on first use of {@link #tokens()}. */
+    private volatile float[] widened;
 
     private Window(final CompressedWindow record, final ByteBuffer tokenBytes, final boolean coverage) {
         this.record = record;
@@ -55,7 +64,7 @@ public final class Window {
      * @param record the record
      * @return the view
      * @throws IllegalArgumentException when the sizes are inconsistent: the token bytes are not
-     *     {@code tokenCount * tokenDim * 4}, a per-token array does not have {@code tokenCount}
+     *     {@code tokenCount * tokenDim * elementSize} (4 for float32, 2 for float16), a per-token array does not have {@code tokenCount}
      *     entries, or {@code frameSequences} does not have {@code frameCount}
      */
     public static Window of(final CompressedWindow record) {
@@ -68,11 +77,14 @@ public final class Window {
             throw new IllegalArgumentException(where + ": tokenCount " + count + " and tokenDim " + dim
                     + " must not be negative");
         }
-        final long expected = (long) count * dim * Float.BYTES;
+        final TokenDtype dtype = Objects.requireNonNull(record.getDtype(), "dtype");
+        final int elementSize = TensorBytes.elementSize(dtype);
+        final long expected = (long) count * dim * elementSize;
         final ByteBuffer bytes = record.getTokens();
         if (bytes == null || bytes.remaining() != expected) {
             throw new IllegalArgumentException(where + ": tokens has " + (bytes == null ? 0 : bytes.remaining())
-                    + " bytes but tokenCount " + count + " x tokenDim " + dim + " x 4 = " + expected);
+                    + " bytes but tokenCount " + count + " x tokenDim " + dim + " x " + elementSize
+                    + (dtype == TokenDtype.FLOAT32 ? "" : " (" + dtype + ")") + " = " + expected);
         }
         requireLength(where, "mergedCounts", record.getMergedCounts(), count);
         final boolean v1 = isEmpty(record.getFirstFrame()) && isEmpty(record.getLastFrame())
@@ -182,15 +194,56 @@ public final class Window {
         return record.getTokenDim();
     }
 
+    /** The element type of the tokens on the wire: FLOAT32, or FLOAT16 for exported VLM towers. */
+    public TokenDtype dtype() {
+        return record.getDtype();
+    }
+
     /**
-     * The token matrix {@code [tokenCount, tokenDim]}, row-major: a new read-only little-endian
-     * view over the record's bytes (no copy), positioned at 0. Each call returns an independent
-     * view, so callers on several threads do not share a position.
+     * The token matrix {@code [tokenCount, tokenDim]}, row-major, as floats, positioned at 0. For a
+     * float32 window it is a new read-only little-endian view over the record's bytes (no copy);
+     * for a float16 window a new read-only view over one float32 copy of the tokens, decoded
+     * exactly (every half is a float) on the first call and shared by later ones. Each call
+     * returns an independent view, so callers on several threads do not share a position.
      *
      * @return the view
      */
     public FloatBuffer tokens() {
-        return tokenBytes.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        if (dtype() == TokenDtype.FLOAT32) {
+            return tokenBytes.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        }
+        float[] values = widened;
+        if (values == null) {
+            values = TensorBytes.readFloat16s(tokenBytes, tokenBytes.remaining() / TensorBytes.FLOAT16_BYTES);
+            widened = values;
+        }
+        return FloatBuffer.wrap(values).asReadOnlyBuffer();
+    }
+
+    /**
+     * The raw token elements as on the wire: a new read-only little-endian view over the record's
+     * bytes (no copy), positioned at 0, {@code tokenCount * tokenDim} elements of {@link #dtype()}.
+     * For forwarding the tokens without decoding them.
+     *
+     * @return the view
+     */
+    public ByteBuffer tokenBytes() {
+        return tokenBytes.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * The IEEE 754 half-precision bits of the tokens of a float16 window: a new read-only view over
+     * the record's bytes (no copy), positioned at 0; widen one with {@link
+     * TensorBytes#float16ToFloat(short)}.
+     *
+     * @return the view
+     * @throws IllegalStateException for a float32 window
+     */
+    public ShortBuffer halfTokens() {
+        if (dtype() != TokenDtype.FLOAT16) {
+            throw new IllegalStateException(this + " has " + dtype() + " tokens, not FLOAT16: use tokens()");
+        }
+        return tokenBytes().asShortBuffer();
     }
 
     /**
@@ -203,7 +256,9 @@ public final class Window {
     public float token(final int token, final int component) {
         Objects.checkIndex(token, tokenCount());
         Objects.checkIndex(component, tokenDim());
-        return tokenBytes.getFloat((token * tokenDim() + component) * Float.BYTES);
+        final int index = token * tokenDim() + component;
+        return dtype() == TokenDtype.FLOAT32 ? tokenBytes.getFloat(index * Float.BYTES)
+                : TensorBytes.float16ToFloat(tokenBytes.getShort(index * TensorBytes.FLOAT16_BYTES));
     }
 
     /**
@@ -276,6 +331,6 @@ public final class Window {
     @Override
     public String toString() {
         return "Window[" + streamId() + " " + firstSequence() + "-" + lastSequence() + ", " + tokenCount() + "x"
-                + tokenDim() + ", " + emitReason() + "]";
+                + tokenDim() + (dtype() == TokenDtype.FLOAT32 ? "" : " " + dtype()) + ", " + emitReason() + "]";
     }
 }

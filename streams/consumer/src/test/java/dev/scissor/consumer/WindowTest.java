@@ -1,17 +1,21 @@
 package dev.scissor.consumer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.scissor.schemas.TensorBytes;
 import dev.scissor.schemas.avro.CompressedWindow;
+import dev.scissor.schemas.avro.TokenDtype;
 import dev.scissor.schemas.avro.CompressionParams;
 import dev.scissor.schemas.avro.EmitReason;
 import dev.scissor.schemas.avro.WindowStats;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.nio.ReadOnlyBufferException;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +55,50 @@ class WindowTest {
                 .setStats(WindowStats.newBuilder().setTokensIn(4 * 196).setSpatialTokens(100).setTokensOut(count)
                         .setComputeMicros(1234).build())
                 .setEmitReason(EmitReason.HOP);
+    }
+
+    /** {@link #record} with its tokens as float16 (all its values are exact halves below 2048). */
+    static CompressedWindow.Builder halfRecord(final String stream, final long first, final int count, final int dim) {
+        final CompressedWindow.Builder b = record(stream, first, count, dim);
+        final float[] values = TensorBytes.decode(b.getTokens(), count, dim, TokenDtype.FLOAT32);
+        return b.setDtype(TokenDtype.FLOAT16).setTokens(TensorBytes.encode(values, TokenDtype.FLOAT16));
+    }
+
+    @Test
+    void float16WindowsGiveTheSameFloatViewAndTheirRawHalves() {
+        final Window f32 = Window.of(record("cam", 40, 3, 5).build());
+        final CompressedWindow record = halfRecord("cam", 40, 3, 5).build();
+        final Window f16 = Window.of(record);
+        assertEquals(TokenDtype.FLOAT32, f32.dtype());
+        assertEquals(TokenDtype.FLOAT16, f16.dtype());
+        final float[] a = new float[15];
+        final float[] b = new float[15];
+        f32.tokens().get(a);
+        final FloatBuffer view = f16.tokens();
+        assertTrue(view.isReadOnly());
+        view.get(b);
+        assertArrayEquals(a, b, "float16 windows decode to the same floats");
+        assertEquals(0, f16.tokens().position(), "each call is an independent view");
+        assertEquals(203f, f16.token(2, 3));
+        assertThrows(IndexOutOfBoundsException.class, () -> f16.token(3, 0));
+
+        final ByteBuffer raw = f16.tokenBytes();
+        assertTrue(raw.isReadOnly());
+        assertEquals(ByteOrder.LITTLE_ENDIAN, raw.order());
+        assertEquals(30, raw.remaining(), "2 bytes per value, not copied");
+        assertEquals(record.getTokens(), raw);
+        final ShortBuffer halves = f16.halfTokens();
+        assertEquals(15, halves.remaining());
+        assertEquals(0x5A60, halves.get(14) & 0xFFFF, "204 as a half");
+        assertThrows(ReadOnlyBufferException.class, () -> halves.put(0, (short) 0));
+        assertEquals(60, f32.tokenBytes().remaining());
+        assertThrows(IllegalStateException.class, f32::halfTokens);
+        assertTrue(f16.toString().contains("FLOAT16"), f16.toString());
+
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Window.of(record("cam", 40, 3, 5).setDtype(TokenDtype.FLOAT16).build()));
+        assertTrue(e.getMessage().contains("tokens has 60 bytes but tokenCount 3 x tokenDim 5 x 2 (FLOAT16) = 30"),
+                e.getMessage());
     }
 
     @Test

@@ -23,6 +23,20 @@ public final class WindowTestAccess {
     }
 
     /**
+     * The sample window record with float16 tokens (see {@code WindowTest.halfRecord}).
+     *
+     * @param stream the stream
+     * @param first the first frame
+     * @param count tokens
+     * @param dim dimension
+     * @return the builder
+     */
+    public static CompressedWindow.Builder halfRecord(final String stream, final long first, final int count,
+                                                      final int dim) {
+        return WindowTest.halfRecord(stream, first, count, dim);
+    }
+
+    /**
      * A window consumer over a given client (the package-private constructor).
      *
      * @param client the client, e.g. a {@link MockWindowsConsumer}

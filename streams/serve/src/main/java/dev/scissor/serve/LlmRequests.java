@@ -142,7 +142,11 @@ public final class LlmRequests {
 
     /** The element type a window's tokens are sent in. */
     EmbeddingTensors.DType dtypeOf(final Window w) {
-        return dtype != null ? dtype : EmbeddingTensors.DType.FLOAT32;
+        if (dtype != null) {
+            return dtype;
+        }
+        return w.dtype() == dev.scissor.schemas.avro.TokenDtype.FLOAT16 ? EmbeddingTensors.DType.FLOAT16
+                : EmbeddingTensors.DType.FLOAT32;
     }
 
     /** The server's answer: status and body. */

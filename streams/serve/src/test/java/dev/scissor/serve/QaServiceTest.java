@@ -79,7 +79,7 @@ class QaServiceTest {
                     WindowTestAccess.record(STREAM, i * 4L, 3, 8).build()), now);
         }
         windows.append(1, "other", ScissorSerdes.compressedWindow().serializer().serialize("windows",
-                WindowTestAccess.record("other", 0, 2, 8).build()), now);
+                WindowTestAccess.halfRecord("other", 0, 2, 8).build()), now); // float16, as exported towers write
         windows.append(1, "broken", "not a window at all".getBytes(StandardCharsets.US_ASCII), now);
 
         final Map<String, Object> cfg = new LinkedHashMap<>();
@@ -159,6 +159,16 @@ class QaServiceTest {
             assertEquals("image_embeds", content.path(2 + 2 * w).path("type").asText());
         }
         assertEquals("Question: How many people cross?", content.path(content.size() - 1).path("text").asText());
+    }
+
+    @Test
+    void askReadsFloat16Windows() throws Exception {
+        final JsonNode out = post("/v1/ask", json().put("stream", "other").put("question", "Anyone?"), 200);
+        assertTrue(out.path("sent").asBoolean(false), out.toString());
+        assertEquals(1, out.path("windows").size());
+        final JsonNode content = RECORDED.get(RECORDED.size() - 1).body().path("messages").path(1).path("content");
+        assertEquals("image_embeds", content.path(2).path("type").asText());
+        assertFalse(content.path(2).path("image_embeds").asText().isEmpty());
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.scissor.pipeline;
 import dev.scissor.encoder.model.EncoderModelDescriptor;
 import dev.scissor.encoder.onnx.OnnxVisionEncoder;
 import dev.scissor.schemas.Topics;
+import dev.scissor.schemas.avro.TokenDtype;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -57,13 +58,16 @@ public final class EncoderConfig extends AbstractConfig {
     public static final String INSTANCE_ID = "scissor.encoder.instance.id";
     public static final String METRICS_PORT = "scissor.encoder.metrics.port";
     public static final String METRICS_BIND = "scissor.encoder.metrics.bind";
+    /** The element type of the tokens written, shared by name with the exporter's descriptors. */
+    public static final String TOKENS_DTYPE = "scissor.tokens.dtype";
 
     /** Every key, its type, default, validator and documentation. */
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(FRAMES_TOPIC, Type.STRING, Topics.FRAMES, new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Input topic of VideoFrame records (jpeg, png or bgr24), keyed by stream id.")
             .define(TOKENS_TOPIC, Type.STRING, Topics.TOKENS, new ConfigDef.NonEmptyString(), Importance.HIGH,
-                    "Output topic of FrameTokens records ([H*W, C] row-major float32), keyed by stream id.")
+                    "Output topic of FrameTokens records ([H*W, C] row-major, in " + TOKENS_DTYPE + "), keyed by "
+                            + "stream id.")
             .define(DLQ_TOPIC, Type.STRING, Topics.DLQ, new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Dead-letter topic: frames that cannot be encoded (undecodable records, corrupt or oversized "
                             + "images), unchanged, with the reason in headers (stage 'encoder').")
@@ -97,6 +101,10 @@ public final class EncoderConfig extends AbstractConfig {
                             + "random id per start. A stable id lets a restarted instance abort its predecessor's "
                             + "open transaction at once instead of after transaction.timeout.ms; give every "
                             + "instance its own.")
+            .define(TOKENS_DTYPE, Type.STRING, "", ValidString.in("", "float32", "float16"), Importance.MEDIUM,
+                    "Element type of the FrameTokens tensors: float32 or float16 (rounded to nearest even, half the "
+                            + "bytes on the broker). Empty = the encoder descriptor's token.dtype (float32 for the "
+                            + "built-in encoders, float16 for exported vision towers).")
             .define(METRICS_PORT, Type.INT, 9402, Range.between(-1, 65535), Importance.LOW,
                     "HTTP port of GET /metrics (Prometheus text format). 0 = any free port; -1 = no endpoint.")
             .define(METRICS_BIND, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.LOW,
@@ -202,6 +210,21 @@ public final class EncoderConfig extends AbstractConfig {
         } catch (final IllegalArgumentException e) {
             throw new ConfigException(MODEL, m, e.getMessage());
         }
+    }
+
+    /**
+     * The element type of the tokens the stage writes.
+     *
+     * @param descriptor the encoder's descriptor, whose {@code token.dtype} is the default
+     * @return {@value #TOKENS_DTYPE} when set, else the descriptor's
+     */
+    public TokenDtype tokensDtype(final EncoderModelDescriptor descriptor) {
+        final String dtype = getString(TOKENS_DTYPE);
+        if (dtype.isEmpty()) {
+            return descriptor.tokenDtype() == EncoderModelDescriptor.TokenDtype.FLOAT16 ? TokenDtype.FLOAT16
+                    : TokenDtype.FLOAT32;
+        }
+        return dtype.equals("float16") ? TokenDtype.FLOAT16 : TokenDtype.FLOAT32;
     }
 
     /** ONNX Runtime session options from the device and thread settings. */

@@ -133,6 +133,7 @@ public final class EncoderStage implements AutoCloseable {
 
     private final EncoderConfig config;
     private final EncoderModelDescriptor descriptor;
+    private final TokenDtype dtype;
     private final OnnxVisionEncoder encoder;
     private final boolean ownsEncoder;
     private final ImagePreprocessor preprocessor;
@@ -208,6 +209,7 @@ public final class EncoderStage implements AutoCloseable {
         this.encoder = Objects.requireNonNull(encoder, "encoder");
         this.ownsEncoder = owns;
         this.descriptor = encoder.descriptor();
+        this.dtype = config.tokensDtype(descriptor);
         this.preprocessor = ImagePreprocessor.forDescriptor(descriptor);
         this.batch = preprocessor.allocate(config.batchMax());
         this.pending = new Pending[config.batchMax()];
@@ -242,8 +244,8 @@ public final class EncoderStage implements AutoCloseable {
                 producer.initTransactions();
             }
             consumer.subscribe(List.of(config.framesTopic()), new Rebalance());
-            LOG.info("encoder stage: {} -> {} (dlq {}), model '{}' on {}, batch <= {} frames, linger {} ms, {}",
-                    config.framesTopic(), config.tokensTopic(), config.dlqTopic(), descriptor.id(),
+            LOG.info("encoder stage: {} -> {} ({}, dlq {}), model '{}' on {}, batch <= {} frames, linger {} ms, {}",
+                    config.framesTopic(), config.tokensTopic(), dtype, config.dlqTopic(), descriptor.id(),
                     encoder.executionProvider(), config.batchMax(), config.batchLingerMs(),
                     config.exactlyOnce() ? "exactly once (" + config.transactionalId() + ")" : "at least once");
             lastCommitNanos = System.nanoTime();
@@ -418,8 +420,8 @@ public final class EncoderStage implements AutoCloseable {
                     .setGridHeight(descriptor.gridHeight())
                     .setGridWidth(descriptor.gridWidth())
                     .setTokenDim(descriptor.tokenDim())
-                    .setDtype(TokenDtype.FLOAT32)
-                    .setTensor(TensorBytes.toLittleEndian(tokens[i]))
+                    .setDtype(dtype)
+                    .setTensor(TensorBytes.encode(tokens[i], dtype))
                     .setModelId(descriptor.id())
                     .build();
             producer.send(new ProducerRecord<>(config.tokensTopic(), null, p.recordTimestamp(), p.key(),
@@ -581,6 +583,11 @@ public final class EncoderStage implements AutoCloseable {
     /** What stopped the stage, or {@code null}. */
     public Throwable failure() {
         return failure;
+    }
+
+    /** The element type of the tokens this stage writes ({@value EncoderConfig#TOKENS_DTYPE}). */
+    public TokenDtype tokensDtype() {
+        return dtype;
     }
 
     /** The encoder's descriptor. */

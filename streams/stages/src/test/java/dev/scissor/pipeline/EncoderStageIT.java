@@ -23,6 +23,7 @@ import dev.scissor.schemas.AvroTrust;
 import dev.scissor.schemas.ScissorSerdes;
 import dev.scissor.schemas.TensorBytes;
 import dev.scissor.schemas.avro.FrameTokens;
+import dev.scissor.schemas.avro.TokenDtype;
 import dev.scissor.schemas.avro.VideoFrame;
 import dev.scissor.schemas.DeadLetters;
 import java.awt.image.BufferedImage;
@@ -264,6 +265,53 @@ class EncoderStageIT {
         assertNull(again.failure());
         assertEquals(14, PipelineTestSupport.readCommitted(kafka.bootstrapServers(), "tokens", 15,
                 Duration.ofSeconds(2)).size(), "no frame was encoded twice");
+    }
+
+    @Test
+    void float16TokensAreTheModelOutputRoundedToNearestEven() throws Exception {
+        kafka.createTopics(Map.of("frames-f16", 1, "tokens-f16", 1, "dlq-f16", 1));
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 1; i <= 3; i++) {
+                producer.send(new ProducerRecord<>("frames-f16", bytes("cam-h"), frame("cam-h", i, "bgr24",
+                        scene(2, i))));
+            }
+        }
+        final Map<String, Object> s = settings();
+        s.put("group.id", GROUP + "-f16");
+        s.put(EncoderConfig.FRAMES_TOPIC, "frames-f16");
+        s.put(EncoderConfig.TOKENS_TOPIC, "tokens-f16");
+        s.put(EncoderConfig.DLQ_TOPIC, "dlq-f16");
+        s.put(EncoderConfig.TOKENS_DTYPE, "float16");
+        final List<ConsumerRecord<byte[], byte[]>> tokens;
+        final EncoderStage stage = new EncoderStage(new EncoderConfig(s), model);
+        assertEquals(TokenDtype.FLOAT16, stage.tokensDtype());
+        stage.start();
+        try {
+            tokens = PipelineTestSupport.readCommitted(kafka.bootstrapServers(), "tokens-f16", 3,
+                    Duration.ofSeconds(60));
+        } finally {
+            stage.close();
+        }
+        assertNull(stage.failure());
+        assertEquals(3, tokens.size());
+        final ImagePreprocessor pre = ImagePreprocessor.forDescriptor(model.descriptor());
+        for (final ConsumerRecord<byte[], byte[]> r : tokens) {
+            final FrameTokens t = ScissorSerdes.frameTokens().deserializer().deserialize("tokens", r.value());
+            assertEquals(TokenDtype.FLOAT16, t.getDtype());
+            assertEquals(196 * 816 * 2, t.getTensor().remaining(), "half the bytes of float32");
+            final FloatBuffer in = pre.allocate(1);
+            pre.preprocess(ByteBuffer.wrap(scene(2, (int) t.getSequence())), 320, 240, 320 * 3,
+                    ImagePreprocessor.PixelFormat.BGR24, in, 0);
+            final float[] direct = model.encode(in, 1)[0];
+            final float[] viaKafka = TensorBytes.decode(t);
+            for (int k = 0; k < direct.length; k++) {
+                // The float32 test's tolerance plus float16's rounding: half an ulp, 2^-11 relative.
+                assertEquals(direct[k], viaKafka[k], 1e-3f + Math.abs(direct[k]) * 0x1p-11f,
+                        "token value " + k + " of frame " + t.getSequence());
+            }
+        }
     }
 
     /** The JPEG with its frame header patched to declare 60000x60000 pixels. */

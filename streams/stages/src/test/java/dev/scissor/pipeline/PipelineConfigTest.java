@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.scissor.encoder.capture.CaptureOptions;
+import dev.scissor.encoder.model.EncoderModelDescriptor;
+import dev.scissor.schemas.avro.TokenDtype;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
@@ -85,5 +87,23 @@ class PipelineConfigTest {
         assertThrows(ConfigException.class, () -> new EncoderConfig(Map.of(EncoderConfig.TOKENS_TOPIC, "frames")));
         assertThrows(ConfigException.class,
                 () -> new EncoderConfig(Map.of(EncoderConfig.MODEL, "no-such-model")).descriptor());
+        assertThrows(ConfigException.class, () -> new EncoderConfig(Map.of(EncoderConfig.TOKENS_DTYPE, "bfloat16")));
+    }
+
+    @Test
+    void tokensDtypeComesFromTheDescriptorUnlessSet() {
+        final EncoderModelDescriptor builtin = EncoderModelDescriptor.defaultDescriptor();
+        final EncoderModelDescriptor tower = new EncoderModelDescriptor("tower", "tower.onnx", "pixel_values", 384,
+                384, EncoderModelDescriptor.ChannelOrder.RGB, builtin.normalization(), "tokens",
+                EncoderModelDescriptor.OutputLayout.NTD, 14, 14, 3584)
+                .withTokenDtype(EncoderModelDescriptor.TokenDtype.FLOAT16);
+        final EncoderConfig unset = new EncoderConfig(Map.of());
+        assertEquals(TokenDtype.FLOAT32, unset.tokensDtype(builtin), "built-in encoders stay float32");
+        assertEquals(TokenDtype.FLOAT16, unset.tokensDtype(tower), "exported towers default to float16");
+        final EncoderConfig f32 = new EncoderConfig(Map.of(EncoderConfig.TOKENS_DTYPE, "float32"));
+        assertEquals(TokenDtype.FLOAT32, f32.tokensDtype(tower));
+        final EncoderConfig f16 = new EncoderConfig(Map.of(EncoderConfig.TOKENS_DTYPE, "float16"));
+        assertEquals(TokenDtype.FLOAT16, f16.tokensDtype(builtin));
+        assertFalse(f16.producerProperties().containsKey(EncoderConfig.TOKENS_DTYPE), "not a Kafka client key");
     }
 }

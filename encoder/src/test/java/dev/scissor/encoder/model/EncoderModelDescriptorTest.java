@@ -213,10 +213,10 @@ class EncoderModelDescriptorTest {
     final IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
         () -> EncoderModelDescriptor.resolve(dir.resolve("nowhere").toString()));
     assertTrue(e2.getMessage().contains("neither a built-in encoder"), e2.getMessage());
-    Files.writeString(dir.resolve("encoder.properties"), PROPS + "\ntoken.dtype=float16\n");
+    Files.writeString(dir.resolve("encoder.properties"), PROPS + "\ntoken.dtype=bfloat16\n");
     final IllegalArgumentException e3 = assertThrows(IllegalArgumentException.class,
         () -> EncoderModelDescriptor.load(dir));
-    assertTrue(e3.getMessage().contains("'token.dtype' float16 is not supported"),
+    assertTrue(e3.getMessage().contains("'token.dtype' must be float32 or float16"),
         e3.getMessage());
     Files.writeString(dir.resolve("encoder.properties"), PROPS + "\ninput.resample=lanczos\n");
     final IllegalArgumentException e4 = assertThrows(IllegalArgumentException.class,

@@ -42,7 +42,7 @@ public final class BenchMain implements Callable<Integer> {
      */
     static CommandLine commandLine(final PrintStream out, final PrintStream err) {
         return CommandLines.configure(new CommandLine(new BenchMain())
-                .addSubcommand(new StreamsBench.Options(out, err))
+                .addSubcommand(new StreamsBenchOptions(out, err))
                 .addSubcommand(new EncoderBenchCommand(out, err)), out, err);
     }
 

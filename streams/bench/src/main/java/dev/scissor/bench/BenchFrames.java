@@ -1,0 +1,154 @@
+package dev.scissor.bench;
+
+import dev.scissor.compressor.bench.SyntheticVideo;
+import dev.scissor.compressor.io.Npy;
+import dev.scissor.compressor.io.NpyArray;
+import dev.scissor.schemas.AvroSingleObjectSerde;
+import dev.scissor.schemas.ScissorSerdes;
+import dev.scissor.schemas.TensorBytes;
+import dev.scissor.schemas.avro.FrameTokens;
+import dev.scissor.schemas.avro.TokenDtype;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * The token frames, pre-encoded: each base frame's Avro tail (tensor bytes and model id) once; per
+ * record only the small head is serialized and spliced in front. Stream s plays the base frames
+ * forwards then backwards (a cycle of 2 (F - 1) frames), starting at its own phase.
+ */
+final class BenchFrames {
+
+    static final int GRID = 14;
+    private static final int N = GRID * GRID;
+    static final int DIM = 816;
+    private static final String MODEL = "bench-encoder";
+
+    final String source;
+    private final int baseFrames;
+    private final byte[][] tails;
+    private final int tailCut;
+    private final AvroSingleObjectSerde<FrameTokens> serde = ScissorSerdes.frameTokens();
+
+    private BenchFrames(final float[] video, final int baseFrames, final String source) {
+        this.source = source;
+        this.baseFrames = baseFrames;
+        final byte[] model = MODEL.getBytes(StandardCharsets.UTF_8);
+        final byte[] modelEnc = concat(zigzagVarint(model.length), model);
+        // Serialized with an empty tensor, a record ends in varint(0) = 0x00 and the encoded model id.
+        this.tailCut = 1 + modelEnc.length;
+        this.tails = new byte[baseFrames][];
+        final int len = N * DIM * Float.BYTES;
+        for (int f = 0; f < baseFrames; f++) {
+            final ByteBuffer tensor = TensorBytes.toLittleEndian(video, f * N * DIM, N * DIM);
+            final byte[] t = new byte[len];
+            tensor.duplicate().get(t);
+            tails[f] = concat(concat(zigzagVarint(len), t), modelEnc);
+        }
+        final byte[] probe = serde.serializer().serialize("tokens", head("camera-0", 0, 0));
+        if (probe[probe.length - tailCut] != 0 || !Arrays.equals(Arrays.copyOfRange(probe,
+                probe.length - tailCut + 1, probe.length), modelEnc)) {
+            throw new IllegalStateException("unexpected FrameTokens encoding: the tensor is not the second-"
+                    + "to-last field; the pre-encoding needs updating");
+        }
+        // The spliced record must decode to exactly the frame.
+        final FrameTokens back = serde.deserializer().deserialize("tokens", encode("camera-3", 12345, 678, 3));
+        final int f = frameIndex(12345, 3);
+        if (!back.getStreamId().equals("camera-3") || back.getSequence() != 12345 || back.getTimestamp() != 678
+                || !back.getModelId().equals(MODEL) || !Arrays.equals(TensorBytes.decode(back),
+                Arrays.copyOfRange(video, f * N * DIM, (f + 1) * N * DIM))) {
+            throw new IllegalStateException("a pre-encoded frame does not decode to its frame");
+        }
+    }
+
+    /** The realistic golden video's frames (as {@code scissor bench} uses), else a synthetic video. */
+    static BenchFrames load(final boolean synthetic) throws IOException {
+        if (!synthetic) {
+            final String root = System.getProperty("scissor.repo.root", ".");
+            for (Path p = Paths.get(root).toAbsolutePath(); p != null; p = p.getParent()) {
+                final Path g = p.resolve("../shared/golden/realistic_v1_input.npz").normalize();
+                if (Files.exists(g)) {
+                    final Map<String, NpyArray> z = Npy.readNpz(g);
+                    final NpyArray q = z.get("input_q");
+                    final int[] shape = q.shape();
+                    if (shape.length != 3 || shape[1] != N || shape[2] != DIM) {
+                        throw new IllegalArgumentException(g + ": input_q must be [T, " + N + ", " + DIM + "], got "
+                                + Arrays.toString(shape));
+                    }
+                    final float[] v = q.toFloats();
+                    final float scale = (float) z.get("input_scale").scalar();
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] *= scale;
+                    }
+                    return new BenchFrames(v, shape[0], "the realistic golden video (" + g.getFileName() + ", "
+                            + shape[0] + " frames played forwards and backwards)");
+                }
+            }
+        }
+        final int frames = 32;
+        return new BenchFrames(SyntheticVideo.generate(7, frames, GRID, DIM, 9, 0.8), frames,
+                "a synthetic video (" + frames + " frames played forwards and backwards)");
+    }
+
+    /** Base frame of a stream's sequence number: a forwards-backwards cycle, phase-shifted per stream. */
+    private int frameIndex(final long seq, final int stream) {
+        if (baseFrames == 1) {
+            return 0;
+        }
+        final int period = 2 * (baseFrames - 1);
+        final int k = (int) ((seq + 7L * stream) % period);
+        return k < baseFrames ? k : period - k;
+    }
+
+    private FrameTokens head(final String stream, final long seq, final long timestamp) {
+        return FrameTokens.newBuilder()
+                .setStreamId(stream)
+                .setSequence(seq)
+                .setTimestamp(timestamp)
+                .setGridHeight(GRID)
+                .setGridWidth(GRID)
+                .setTokenDim(DIM)
+                .setDtype(TokenDtype.FLOAT32)
+                .setTensor(ByteBuffer.allocate(0))
+                .setModelId(MODEL)
+                .build();
+    }
+
+    /** The serialized FrameTokens record of a stream's frame. */
+    byte[] encode(final String stream, final long seq, final long timestamp, final int streamIndex) {
+        final byte[] head = serde.serializer().serialize("tokens", head(stream, seq, timestamp));
+        final byte[] tail = tails[frameIndex(seq, streamIndex)];
+        final int headLen = head.length - tailCut;
+        final byte[] out = new byte[headLen + tail.length];
+        System.arraycopy(head, 0, out, 0, headLen);
+        System.arraycopy(tail, 0, out, headLen, tail.length);
+        return out;
+    }
+
+    int recordBytes() {
+        return tails[0].length + 40;
+    }
+
+    private static byte[] zigzagVarint(final long n) {
+        long z = (n << 1) ^ (n >> 63);
+        final byte[] buf = new byte[10];
+        int i = 0;
+        while ((z & ~0x7FL) != 0) {
+            buf[i++] = (byte) ((z & 0x7F) | 0x80);
+            z >>>= 7;
+        }
+        buf[i++] = (byte) z;
+        return Arrays.copyOf(buf, i);
+    }
+
+    private static byte[] concat(final byte[] a, final byte[] b) {
+        final byte[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+}

@@ -371,7 +371,7 @@ public final class QaService implements AutoCloseable {
             throw new HttpError(400, "seconds must be a positive number");
         }
         if (!Double.isFinite(seconds)) {
-            throw new HttpError(400, "seconds must be a finite positive number, not " + secondsNode);
+            throw new HttpError(400, "seconds must be a finite positive number, not " + seconds);
         }
         final int max = integer(body, "max_windows", Math.min(DEFAULT_MAX_ASK_WINDOWS, config.askMaxWindows()), 1,
                 Integer.MAX_VALUE, "max_windows must be a positive integer");

@@ -248,6 +248,7 @@ public final class HttpService implements AutoCloseable {
         connector.setHost(host);
         connector.setPort(port);
         connector.setIdleTimeout(limits.idleTimeoutMs());
+        connector.setAcceptQueueSize(Math.min(limits.maxConnections(), 1024));
         connector.addBean(new Connection.Listener() {
             @Override
             public void onOpened(final Connection connection) {

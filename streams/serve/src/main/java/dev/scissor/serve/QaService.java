@@ -220,6 +220,11 @@ public final class QaService implements AutoCloseable {
         return http.port();
     }
 
+    /** The HTTP server (for diagnostics: its open connections and busy handlers), or {@code null} before start. */
+    public HttpService http() {
+        return http;
+    }
+
     /** The index of windows held. */
     public WindowIndex index() {
         return index;

@@ -437,7 +437,8 @@ public final class HttpService implements AutoCloseable {
             try {
                 exchange.begin();
             } catch (final HttpError e) {
-                exchange.send(error(e.status(), e.getMessage()), false);
+                // A body too large to read is not read: the connection cannot carry another request.
+                exchange.send(error(e.status(), e.getMessage()), e.status() == 413);
             }
             return true;
         }
@@ -587,7 +588,7 @@ public final class HttpService implements AutoCloseable {
             if (!head) {
                 h.put(HttpHeader.CONTENT_LENGTH, answer.body().length);
             }
-            response.write(true, head ? null : ByteBuffer.wrap(answer.body()), Callback.from(() -> {
+            response.write(true, ByteBuffer.wrap(head ? new byte[0] : answer.body()), Callback.from(() -> {
                 if (watch != null) {
                     watch.awaitHeaders();
                 }

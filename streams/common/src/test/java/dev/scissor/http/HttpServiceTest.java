@@ -61,6 +61,15 @@ class HttpServiceTest {
     }
 
     @Test
+    void headIsAnsweredLikeGetWithoutABody() throws Exception {
+        final HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/v1/streams/cam/windows/latest"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        assertEquals(200, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
+        assertEquals("", r.body());
+    }
+
+    @Test
     void echoesJsonAndRejectsBadBodies() throws Exception {
         final HttpResponse<String> ok = send(HttpRequest.newBuilder(uri("/v1/echo"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"a\":1}")));

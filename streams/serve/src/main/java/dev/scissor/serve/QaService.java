@@ -299,6 +299,8 @@ public final class QaService implements AutoCloseable {
      * @param frameHeight their height
      * @return the best windows, best first (empty for an unknown stream)
      * @throws QueryEncoder.BadImageException when the image cannot be read
+     * @throws QueryEncoder.TooLargeException when the image, the frame or the tiling has more pixels
+     *     than {@value ServeConfig#FIND_MAX_PIXELS} allows (checked before decoding)
      * @throws IllegalStateException when the query encoder is unavailable
      * @throws Exception when the model fails
      */

@@ -75,16 +75,6 @@ public record HttpLimits(int threads, int queue, int maxConnections, long idleTi
     }
 
     /**
-     * These limits with another body limit.
-     *
-     * @param bytes the largest request body
-     * @return new limits
-     */
-    public HttpLimits withMaxBodyBytes(final long bytes) {
-        return new HttpLimits(threads, queue, maxConnections, idleTimeoutMs, headerTimeoutMs, readTimeoutMs, bytes);
-    }
-
-    /**
      * Declares the keys {@code <prefix>threads}, {@code queue}, {@code max.connections}, {@code
      * idle.timeout.ms}, {@code header.timeout.ms} and {@code read.timeout.ms}.
      *

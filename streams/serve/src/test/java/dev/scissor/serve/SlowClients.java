@@ -158,7 +158,10 @@ public final class SlowClients {
         try (Attack attack = new Attack(http.port(), "GET " + probePath + " HTTP/1.1\r\nHost: slow\r\n",
                 bodyPath + " HTTP/1.1\r\nHost: slow\r\nContent-Type: application/json\r\n"
                         + "Content-Length: " + Math.min(1_000_000, http.limits().maxBodyBytes()) + "\r\n\r\n{")) {
-            Thread.sleep(500);
+            final long accepted = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (http.openConnections() < 2 * SLOW - 5 && System.nanoTime() < accepted) {
+                Thread.sleep(50);
+            }
             assertTrue(http.openConnections() >= 2 * SLOW - 5, name + ": the slow clients are connected ("
                     + http.openConnections() + ")");
             final long end = System.nanoTime() + ATTACK.toNanos();

@@ -101,7 +101,7 @@ final class CompressorCommand implements Callable<Integer> {
         final HttpService http;
         try {
             http = config.httpPort() < 0 ? null
-                    : HttpService.start("compressor", config.httpBind(), config.httpPort(), 4, 64 << 10);
+                    : HttpService.start("compressor", config.httpBind(), config.httpPort(), config.httpLimits());
         } catch (final IOException e) {
             throw new IOException("cannot serve HTTP on " + config.httpBind() + ":" + config.httpPort() + " ("
                     + e.getMessage() + "); set " + CompressorConfig.HTTP_PORT + " (--http-port) to a free port, or -1 "

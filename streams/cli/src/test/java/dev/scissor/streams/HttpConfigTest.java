@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.scissor.http.HttpLimits;
 import dev.scissor.pipeline.CaptureConfig;
 import dev.scissor.pipeline.EncoderConfig;
+import dev.scissor.serve.ServeConfig;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
@@ -100,5 +102,53 @@ class HttpConfigTest {
         assertTrue(CompressorConfig.describe().contains(CompressorConfig.HTTP_ADVERTISED_HOST));
         assertTrue(CaptureConfig.describe().contains(CaptureConfig.METRICS_PORT));
         assertTrue(EncoderConfig.describe().contains(EncoderConfig.METRICS_PORT));
+    }
+
+    @Test
+    void httpLimitsHaveSafeDefaultsAndFailNamingTheKey() {
+        assertEquals(new HttpLimits(4, 64, 256, 30_000, 5_000, 30_000, 64 << 10), compressor().httpLimits());
+        final CompressorConfig tuned = compressor(CompressorConfig.HTTP_PREFIX + HttpLimits.MAX_CONNECTIONS, "100",
+                "scissor.http.idle.timeout.ms", 2000, "scissor.http.header.timeout.ms", "1500",
+                "scissor.http.read.timeout.ms", 9000, "scissor.http.threads", 8, "scissor.http.queue", 0);
+        assertEquals(new HttpLimits(8, 0, 100, 2000, 1500, 9000, 64 << 10), tuned.httpLimits());
+        assertFalse(tuned.streamsProperties().containsKey("scissor.http.max.connections"), "scissor.* keys stay ours");
+        final Object[][] bad = {{"scissor.http.threads", 0}, {"scissor.http.queue", -1},
+            {"scissor.http.max.connections", 0}, {"scissor.http.idle.timeout.ms", 0},
+            {"scissor.http.header.timeout.ms", "soon"}, {"scissor.http.read.timeout.ms", -5}};
+        for (final Object[] kv : bad) {
+            final ConfigException e = assertThrows(ConfigException.class, () -> compressor(kv));
+            assertTrue(e.getMessage().contains((String) kv[0]), e.getMessage());
+        }
+
+        final Map<String, Object> serve = new HashMap<>(Map.of("bootstrap.servers", "localhost:9092"));
+        assertEquals(new HttpLimits(4, 64, 256, 30_000, 5_000, 30_000, 16L << 20),
+                new ServeConfig(serve).httpLimits());
+        serve.put(ServeConfig.HTTP_PREFIX + HttpLimits.MAX_CONNECTIONS, 32);
+        serve.put(ServeConfig.MAX_BODY_BYTES, 1 << 20);
+        assertEquals(32, new ServeConfig(serve).httpLimits().maxConnections());
+        assertEquals(1 << 20, new ServeConfig(serve).httpLimits().maxBodyBytes());
+        serve.put("scissor.serve.http.read.timeout.ms", 0);
+        final ConfigException e = assertThrows(ConfigException.class, () -> new ServeConfig(serve));
+        assertTrue(e.getMessage().contains("scissor.serve.http.read.timeout.ms"), e.getMessage());
+        for (final String key : new String[] {"scissor.http.max.connections", "scissor.http.idle.timeout.ms",
+            "scissor.http.header.timeout.ms", "scissor.http.read.timeout.ms", "scissor.http.threads",
+            "scissor.http.queue"}) {
+            assertTrue(CompressorConfig.describe().contains(key), key);
+            assertTrue(ServeConfig.describe().contains(key.replace("scissor.", "scissor.serve.")), key);
+        }
+    }
+
+    @Test
+    void serveInputLimitsHaveDefaultsAndRanges() {
+        final ServeConfig c = new ServeConfig(Map.of("bootstrap.servers", "localhost:9092"));
+        assertEquals(256, c.askMaxWindows());
+        assertEquals(256L << 20, c.askMaxRequestBytes());
+        assertEquals(4096L * 4096, c.findMaxPixels());
+        for (final Object[] kv : new Object[][] {{ServeConfig.ASK_MAX_WINDOWS, 0},
+            {ServeConfig.ASK_MAX_REQUEST_BYTES, 100}, {ServeConfig.FIND_MAX_PIXELS, 16384L * 16384 + 1}}) {
+            final ConfigException e = assertThrows(ConfigException.class, () -> new ServeConfig(Map.of(
+                    "bootstrap.servers", "localhost:9092", kv[0], kv[1])));
+            assertTrue(e.getMessage().contains((String) kv[0]), e.getMessage());
+        }
     }
 }

@@ -3,33 +3,56 @@ package dev.scissor.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A small HTTP/JSON server for Scissor's services (the QA service, the compressor's interactive
- * queries, every app's {@code /metrics}), on the JDK's built-in server: routes by method and path
- * pattern ({@code /v1/streams/{id}/windows/latest}), bodies bounded before they are read, errors as
- * {@code {"error": "..."}} with a status. Owns its server threads; {@link #close()} stops them.
+ * queries, every app's {@code /metrics}), on Jetty's core server: routes by method and path pattern
+ * ({@code /v1/streams/{id}/windows/latest}), bodies bounded before they are read, errors as {@code
+ * {"error": "..."}} with a status. Owns its Jetty server and handler threads; {@link #close()} stops
+ * them.
+ *
+ * <p>Slow or hostile clients cannot hold it ({@link HttpLimits}): bodies are read asynchronously,
+ * so a handler thread is taken only once a request is complete; requests waiting for one are
+ * bounded (503 past the queue); connections are bounded, closed when idle, when their request line
+ * and headers take too long, or answered 408 when their body does; a malformed request gets 400 and
+ * its connection is closed.
  *
  * <p>When the environment variable {@value #TOKEN_ENV} is set (or {@link #requireBearer} is
  * called), every request except {@code GET /metrics} (Prometheus scrapes and probes) must carry
@@ -197,22 +220,63 @@ public final class HttpService implements AutoCloseable {
     private record Route(String method, String[] segments, Handler handler) {
     }
 
-    private final HttpServer server;
-    private final ExecutorService executor;
-    private final long maxBodyBytes;
-    private final List<Route> routes = Collections.synchronizedList(new ArrayList<>());
+    private final Server server;
+    private final ServerConnector connector;
+    private final ThreadPoolExecutor handlers;
+    private final HttpLimits limits;
+    private final List<Route> routes = new CopyOnWriteArrayList<>();
+    private final Map<Connection, Watch> watches = new ConcurrentHashMap<>();
     /** SHA-256 of the required token, or {@code null} when none is required. */
     private volatile byte[] tokenDigest;
     private volatile String token;
 
-    private HttpService(final HttpServer server, final ExecutorService executor, final long maxBodyBytes) {
-        this.server = server;
-        this.executor = executor;
-        this.maxBodyBytes = maxBodyBytes;
+    private HttpService(final String name, final String host, final int port, final HttpLimits limits) {
+        this.limits = limits;
+        final QueuedThreadPool io = new QueuedThreadPool(8, 2);
+        io.setName("scissor-http-" + name + "-io");
+        io.setDaemon(true);
+        io.setReservedThreads(0);
+        server = new Server(io);
+        final HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        http.setDelayDispatchUntilContent(false);
+        // Jetty's parser caches header values case-insensitively by default: a token differing only in
+        // case from an earlier one on the connection would come back as that earlier one.
+        http.setHeaderCacheCaseSensitive(true);
+        connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(host);
+        connector.setPort(port);
+        connector.setIdleTimeout(limits.idleTimeoutMs());
+        connector.setAcceptQueueSize(Math.min(limits.maxConnections(), 1024));
+        connector.addBean(new Connection.Listener() {
+            @Override
+            public void onOpened(final Connection connection) {
+                final Watch watch = new Watch(connection);
+                watches.put(connection, watch);
+                watch.awaitHeaders();
+            }
+
+            @Override
+            public void onClosed(final Connection connection) {
+                watches.remove(connection);
+            }
+        });
+        server.addConnector(connector);
+        server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
+        server.setErrorHandler(new JsonErrors());
+        server.setHandler(new Dispatcher());
+        final AtomicInteger n = new AtomicInteger();
+        handlers = new ThreadPoolExecutor(limits.threads(), limits.threads(), 0, TimeUnit.SECONDS,
+                limits.queue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(limits.queue()), r -> {
+                    final Thread t = new Thread(r, "scissor-http-" + name + "-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
     }
 
     /**
-     * Starts a server.
+     * Starts a server with the default {@link HttpLimits} but threads and body size.
      *
      * @param name a name for its threads and logs (for example {@code "qa"})
      * @param host the address to bind ({@code 0.0.0.0} for all)
@@ -224,19 +288,33 @@ public final class HttpService implements AutoCloseable {
      */
     public static HttpService start(final String name, final String host, final int port, final int threads,
                                     final long maxBodyBytes) throws IOException {
-        final HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
-        final AtomicInteger n = new AtomicInteger();
-        final ExecutorService executor = Executors.newFixedThreadPool(threads, r -> {
-            final Thread t = new Thread(r, "scissor-http-" + name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        final HttpService service = new HttpService(server, executor, maxBodyBytes);
+        return start(name, host, port, HttpLimits.defaults(threads, maxBodyBytes));
+    }
+
+    /**
+     * Starts a server.
+     *
+     * @param name a name for its threads and logs (for example {@code "qa"})
+     * @param host the address to bind ({@code 0.0.0.0} for all)
+     * @param port the port; 0 picks a free one ({@link #port()})
+     * @param limits threads, queue, connections, timeouts and body size
+     * @return the running server, with no routes yet
+     * @throws IOException when the port cannot be bound
+     */
+    public static HttpService start(final String name, final String host, final int port, final HttpLimits limits)
+            throws IOException {
+        final HttpService service = new HttpService(name, host, port, limits);
         service.requireBearer(environmentToken());
-        server.createContext("/", service::dispatch);
-        server.start();
-        LOG.info("HTTP {} listening on {}:{}{}", name, host, service.port(),
+        try {
+            service.server.start();
+        } catch (final Exception e) {
+            service.close();
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(e.getMessage(), e);
+        }
+        LOG.info("HTTP {} listening on {}:{} ({}){}", name, host, service.port(), limits,
                 service.tokenDigest == null ? "" : " (bearer token required except on GET /metrics)");
         return service;
     }
@@ -301,88 +379,248 @@ public final class HttpService implements AutoCloseable {
 
     /** The bound port. */
     public int port() {
-        return server.getAddress().getPort();
+        return connector.getLocalPort();
     }
 
-    private void dispatch(final HttpExchange exchange) throws IOException {
-        Response response;
-        try {
-            response = answer(exchange);
-        } catch (final HttpError e) {
-            response = error(e.status(), e.getMessage());
-        } catch (final Exception e) {
-            LOG.warn("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-            response = error(500, "internal error: " + e);
+    /** The limits this server applies. */
+    public HttpLimits limits() {
+        return limits;
+    }
+
+    /** Connections open now (for tests and diagnostics). */
+    public int openConnections() {
+        return connector.getConnectedEndPoints().size();
+    }
+
+    /** Requests being handled or waiting for a handler thread now. */
+    public int busyHandlers() {
+        return handlers.getActiveCount() + handlers.getQueue().size();
+    }
+
+    /**
+     * Drops a connection that has sent part of a request's line and headers but not all of them
+     * within {@link HttpLimits#headerTimeoutMs()} of opening or of its previous answer; one that has
+     * sent nothing is left to the idle timeout.
+     */
+    private final class Watch {
+        private final Connection connection;
+        private volatile long requests;
+
+        Watch(final Connection connection) {
+            this.connection = connection;
         }
-        try (exchange) {
-            response.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
-            exchange.getResponseHeaders().set("Content-Type", response.contentType());
-            final boolean head = exchange.getRequestMethod().equals("HEAD");
-            exchange.sendResponseHeaders(response.status(), head ? -1 : response.body().length == 0 ? -1
-                    : response.body().length);
-            if (!head && response.body().length > 0) {
-                try (OutputStream os = exchange.getResponseBody()) {
-                    os.write(response.body());
+
+        void awaitHeaders() {
+            final long seen = requests;
+            final long bytes = connection.getBytesIn();
+            connector.getScheduler().schedule(() -> {
+                if (requests == seen && connection.getBytesIn() > bytes && watches.get(connection) == this) {
+                    LOG.debug("closing {}: no complete request headers within {} ms", connection,
+                            limits.headerTimeoutMs());
+                    connection.getEndPoint().close();
+                }
+            }, limits.headerTimeoutMs(), TimeUnit.MILLISECONDS);
+        }
+
+        void requestArrived() {
+            requests++;
+        }
+    }
+
+    /** Routes a request, reads its body without a thread, then hands it to a handler thread. */
+    private final class Dispatcher extends org.eclipse.jetty.server.Handler.Abstract.NonBlocking {
+        @Override
+        public boolean handle(final org.eclipse.jetty.server.Request request,
+                              final org.eclipse.jetty.server.Response response, final Callback callback) {
+            final Exchange exchange = new Exchange(request, response, callback,
+                    watches.get(request.getConnectionMetaData().getConnection()));
+            try {
+                exchange.begin();
+            } catch (final HttpError e) {
+                // A body too large to read is not read: the connection cannot carry another request.
+                exchange.send(error(e.status(), e.getMessage()), e.status() == 413);
+            }
+            return true;
+        }
+    }
+
+    /** One request: its route, its body as it arrives, and the one answer it gets. */
+    private final class Exchange implements Runnable {
+        private final org.eclipse.jetty.server.Request request;
+        private final org.eclipse.jetty.server.Response response;
+        private final Callback callback;
+        private final Watch watch;
+        private final AtomicBoolean answered = new AtomicBoolean();
+        private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        private String method;
+        private String path;
+        private Route route;
+        private Map<String, String> params;
+        private Scheduler.Task timeout;
+
+        Exchange(final org.eclipse.jetty.server.Request request, final org.eclipse.jetty.server.Response response,
+                 final Callback callback, final Watch watch) {
+            this.request = request;
+            this.response = response;
+            this.callback = callback;
+            this.watch = watch;
+            if (watch != null) {
+                watch.requestArrived();
+            }
+        }
+
+        void begin() {
+            method = request.getMethod();
+            path = request.getHttpURI().getDecodedPath();
+            final byte[] required = tokenDigest;
+            if (required != null && !(METRICS_PATH.equals(path) && (method.equals("GET") || method.equals("HEAD")))
+                    && !authorized(request.getHeaders().get(HttpHeader.AUTHORIZATION), required)) {
+                throw new HttpError(401, "this endpoint requires the header 'Authorization: Bearer <token>' with the "
+                        + "token the server was started with (environment variable " + TOKEN_ENV + "); only GET "
+                        + METRICS_PATH + " is open");
+            }
+            final String[] segments = split(path);
+            boolean pathKnown = false;
+            for (final Route r : routes) {
+                final Map<String, String> p = match(r.segments(), segments);
+                if (p == null) {
+                    continue;
+                }
+                pathKnown = true;
+                if (r.method().equals(method) || (method.equals("HEAD") && r.method().equals("GET"))) {
+                    route = r;
+                    params = p;
+                    break;
+                }
+            }
+            if (route == null) {
+                throw pathKnown ? new HttpError(405, method + " is not supported on " + path)
+                        : new HttpError(404, "no such resource: " + path);
+            }
+            final long length = request.getLength();
+            if (length > limits.maxBodyBytes()) {
+                throw new HttpError(413, "the body has " + length + " bytes; at most " + limits.maxBodyBytes()
+                        + " are accepted");
+            }
+            timeout = connector.getScheduler().schedule(this::expire, limits.readTimeoutMs(), TimeUnit.MILLISECONDS);
+            run();
+        }
+
+        /** Reads what has arrived; asks to be called again when more does. */
+        @Override
+        public void run() {
+            while (!answered.get()) {
+                final Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    request.demand(this);
+                    return;
+                }
+                if (Content.Chunk.isFailure(chunk)) {
+                    timeout.cancel();
+                    if (chunk.getFailure() instanceof TimeoutException) {
+                        send(error(408, "the request body stopped arriving"), true);
+                    } else if (answered.compareAndSet(false, true)) {
+                        callback.failed(chunk.getFailure());
+                    }
+                    return;
+                }
+                final ByteBuffer bytes = chunk.getByteBuffer();
+                if (body.size() + (long) bytes.remaining() > limits.maxBodyBytes()) {
+                    chunk.release();
+                    timeout.cancel();
+                    send(error(413, "the body is larger than the " + limits.maxBodyBytes() + " bytes accepted"), true);
+                    return;
+                }
+                final byte[] copy = new byte[bytes.remaining()];
+                bytes.get(copy);
+                body.write(copy, 0, copy.length);
+                final boolean last = chunk.isLast();
+                chunk.release();
+                if (last) {
+                    timeout.cancel();
+                    dispatch();
+                    return;
                 }
             }
         }
-    }
 
-    private Response answer(final HttpExchange exchange) throws Exception {
-        final String method = exchange.getRequestMethod();
-        final String path = exchange.getRequestURI().getPath();
-        final byte[] required = tokenDigest;
-        if (required != null && !(METRICS_PATH.equals(path) && (method.equals("GET") || method.equals("HEAD")))
-                && !authorized(exchange.getRequestHeaders().getFirst("Authorization"), required)) {
-            throw new HttpError(401, "this endpoint requires the header 'Authorization: Bearer <token>' with the "
-                    + "token the server was started with (environment variable " + TOKEN_ENV + "); only GET "
-                    + METRICS_PATH + " is open");
+        private void expire() {
+            send(error(408, "the request body did not arrive within " + limits.readTimeoutMs() + " ms"), true);
         }
-        final String[] segments = split(path);
-        boolean pathKnown = false;
-        final List<Route> snapshot;
-        synchronized (routes) {
-            snapshot = List.copyOf(routes);
-        }
-        for (final Route route : snapshot) {
-            final Map<String, String> params = match(route.segments(), segments);
-            if (params == null) {
-                continue;
-            }
-            pathKnown = true;
-            if (!route.method().equals(method) && !(method.equals("HEAD") && route.method().equals("GET"))) {
-                continue;
-            }
-            final Map<String, List<String>> headers = new LinkedHashMap<>();
-            exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), v));
-            return route.handler().handle(new Request(method, path, params, query(exchange.getRequestURI().getRawQuery()),
-                    headers, readBody(exchange)));
-        }
-        if (pathKnown) {
-            throw new HttpError(405, method + " is not supported on " + path);
-        }
-        throw new HttpError(404, "no such resource: " + path);
-    }
 
-    private byte[] readBody(final HttpExchange exchange) throws IOException {
-        final String length = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
-            final long n;
+        private void dispatch() {
             try {
-                n = Long.parseLong(length.strip());
-            } catch (final NumberFormatException e) {
-                throw new HttpError(400, "bad Content-Length: " + length);
-            }
-            if (n > maxBodyBytes) {
-                throw new HttpError(413, "the body has " + n + " bytes; at most " + maxBodyBytes + " are accepted");
+                handlers.execute(() -> send(answer(), false));
+            } catch (final RejectedExecutionException e) {
+                send(error(503, "the server is busy (" + limits.threads() + " requests running, " + limits.queue()
+                        + " waiting); retry shortly").withHeader("Retry-After", "1"), false);
             }
         }
-        try (InputStream in = exchange.getRequestBody()) {
-            final byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-            if (body.length > maxBodyBytes) {
-                throw new HttpError(413, "the body is larger than the " + maxBodyBytes + " bytes accepted");
+
+        private Response answer() {
+            try {
+                final Map<String, List<String>> headers = new LinkedHashMap<>();
+                for (final HttpField f : request.getHeaders()) {
+                    headers.computeIfAbsent(f.getLowerCaseName(), k -> new ArrayList<>()).add(f.getValue());
+                }
+                return route.handler().handle(new Request(method, path, params,
+                        query(request.getHttpURI().getQuery()), headers, body.toByteArray()));
+            } catch (final HttpError e) {
+                return error(e.status(), e.getMessage());
+            } catch (final Exception e) {
+                LOG.warn("{} {} failed", method, request.getHttpURI(), e);
+                return error(500, "internal error: " + e);
             }
-            return body;
+        }
+
+        void send(final Response answer, final boolean close) {
+            if (!answered.compareAndSet(false, true)) {
+                return;
+            }
+            response.setStatus(answer.status());
+            final HttpFields.Mutable h = response.getHeaders();
+            answer.headers().forEach(h::put);
+            h.put(HttpHeader.CONTENT_TYPE, answer.contentType());
+            if (close) {
+                h.put(HttpHeader.CONNECTION, "close");
+            }
+            final boolean head = "HEAD".equals(request.getMethod());
+            if (!head) {
+                h.put(HttpHeader.CONTENT_LENGTH, answer.body().length);
+            }
+            response.write(true, ByteBuffer.wrap(head ? new byte[0] : answer.body()), Callback.from(() -> {
+                if (watch != null) {
+                    watch.awaitHeaders();
+                }
+                callback.succeeded();
+            }, callback::failed));
+        }
+    }
+
+    /** Jetty's own errors (a malformed request line, headers too large) as {@code {"error": ...}}. */
+    private static final class JsonErrors extends ErrorHandler {
+        @Override
+        protected void generateResponse(final org.eclipse.jetty.server.Request request,
+                                        final org.eclipse.jetty.server.Response response, final int code,
+                                        final String message, final Throwable cause, final Callback callback) {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            response.write(true, ByteBuffer.wrap(errorBody(code, message)), callback);
+        }
+
+        @Override
+        public ByteBuffer badMessageError(final int status, final String reason, final HttpFields.Mutable fields) {
+            fields.put(HttpHeader.CONTENT_TYPE, "application/json");
+            return ByteBuffer.wrap(errorBody(status, reason));
+        }
+
+        private static byte[] errorBody(final int code, final String message) {
+            final ObjectNode body = JSON.createObjectNode();
+            body.put("error", message == null || message.isBlank() ? "HTTP " + code : message);
+            try {
+                return JSON.writeValueAsBytes(body);
+            } catch (final IOException e) {
+                throw new IllegalStateException("cannot serialize an error", e);
+            }
         }
     }
 
@@ -435,22 +673,30 @@ public final class HttpService implements AutoCloseable {
         if (raw == null || raw.isEmpty()) {
             return query;
         }
-        for (final String pair : raw.split("&")) {
-            final int eq = pair.indexOf('=');
-            final String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            final String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            query.putIfAbsent(k, v);
+        try {
+            for (final String pair : raw.split("&")) {
+                final int eq = pair.indexOf('=');
+                final String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                final String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                query.putIfAbsent(k, v);
+            }
+        } catch (final IllegalArgumentException e) {
+            throw new HttpError(400, "bad query string: " + e.getMessage());
         }
         return query;
     }
 
-    /** Stops accepting requests, lets running ones finish (up to a second), and stops the threads. */
+    /** Stops accepting requests, closes the connections, and stops the handler threads (running ones get 5 s). */
     @Override
     public void close() {
-        server.stop(1);
-        executor.shutdown();
         try {
-            executor.awaitTermination(5, TimeUnit.SECONDS);
+            server.stop();
+        } catch (final Exception e) {
+            LOG.warn("stopping the HTTP server failed", e);
+        }
+        handlers.shutdown();
+        try {
+            handlers.awaitTermination(5, TimeUnit.SECONDS);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }

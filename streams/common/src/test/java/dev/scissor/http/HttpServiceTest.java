@@ -4,10 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,6 +58,15 @@ class HttpServiceTest {
         assertEquals("cam 1", json(r).get("stream").asText());
         assertEquals("a&b", json(r).get("q").asText());
         assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
+    }
+
+    @Test
+    void headIsAnsweredLikeGetWithoutABody() throws Exception {
+        final HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/v1/streams/cam/windows/latest"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        assertEquals(200, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElseThrow());
+        assertEquals("", r.body());
     }
 
     @Test
@@ -150,6 +165,108 @@ class HttpServiceTest {
                         () -> s.connect(new java.net.InetSocketAddress(other, local.port()), 2000),
                         "a server bound to 127.0.0.1 is not reachable on " + other);
             }
+        }
+    }
+
+    /** Limits with short timeouts, so that the tests of them are quick. */
+    private static HttpLimits quick(final int threads, final int queue) {
+        return new HttpLimits(threads, queue, 64, 10_000, 500, 500, 100);
+    }
+
+    /** Reads until the server closes the connection (or 5 s pass: then the test fails on the assertion). */
+    private static String readToClose(final Socket socket) throws Exception {
+        socket.setSoTimeout(5000);
+        return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void aGarbageRequestLineIs400AtOnceAndTheConnectionCloses() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", service.port())) {
+            final long t0 = System.nanoTime();
+            // A TLS ClientHello is what a misconfigured client most often sends to a plain HTTP port.
+            socket.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xa5, 0x01, 0x00, 0x00, '\r',
+                '\n', '\r', '\n'});
+            final String answer = readToClose(socket);
+            final long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+            assertTrue(answer.contains("application/json") && answer.contains("{\"error\":"), answer);
+            assertTrue(ms < 1000, "answered and closed in " + ms + " ms");
+        }
+    }
+
+    @Test
+    void slowHeadersAreDroppedAfterTheHeaderTimeout() throws Exception {
+        try (HttpService quick = HttpService.start("quick", "127.0.0.1", 0, quick(1, 4))
+                .route("GET", "/x", r -> HttpService.Response.json(200, java.util.Map.of()));
+             Socket socket = new Socket("127.0.0.1", quick.port())) {
+            final long t0 = System.nanoTime();
+            final OutputStream out = socket.getOutputStream();
+            out.write("GET /x HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.setSoTimeout(100);
+            final InputStream in = socket.getInputStream();
+            int read = 0;
+            for (int i = 0; i < 50 && read >= 0; i++) {
+                try {
+                    out.write(("X-Slow-" + i + ": 1\r\n").getBytes(StandardCharsets.US_ASCII));
+                    read = in.read();
+                } catch (final java.net.SocketTimeoutException stillOpen) {
+                    read = 0;
+                } catch (final java.io.IOException closed) {
+                    read = -1;
+                }
+            }
+            final long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(-1, read, "the connection is closed");
+            assertTrue(ms >= 450 && ms < 2500, "dropped after " + ms + " ms (header timeout 500 ms)");
+            assertEquals(200, send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + quick.port() + "/x")))
+                    .statusCode(), "a normal request is answered");
+        }
+    }
+
+    @Test
+    void aSlowBodyIs408AfterTheReadTimeoutWithoutAHandlerThread() throws Exception {
+        final CountDownLatch handled = new CountDownLatch(1);
+        try (HttpService quick = HttpService.start("quick", "127.0.0.1", 0, quick(1, 0))
+                .route("POST", "/x", r -> {
+                    handled.countDown();
+                    return HttpService.Response.json(200, java.util.Map.of());
+                })
+                .route("GET", "/y", r -> HttpService.Response.json(200, java.util.Map.of()));
+             Socket socket = new Socket("127.0.0.1", quick.port())) {
+            final long t0 = System.nanoTime();
+            socket.getOutputStream().write(("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{")
+                    .getBytes(StandardCharsets.US_ASCII));
+            // The only handler thread is free while the body dribbles in.
+            assertEquals(200, send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + quick.port() + "/y")))
+                    .statusCode());
+            final String answer = readToClose(socket);
+            final long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(answer.startsWith("HTTP/1.1 408"), answer);
+            assertTrue(answer.contains("did not arrive within 500 ms"), answer);
+            assertTrue(ms >= 450 && ms < 2500, "answered after " + ms + " ms (read timeout 500 ms)");
+            assertEquals(1, handled.getCount(), "the handler never ran");
+        }
+    }
+
+    @Test
+    void aFullQueueIs503WithRetryAfter() throws Exception {
+        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch running = new CountDownLatch(1);
+        try (HttpService busy = HttpService.start("busy", "127.0.0.1", 0, quick(1, 0))
+                .route("GET", "/slow", r -> {
+                    running.countDown();
+                    release.await(10, TimeUnit.SECONDS);
+                    return HttpService.Response.json(200, java.util.Map.of());
+                })) {
+            final URI slow = URI.create("http://127.0.0.1:" + busy.port() + "/slow");
+            final var first = CLIENT.sendAsync(HttpRequest.newBuilder(slow).build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(running.await(5, TimeUnit.SECONDS));
+            final HttpResponse<String> second = send(HttpRequest.newBuilder(slow));
+            assertEquals(503, second.statusCode(), second.body());
+            assertEquals("1", second.headers().firstValue("Retry-After").orElse(null));
+            assertTrue(json(second).get("error").asText().contains("busy"), second.body());
+            release.countDown();
+            assertEquals(200, first.get(5, TimeUnit.SECONDS).statusCode());
         }
     }
 }

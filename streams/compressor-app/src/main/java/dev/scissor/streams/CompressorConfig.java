@@ -3,6 +3,7 @@ package dev.scissor.streams;
 import dev.scissor.kafka.ConfigDocs;
 
 import dev.scissor.compressor.ScissorParams;
+import dev.scissor.http.HttpLimits;
 import dev.scissor.schemas.Topics;
 import dev.scissor.schemas.avro.TokenDtype;
 import java.util.HashMap;
@@ -56,6 +57,10 @@ public final class CompressorConfig extends AbstractConfig {
     public static final String HTTP_PORT = "scissor.http.port";
     public static final String HTTP_BIND = "scissor.http.bind";
     public static final String HTTP_ADVERTISED_HOST = "scissor.http.advertised.host";
+    /** Prefix of the HTTP endpoint's limits ({@link HttpLimits}): {@code scissor.http.threads} and so on. */
+    public static final String HTTP_PREFIX = "scissor.http.";
+    /** The largest request body of the HTTP endpoint (its routes take none). */
+    public static final long HTTP_MAX_BODY_BYTES = 64 << 10;
 
     /** The emit modes of {@value #EMIT_MODE}. */
     public enum EmitMode {
@@ -66,7 +71,7 @@ public final class CompressorConfig extends AbstractConfig {
     }
 
     /** Every key, its type, default, validator and documentation. */
-    public static final ConfigDef DEFINITION = new ConfigDef()
+    public static final ConfigDef DEFINITION = HttpLimits.define(new ConfigDef()
             .define(TOKENS_TOPIC, Type.STRING, Topics.TOKENS, new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Input topic of FrameTokens records, keyed by stream id.")
             .define(WINDOWS_TOPIC, Type.STRING, Topics.WINDOWS, new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -141,7 +146,7 @@ public final class CompressorConfig extends AbstractConfig {
                             + "port it sets Kafka Streams' application.server (host:port), unless that is set "
                             + "explicitly. Empty = the bind address (" + HTTP_BIND + ") when it is one address "
                             + "(127.0.0.1 by default, so instances on one machine reach each other), else this "
-                            + "machine's host name.");
+                            + "machine's host name."), HTTP_PREFIX);
 
     private final ScissorParams params;
 
@@ -264,6 +269,11 @@ public final class CompressorConfig extends AbstractConfig {
     /** The HTTP endpoint's port: 0 = any free port, -1 = none. */
     public int httpPort() {
         return getInt(HTTP_PORT);
+    }
+
+    /** The HTTP endpoint's limits ({@value #HTTP_PREFIX}{@code *}). */
+    public HttpLimits httpLimits() {
+        return HttpLimits.from(this, HTTP_PREFIX, HTTP_MAX_BODY_BYTES);
     }
 
     /** The address the HTTP endpoint binds ({@value #HTTP_BIND}). */

@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code POST /v1/ask {"stream", "question", "seconds", "max_windows"}}: the stream's windows
  *       of the last {@code seconds} (default 60, before its newest window's end; the newest {@code
- *       max_windows}, default {@value #DEFAULT_MAX_ASK_WINDOWS}) as an OpenAI-compatible chat request
+ *       max_windows}, default {@value #DEFAULT_MAX_ASK_WINDOWS}, at most {@code
+ *       scissor.serve.ask.max.windows}, and at most {@code scissor.serve.ask.max.request.bytes} of
+ *       tokens) as an OpenAI-compatible chat request
  *       with {@code image_embeds} parts ({@link LlmRequests}); sent to {@code scissor.serve.llm.url}
  *       and answered with {@code {"sent": true, "answer", "response", "windows"}}, or, with no URL,
  *       {@code {"sent": false, "request", "windows"}} where {@code request} is exactly what would be
@@ -172,13 +174,13 @@ public final class QaService implements AutoCloseable {
         consumerThread.start();
         try {
             queryEncoder = new QueryEncoder(config.encoderDescriptor(), (int) Math.min(Integer.MAX_VALUE,
-                    config.maxBodyBytes()));
+                    config.maxBodyBytes()), config.findMaxPixels());
             encoderProblem = null;
         } catch (final Exception e) {
             encoderProblem = "the query encoder '" + config.encoderModel() + "' could not be loaded: " + e.getMessage();
             LOG.warn("{}; /v1/find is unavailable", encoderProblem, e);
         }
-        http = HttpService.start("qa", config.bind(), config.port(), 4, config.maxBodyBytes());
+        http = HttpService.start("qa", config.bind(), config.port(), config.httpLimits());
         http.requireBearer(httpToken);
         http.route("POST", "/v1/ask", timed("ask", this::handleAsk))
                 .route("POST", "/v1/find", timed("find", this::handleFind))
@@ -216,6 +218,11 @@ public final class QaService implements AutoCloseable {
     /** The bound HTTP port. */
     public int port() {
         return http.port();
+    }
+
+    /** The HTTP server (for diagnostics: its open connections and busy handlers), or {@code null} before start. */
+    public HttpService http() {
+        return http;
     }
 
     /** The index of windows held. */
@@ -292,6 +299,8 @@ public final class QaService implements AutoCloseable {
      * @param frameHeight their height
      * @return the best windows, best first (empty for an unknown stream)
      * @throws QueryEncoder.BadImageException when the image cannot be read
+     * @throws QueryEncoder.TooLargeException when the image, the frame or the tiling has more pixels
+     *     than {@value ServeConfig#FIND_MAX_PIXELS} allows (checked before decoding)
      * @throws IllegalStateException when the query encoder is unavailable
      * @throws Exception when the model fails
      */
@@ -319,15 +328,10 @@ public final class QaService implements AutoCloseable {
         final ObjectNode body = r.json();
         final String stream = text(body, "stream");
         final String b64 = text(body, "image");
-        final int top = body.path("top").isMissingNode() ? 5 : body.path("top").asInt(-1);
-        if (top < 1 || top > 1000) {
-            throw new HttpError(400, "top must be an integer from 1 to 1000");
-        }
-        final int fw = body.path("frame_width").asInt(DEFAULT_FRAME_WIDTH);
-        final int fh = body.path("frame_height").asInt(DEFAULT_FRAME_HEIGHT);
-        if (fw < 1 || fh < 1 || fw > 16384 || fh > 16384) {
-            throw new HttpError(400, "frame_width and frame_height must be 1 to 16384");
-        }
+        final int top = integer(body, "top", 5, 1, 1000, "top must be an integer from 1 to 1000");
+        final String frameError = "frame_width and frame_height must be 1 to 16384";
+        final int fw = integer(body, "frame_width", DEFAULT_FRAME_WIDTH, 1, 16384, frameError);
+        final int fh = integer(body, "frame_height", DEFAULT_FRAME_HEIGHT, 1, 16384, frameError);
         final byte[] image;
         try {
             // Strict (not the MIME decoder, which skips any character it does not know); line breaks
@@ -341,9 +345,12 @@ public final class QaService implements AutoCloseable {
         }
         final List<FindResult> results;
         try {
+            QueryEncoder.plan(image, fw, fh, config.findMaxPixels());
             results = find(stream, image, top, fw, fh);
         } catch (final QueryEncoder.BadImageException e) {
             throw new HttpError(400, e.getMessage());
+        } catch (final QueryEncoder.TooLargeException e) {
+            throw new HttpError(413, e.getMessage());
         } catch (final IllegalStateException e) {
             throw new HttpError(503, e.getMessage());
         }
@@ -365,14 +372,19 @@ public final class QaService implements AutoCloseable {
         final ObjectNode body = r.json();
         final String stream = text(body, "stream");
         final String question = text(body, "question");
-        final double seconds = body.path("seconds").isMissingNode() ? 60 : body.path("seconds").asDouble(-1);
+        final JsonNode secondsNode = body.path("seconds");
+        final double seconds = secondsNode.isMissingNode() ? 60 : secondsNode.isNumber() ? secondsNode.doubleValue() : -1;
         if (!(seconds > 0)) {
             throw new HttpError(400, "seconds must be a positive number");
         }
-        final int max = body.path("max_windows").isMissingNode() ? DEFAULT_MAX_ASK_WINDOWS
-                : body.path("max_windows").asInt(-1);
-        if (max < 1) {
-            throw new HttpError(400, "max_windows must be a positive integer");
+        if (!Double.isFinite(seconds)) {
+            throw new HttpError(400, "seconds must be a finite positive number, not " + seconds);
+        }
+        final int max = integer(body, "max_windows", Math.min(DEFAULT_MAX_ASK_WINDOWS, config.askMaxWindows()), 1,
+                Integer.MAX_VALUE, "max_windows must be a positive integer");
+        if (max > config.askMaxWindows()) {
+            throw new HttpError(400, "max_windows must be at most " + config.askMaxWindows() + " ("
+                    + ServeConfig.ASK_MAX_WINDOWS + "), not " + max);
         }
         List<Window> windows = index.lastSeconds(stream, seconds);
         if (windows.isEmpty()) {
@@ -380,6 +392,15 @@ public final class QaService implements AutoCloseable {
         }
         if (windows.size() > max) {
             windows = windows.subList(windows.size() - max, windows.size());
+        }
+        long tokenBytes = 0;
+        for (final Window w : windows) {
+            tokenBytes += 4L * w.tokenCount() * w.tokenDim();
+        }
+        if (tokenBytes > config.askMaxRequestBytes()) {
+            throw new HttpError(413, "the " + windows.size() + " windows asked for carry " + tokenBytes
+                    + " bytes of tokens; at most " + config.askMaxRequestBytes() + " go into one LLM request ("
+                    + ServeConfig.ASK_MAX_REQUEST_BYTES + "): ask with a smaller max_windows or seconds");
         }
         final ObjectNode request = llm.build(stream, windows, question);
         final ObjectNode out = HttpService.JSON.createObjectNode();
@@ -413,15 +434,20 @@ public final class QaService implements AutoCloseable {
         if (windows.isEmpty()) {
             throw new HttpError(404, "no windows of stream '" + r.param("id") + "' are indexed");
         }
-        int limit = 100;
+        final int most = config.maxWindowsPerStream();
+        final String limitError = "limit must be an integer from 1 to " + most;
+        int limit = Math.min(100, most);
         if (r.query().containsKey("limit")) {
             try {
                 limit = Integer.parseInt(r.query().get("limit"));
             } catch (final NumberFormatException e) {
-                throw new HttpError(400, "limit must be an integer");
+                throw new HttpError(400, limitError);
+            }
+            if (limit < 1 || limit > most) {
+                throw new HttpError(400, limitError);
             }
         }
-        final List<Window> recent = windows.subList(Math.max(0, windows.size() - Math.max(1, limit)), windows.size());
+        final List<Window> recent = windows.subList(Math.max(0, windows.size() - limit), windows.size());
         final ObjectNode out = HttpService.JSON.createObjectNode();
         out.put("stream", r.param("id")).put("held", windows.size());
         out.set("windows", windowsJson(recent));
@@ -490,6 +516,19 @@ public final class QaService implements AutoCloseable {
             throw new HttpError(400, "\"" + field + "\" is required (a non-empty string)");
         }
         return n.asText();
+    }
+
+    /** An integer field: its default when absent, else an integral JSON number from min to max. */
+    private static int integer(final ObjectNode body, final String field, final int absent, final int min,
+                               final int max, final String error) {
+        final JsonNode n = body.get(field);
+        if (n == null) {
+            return absent;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < min || n.intValue() > max) {
+            throw new HttpError(400, error);
+        }
+        return n.intValue();
     }
 
     private static String abbreviate(final String s, final int max) {

@@ -3,6 +3,7 @@ package dev.scissor.serve;
 import dev.scissor.schemas.Topics;
 import dev.scissor.kafka.ConfigDocs;
 import dev.scissor.encoder.model.EncoderModelDescriptor;
+import dev.scissor.http.HttpLimits;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -50,9 +51,14 @@ public final class ServeConfig extends AbstractConfig {
     public static final String MAX_WINDOWS_PER_STREAM = "scissor.serve.max.windows.per.stream";
     public static final String MAX_BODY_BYTES = "scissor.serve.max.body.bytes";
     public static final String MAX_INDEX_BYTES = "scissor.serve.max.index.bytes";
+    public static final String ASK_MAX_WINDOWS = "scissor.serve.ask.max.windows";
+    public static final String ASK_MAX_REQUEST_BYTES = "scissor.serve.ask.max.request.bytes";
+    public static final String FIND_MAX_PIXELS = "scissor.serve.find.max.pixels";
+    /** Prefix of the HTTP server's limits ({@link HttpLimits}): {@code scissor.serve.http.threads} and so on. */
+    public static final String HTTP_PREFIX = "scissor.serve.http.";
 
     /** Every key, its type, default, validator and documentation. */
-    public static final ConfigDef DEFINITION = new ConfigDef()
+    public static final ConfigDef DEFINITION = HttpLimits.define(new ConfigDef()
             .define(PORT, Type.INT, 8080, Range.between(0, 65535), Importance.HIGH,
                     "HTTP port of the QA service (0 picks a free one).")
             .define(BIND, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
@@ -94,7 +100,18 @@ public final class ServeConfig extends AbstractConfig {
                             + "windows of any stream go first (each stream keeps at least its newest). A window of "
                             + "400 tokens of 816 dims is 1.3 MB, so the default 1 GiB holds about 800.")
             .define(MAX_BODY_BYTES, Type.LONG, 16L << 20, Range.between(1024, 1L << 30), Importance.LOW,
-                    "Largest request body accepted (a /v1/find image is base64 inside JSON); larger get 413.");
+                    "Largest request body accepted (a /v1/find image is base64 inside JSON); larger get 413.")
+            .define(ASK_MAX_WINDOWS, Type.INT, 256, Range.between(1, 100_000), Importance.LOW,
+                    "Most windows one /v1/ask may send to the LLM: a larger max_windows gets 400.")
+            .define(ASK_MAX_REQUEST_BYTES, Type.LONG, 256L << 20, Range.between(1L << 16, 1L << 34), Importance.LOW,
+                    "Most bytes of window tokens one /v1/ask may put into its LLM request (which is built in "
+                            + "memory, base64 adds a third); past it the request gets 413 naming this key. The "
+                            + "default holds about 190 windows of 400 tokens of 816 dims.")
+            .define(FIND_MAX_PIXELS, Type.LONG, QueryEncoder.DEFAULT_MAX_PIXELS, Range.between(64L * 64, 16384L * 16384),
+                    Importance.LOW, "Largest image /v1/find decodes, in pixels: the query image as its header "
+                            + "declares it, the frame (frame_width * frame_height) and the query tiled to the "
+                            + "frame's scale must each fit, or the request gets 413 before anything is decoded. "
+                            + "3 bytes a pixel: the default 16.8 Mpx is 48 MiB."), HTTP_PREFIX);
 
     /**
      * Parses and validates a configuration.
@@ -223,6 +240,26 @@ public final class ServeConfig extends AbstractConfig {
     /** Largest request body. */
     public long maxBodyBytes() {
         return getLong(MAX_BODY_BYTES);
+    }
+
+    /** Most windows one /v1/ask sends. */
+    public int askMaxWindows() {
+        return getInt(ASK_MAX_WINDOWS);
+    }
+
+    /** Most bytes of window tokens one /v1/ask puts into its LLM request. */
+    public long askMaxRequestBytes() {
+        return getLong(ASK_MAX_REQUEST_BYTES);
+    }
+
+    /** Largest image /v1/find decodes or builds, in pixels. */
+    public long findMaxPixels() {
+        return getLong(FIND_MAX_PIXELS);
+    }
+
+    /** The HTTP server's limits ({@value #HTTP_PREFIX}{@code *} and {@value #MAX_BODY_BYTES}). */
+    public HttpLimits httpLimits() {
+        return HttpLimits.from(this, HTTP_PREFIX, maxBodyBytes());
     }
 
     /**

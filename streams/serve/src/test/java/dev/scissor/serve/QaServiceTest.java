@@ -295,4 +295,65 @@ class QaServiceTest {
             }
         }
     }
+
+    /** Bytes allocated on the JVM heap so far by every live thread (the service's included). */
+    private static long allocatedBytes() {
+        final com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (final long b : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+            sum += Math.max(0, b);
+        }
+        return sum;
+    }
+
+    @Test
+    void hugeDeclaredImagesAre413BeforeAnythingIsDecodedOrAllocated() throws Exception {
+        // The reviewer's 191 KB PNG of 65535x1024 with 16384x16384 frames was a 500 (NegativeArraySizeException).
+        final JsonNode wide = post("/v1/find", json().put("stream", STREAM)
+                .put("image", Base64.getEncoder().encodeToString(HostilePngs.black(65535, 1024)))
+                .put("frame_width", 16384).put("frame_height", 16384), 413);
+        assertTrue(wide.path("error").asText().contains(ServeConfig.FIND_MAX_PIXELS), wide.toString());
+        // 40000x1024 drove the service to 5 GB; now it is refused from the header.
+        final String body = json().put("stream", STREAM)
+                .put("image", Base64.getEncoder().encodeToString(HostilePngs.black(40000, 1024))).toString();
+        final long before = allocatedBytes();
+        final JsonNode tall = post("/v1/find", body, 413);
+        final long allocated = allocatedBytes() - before;
+        assertEquals("the image is 40000x1024 = 40960000 pixels; at most 16777216 are decoded ("
+                + ServeConfig.FIND_MAX_PIXELS + ")", tall.path("error").asText());
+        assertTrue(allocated < 32L << 20, "answered with " + (allocated >> 20) + " MiB allocated (decoding would "
+                + "take 117 MiB, tiling it 16 times 1.9 GB)");
+    }
+
+    @Test
+    void nonFiniteOrOutOfRangeNumbersAre400NamingTheField() throws Exception {
+        assertEquals("seconds must be a finite positive number, not Infinity", post("/v1/ask",
+                "{\"stream\":\"cam\",\"question\":\"?\",\"seconds\":1e309}", 400).path("error").asText());
+        assertEquals("seconds must be a positive number", post("/v1/ask",
+                "{\"stream\":\"cam\",\"question\":\"?\",\"seconds\":\"soon\"}", 400).path("error").asText());
+        assertEquals("limit must be an integer from 1 to 10000",
+                HttpService.JSON.readTree(get("/v1/streams/cam/windows?limit=-5", 400)).path("error").asText());
+        assertEquals("limit must be an integer from 1 to 10000",
+                HttpService.JSON.readTree(get("/v1/streams/cam/windows?limit=10001", 400)).path("error").asText());
+        assertEquals("top must be an integer from 1 to 1000", post("/v1/find",
+                "{\"stream\":\"cam\",\"image\":\"aGVsbG8=\",\"top\":1e309}", 400).path("error").asText());
+        assertEquals("top must be an integer from 1 to 1000", post("/v1/find",
+                "{\"stream\":\"cam\",\"image\":\"aGVsbG8=\",\"top\":-5}", 400).path("error").asText());
+        assertEquals("frame_width and frame_height must be 1 to 16384", post("/v1/find",
+                "{\"stream\":\"cam\",\"image\":\"aGVsbG8=\",\"frame_height\":4294967297}", 400)
+                .path("error").asText());
+        assertTrue(RECORDED.isEmpty(), "nothing sent to the LLM");
+    }
+
+    @Test
+    void askingForTenThousandWindowsIs400NamingTheCap() throws Exception {
+        final JsonNode out = post("/v1/ask", json().put("stream", STREAM).put("question", "?")
+                .put("max_windows", 10_000), 400);
+        assertEquals("max_windows must be at most 256 (" + ServeConfig.ASK_MAX_WINDOWS + "), not 10000",
+                out.path("error").asText());
+        assertTrue(RECORDED.isEmpty(), "nothing sent to the LLM");
+        assertEquals(5, post("/v1/ask", json().put("stream", STREAM).put("question", "?").put("max_windows", 256),
+                200).path("windows").size(), "the cap itself is allowed");
+    }
 }

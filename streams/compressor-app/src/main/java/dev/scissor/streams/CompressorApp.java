@@ -26,10 +26,10 @@ import org.slf4j.LoggerFactory;
  * compressor's counters and histograms ({@link CompressorMetrics}), its state, the consumer lag of
  * the tokens topic, and Kafka Streams' own metrics ({@code kafka_stream_*} of its threads, tasks,
  * processors and RocksDB stores, {@code kafka_consumer_*}, {@code kafka_producer_*} and {@code
- * kafka_admin_client_*} of its clients) through Micrometer's {@link KafkaStreamsMetrics}. Given an {@link HttpService} (owned by the
- * caller), the instance serves {@code GET /metrics} and the interactive query of {@link
- * CompressorQueries} there, and advertises it to the other instances as its {@code
- * application.server}.
+ * kafka_admin_client_*} of its clients) through Micrometer's {@link KafkaStreamsMetrics}. Given an
+ * {@link HttpService} (owned by the caller), the instance serves {@code GET /metrics} and the
+ * interactive query of {@link CompressorQueries} there, and advertises it to the other instances as
+ * its {@code application.server}.
  */
 public final class CompressorApp implements AutoCloseable {
 
@@ -208,7 +208,7 @@ public final class CompressorApp implements AutoCloseable {
 
     /**
      * Stops processing, committing what was processed, releases the state stores, then closes the
-     * metrics registry (a scrape after it finds no meters).
+     * metrics registry (Kafka Streams' meters leave it; the compressor's keep their last values).
      */
     @Override
     public void close() {

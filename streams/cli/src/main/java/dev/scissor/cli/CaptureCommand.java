@@ -201,12 +201,14 @@ final class CaptureCommand implements Callable<Integer> {
                              final long runForSeconds, final PrintStream out, final PrintStream err)
             throws IOException, InterruptedException {
         // try-with-resources skips a null endpoint (metrics port -1). serve closes the stage
-        // before its final report; closing again here is a no-op, and covers a failed start.
+        // before its final report; closing again here is a no-op, and covers a failed start. The
+        // registry, owned here, closes after the stage, the endpoint last.
         try (HttpService http = MetricsEndpoint.start("capture", config.metricsBind(), config.metricsPort(),
                 CaptureConfig.METRICS_PORT, CaptureConfig.METRICS_BIND, out);
+             Metrics metrics = new Metrics();
              CaptureStage stage = new CaptureStage(config, streams)) {
             if (http != null) {
-                stage.registerMetrics(new Metrics().expose(http));
+                stage.registerMetrics(metrics.expose(http));
             }
             return serve(config, streams, stage, runForSeconds, out, err);
         }

@@ -149,12 +149,14 @@ final class EncoderCommand implements Callable<Integer> {
     private static int serve(final EncoderConfig config, final Map<String, Object> settings, final int workers,
                              final long runForSeconds, final PrintStream out, final PrintStream err) throws Exception {
         // try-with-resources skips a null endpoint (metrics port -1). serve closes the workers
-        // before its final report; closing again here is a no-op, and covers a failed start.
+        // before its final report; closing again here is a no-op, and covers a failed start. The
+        // registry, owned here, closes after the stage, the endpoint last.
         try (HttpService http = MetricsEndpoint.start("encoder", config.metricsBind(), config.metricsPort(),
                 EncoderConfig.METRICS_PORT, EncoderConfig.METRICS_BIND, out);
+             Metrics metrics = new Metrics();
              EncoderWorkers stage = new EncoderWorkers(settings, workers)) {
             if (http != null) {
-                stage.registerMetrics(new Metrics().expose(http));
+                stage.registerMetrics(metrics.expose(http));
             }
             return serve(config, stage, workers, runForSeconds, out, err);
         }

@@ -1,266 +1,221 @@
 package dev.scissor.metrics;
 
 import dev.scissor.http.HttpService;
-import java.math.BigDecimal;
-import java.util.ArrayList;
-import java.util.Arrays;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.atomic.DoubleAdder;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.Producer;
 
 /**
- * A registry of an app's metrics, exposed in the Prometheus text format (version 0.0.4) on
- * {@code GET /metrics}. Counters are lock-free; gauges are read when scraped. Metric names follow
- * Prometheus conventions ({@code scissor_frames_total}, {@code scissor_window_latency_seconds}).
- * Histograms ({@link #histogram}) are written as cumulative {@code _bucket{le="..."}} samples ending
- * in {@code le="+Inf"}, then {@code _sum} and {@code _count}.
+ * The metrics of one app: a Micrometer {@link PrometheusMeterRegistry} with the app's own meters and
+ * Kafka's client, Streams and RocksDB metrics ({@link #bindKafka}), served in the Prometheus text
+ * format (version 0.0.4) on {@code GET /metrics}.
+ *
+ * <p>Meters are named by the Prometheus name they export, which Micrometer keeps as it is when it
+ * already ends in the suffix of the meter's type: {@code scissor_capture_frames_failed_total} for a
+ * counter, {@code scissor_compressor_window_compute_seconds} for a timer, whose service level
+ * objectives become its {@code _bucket{le="..."}} samples beside {@code _sum}, {@code _count} (and
+ * Micrometer's {@code _max}). Kafka's metrics are named {@code kafka_<group>_<name>} with the
+ * client's tags ({@code kafka_consumer_fetch_manager_records_lag{client_id,partition,topic}}).
+ *
+ * <p>The app that creates a registry owns it: {@link #close()} closes the Kafka bindings still open
+ * and the registry. Each binding reads its client from a thread of its own, which {@link
+ * KafkaBinding#close()} stops; close a binding when its client closes.
  */
-public final class Metrics {
+public final class Metrics implements AutoCloseable {
 
     /** Prometheus' text exposition content type. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-    private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
-
-    /** One sample of a gauge family: its labels and value. */
-    public record Sample(Map<String, String> labels, double value) {
-    }
-
-    private record Family(String name, String type, String help, Supplier<List<Sample>> samples,
-                          Histogram histogram) {
-    }
-
-    private final List<Family> families = new ArrayList<>();
-
-    /** A monotonically increasing counter. */
-    public static final class Counter {
-        private final DoubleAdder value = new DoubleAdder();
-
-        /** Adds one. */
-        public void inc() {
-            value.add(1);
-        }
-
-        /**
-         * Adds an amount.
-         *
-         * @param amount a non-negative amount
-         */
-        public void add(final double amount) {
-            if (amount < 0) {
-                throw new IllegalArgumentException("a counter only increases, got " + amount);
-            }
-            value.add(amount);
-        }
-
-        /** The current value. */
-        public double value() {
-            return value.sum();
-        }
-    }
+    /**
+     * How often a Kafka binding looks for metrics its client added or dropped (partitions assigned,
+     * state stores opened): they show up on {@code /metrics} within this time.
+     */
+    public static final Duration KAFKA_REFRESH = Duration.ofSeconds(10);
 
     /**
-     * A histogram of observations (latencies in seconds, sizes) over fixed bucket upper bounds:
-     * lock-free, no allocation per observation.
+     * Creates one of Micrometer's Kafka binders ({@code KafkaClientMetrics}, {@code
+     * KafkaStreamsMetrics}) over a client, with the scheduler and refresh interval it is given.
+     *
+     * @param <B> the binder
      */
-    public static final class Histogram {
-        private final double[] bounds;
-        private final LongAdder[] buckets;
-        private final DoubleAdder sum = new DoubleAdder();
-        private final LongAdder count = new LongAdder();
+    @FunctionalInterface
+    public interface KafkaBinder<B extends MeterBinder & AutoCloseable> {
+        /**
+         * Creates the binder.
+         *
+         * @param tags extra tags of every meter
+         * @param scheduler runs the binder's refresh; owned by the binding
+         * @param refresh the refresh interval
+         * @return the binder, not bound yet
+         */
+        B create(Iterable<Tag> tags, ScheduledExecutorService scheduler, Duration refresh);
+    }
 
-        Histogram(final double[] bounds) {
-            if (bounds.length == 0) {
-                throw new IllegalArgumentException("a histogram needs at least one bucket");
-            }
-            for (int i = 0; i < bounds.length; i++) {
-                if (!Double.isFinite(bounds[i]) || i > 0 && bounds[i] <= bounds[i - 1]) {
-                    throw new IllegalArgumentException("bucket bounds must be finite and increasing: "
-                            + Arrays.toString(bounds));
-                }
-            }
-            this.bounds = bounds.clone();
-            this.buckets = new LongAdder[bounds.length + 1];
-            for (int i = 0; i < buckets.length; i++) {
-                buckets[i] = new LongAdder();
-            }
+    /** Kafka metrics bound to this registry; {@link #close()} stops reading the client and removes its meters. */
+    public final class KafkaBinding implements AutoCloseable {
+        private final ScheduledExecutorService scheduler;
+        private final AutoCloseable binder;
+
+        private KafkaBinding(final ScheduledExecutorService scheduler, final AutoCloseable binder) {
+            this.scheduler = scheduler;
+            this.binder = binder;
         }
 
-        /**
-         * Records one observation; it counts in every bucket whose bound is at least the value.
-         *
-         * @param value the observation (NaN is ignored)
-         */
-        public void observe(final double value) {
-            if (Double.isNaN(value)) {
+        /** Stops the refresh and removes the client's meters. Idempotent. */
+        @Override
+        public void close() {
+            if (!bindings.remove(this)) {
                 return;
             }
-            int i = 0;
-            while (i < bounds.length && value > bounds[i]) {
-                i++;
+            scheduler.shutdownNow();
+            try {
+                scheduler.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            buckets[i].increment();
-            sum.add(value);
-            count.increment();
-        }
-
-        /** Observations so far. */
-        public long count() {
-            return count.sum();
-        }
-
-        /** Sum of the observations. */
-        public double sum() {
-            return sum.sum();
-        }
-
-        /** The bucket upper bounds (without {@code +Inf}). */
-        public double[] bounds() {
-            return bounds.clone();
-        }
-
-        /**
-         * Cumulative counts, one per bound and a last one for {@code +Inf}.
-         *
-         * @return a new array
-         */
-        public long[] cumulativeCounts() {
-            final long[] out = new long[buckets.length];
-            long total = 0;
-            for (int i = 0; i < buckets.length; i++) {
-                total += buckets[i].sum();
-                out[i] = total;
+            try {
+                binder.close();
+            } catch (final Exception e) {
+                throw new IllegalStateException("cannot close the Kafka metrics binder", e);
             }
-            return out;
         }
     }
 
-    /**
-     * Bucket bounds {@code start, start*factor, ...}: {@code count} of them.
-     *
-     * @param start the first bound, positive
-     * @param factor the ratio between bounds, above 1
-     * @param count how many
-     * @return the bounds
-     */
-    public static double[] exponentialBuckets(final double start, final double factor, final int count) {
-        if (start <= 0 || factor <= 1 || count < 1) {
-            throw new IllegalArgumentException("need start > 0, factor > 1, count >= 1");
-        }
-        final double[] b = new double[count];
-        double v = start;
-        for (int i = 0; i < count; i++) {
-            b[i] = Double.parseDouble(String.format(Locale.ROOT, "%.6g", v));
-            v *= factor;
-        }
-        return b;
+    /** Gauges of one name whose label sets are read when scraped. */
+    private record Labelled(String name, String help, Supplier<Map<Tags, ? extends Number>> rows,
+                            Map<Tags, Gauge> gauges, Map<Tags, Double> values) {
+    }
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final List<Labelled> labelled = new CopyOnWriteArrayList<>();
+    private final Set<KafkaBinding> bindings = ConcurrentHashMap.newKeySet();
+    private final List<Held> held = new CopyOnWriteArrayList<>();
+
+    /** The Micrometer registry, for timers, counters and other meters of the app. */
+    public MeterRegistry registry() {
+        return registry;
     }
 
     /**
-     * Registers a histogram without labels.
+     * Registers a counter read from elsewhere (a {@code LongAdder}, a stage's figure) when scraped.
      *
-     * @param name the name, with its unit ({@code scissor_window_latency_seconds}); the samples are
-     *     {@code name_bucket}, {@code name_sum} and {@code name_count}
-     * @param help what it measures
-     * @param bounds the bucket upper bounds, increasing ({@code +Inf} is added)
-     * @return the histogram
-     */
-    public synchronized Histogram histogram(final String name, final String help, final double... bounds) {
-        final Histogram h = new Histogram(bounds);
-        add(new Family(name, "histogram", help, null, h));
-        return h;
-    }
-
-    /**
-     * Registers a counter without labels.
-     *
-     * @param name the name, ending in {@code _total}
+     * @param name the exported name, ending in {@code _total}
      * @param help what it counts
+     * @param value reads the count; this registry holds it
+     * @param tags label names and values, alternating
      * @return the counter
      */
-    public synchronized Counter counter(final String name, final String help) {
-        final Counter c = new Counter();
-        register(name, "counter", help, () -> List.of(new Sample(Map.of(), c.value())));
-        return c;
+    public FunctionCounter counter(final String name, final String help, final DoubleSupplier value,
+                                   final String... tags) {
+        requireSuffix(name, "_total");
+        final Held h = new Held(value);
+        held.add(h);
+        return FunctionCounter.builder(name, h, Held::read).description(help).tags(tags)
+                .register(registry);
     }
 
     /**
-     * Registers a gauge without labels, read when scraped.
+     * Registers a gauge read when scraped.
      *
-     * @param name the name
+     * @param name the exported name
      * @param help what it measures
-     * @param value reads the value
-     * @return this registry
+     * @param value reads the value; this registry holds it
+     * @param tags label names and values, alternating
+     * @return the gauge
      */
-    public Metrics gauge(final String name, final String help, final java.util.function.DoubleSupplier value) {
-        return register(name, "gauge", help, () -> List.of(new Sample(Map.of(), value.getAsDouble())));
+    public Gauge gauge(final String name, final String help, final DoubleSupplier value, final String... tags) {
+        return Gauge.builder(name, new Held(value), Held::read).strongReference(true).description(help).tags(tags)
+                .register(registry);
     }
 
     /**
-     * Registers a family of samples read when scraped (labelled gauges or counters maintained
-     * elsewhere, such as per-stream figures or Kafka client metrics).
+     * Registers gauges of one name whose label sets are only known when scraped (a consumer's
+     * partitions, the streams of an index): each scrape reads the rows, adds a gauge per new label
+     * set and drops those no longer read.
      *
-     * @param name the name
-     * @param type {@code gauge} or {@code counter}
+     * @param name the exported name
      * @param help what it measures
-     * @param samples reads the samples
+     * @param rows reads the value of each label set
      * @return this registry
      */
-    public synchronized Metrics register(final String name, final String type, final String help,
-                                         final Supplier<List<Sample>> samples) {
-        if (!type.equals("gauge") && !type.equals("counter")) {
-            throw new IllegalArgumentException("type must be gauge or counter, got " + type);
-        }
-        add(new Family(name, type, help, samples, null));
+    public Metrics gauges(final String name, final String help, final Supplier<Map<Tags, ? extends Number>> rows) {
+        labelled.add(new Labelled(name, help, rows, new HashMap<>(), new ConcurrentHashMap<>()));
         return this;
     }
 
-    private void add(final Family family) {
-        final String name = family.name();
-        if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("not a Prometheus metric name: " + name);
+    /**
+     * Binds a producer's metrics ({@code kafka_producer_*}).
+     *
+     * @param producer the producer; close the binding with it
+     * @return the binding
+     */
+    public KafkaBinding bindKafka(final Producer<?, ?> producer) {
+        return bindKafka((tags, scheduler, refresh) -> new KafkaClientMetrics(producer, tags, scheduler, refresh));
+    }
+
+    /**
+     * Binds a consumer's metrics ({@code kafka_consumer_*}).
+     *
+     * @param consumer the consumer; close the binding with it
+     * @return the binding
+     */
+    public KafkaBinding bindKafka(final Consumer<?, ?> consumer) {
+        return bindKafka((tags, scheduler, refresh) -> new KafkaClientMetrics(consumer, tags, scheduler, refresh));
+    }
+
+    /**
+     * Binds a Kafka binder ({@code KafkaStreamsMetrics} for a Kafka Streams client), refreshed every
+     * {@link #KAFKA_REFRESH}.
+     *
+     * @param binder creates the binder
+     * @param <B> the binder
+     * @return the binding, closed by {@link #close()} if not before
+     */
+    public <B extends MeterBinder & AutoCloseable> KafkaBinding bindKafka(final KafkaBinder<B> binder) {
+        final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, "scissor-kafka-metrics");
+            t.setDaemon(true);
+            return t;
+        });
+        final B b;
+        try {
+            b = binder.create(Tags.empty(), scheduler, KAFKA_REFRESH);
+            b.bindTo(registry);
+        } catch (final RuntimeException e) {
+            scheduler.shutdownNow();
+            throw e;
         }
-        for (final Family f : families) {
-            if (f.name().equals(name)) {
-                throw new IllegalArgumentException("metric " + name + " is already registered");
-            }
-        }
-        families.add(family);
+        final KafkaBinding binding = new KafkaBinding(scheduler, b);
+        bindings.add(binding);
+        return binding;
     }
 
     /** The registry in the Prometheus text format. */
     public synchronized String scrape() {
-        final StringBuilder out = new StringBuilder(1024);
-        for (final Family f : families) {
-            out.append("# HELP ").append(f.name()).append(' ').append(f.help().replace("\\", "\\\\").replace("\n", "\\n"))
-                    .append('\n');
-            out.append("# TYPE ").append(f.name()).append(' ').append(f.type()).append('\n');
-            if (f.histogram() != null) {
-                writeHistogram(out, f.name(), f.histogram());
-                continue;
-            }
-            for (final Sample s : f.samples().get()) {
-                out.append(f.name());
-                if (!s.labels().isEmpty()) {
-                    out.append('{');
-                    boolean first = true;
-                    for (final Map.Entry<String, String> l : new TreeMap<>(s.labels()).entrySet()) {
-                        out.append(first ? "" : ",").append(l.getKey()).append("=\"")
-                                .append(l.getValue().replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n"))
-                                .append('"');
-                        first = false;
-                    }
-                    out.append('}');
-                }
-                out.append(' ').append(format(s.value())).append('\n');
-            }
+        for (final Labelled l : labelled) {
+            refresh(l);
         }
-        return out.toString();
+        return registry.scrape();
     }
 
     /**
@@ -274,30 +229,42 @@ public final class Metrics {
         return this;
     }
 
-    private static void writeHistogram(final StringBuilder out, final String name, final Histogram h) {
-        final double[] bounds = h.bounds;
-        final long[] cumulative = h.cumulativeCounts();
-        for (int i = 0; i < cumulative.length; i++) {
-            out.append(name).append("_bucket{le=\"")
-                    .append(i < bounds.length ? BigDecimal.valueOf(bounds[i]).stripTrailingZeros().toPlainString()
-                            : "+Inf")
-                    .append("\"} ").append(cumulative[i]).append('\n');
+    /** Closes the Kafka bindings still open, then the registry. Idempotent. */
+    @Override
+    public void close() {
+        for (final KafkaBinding b : List.copyOf(bindings)) {
+            b.close();
         }
-        // _count equals the +Inf bucket, read once above, so a scrape is always consistent
-        out.append(name).append("_sum ").append(format(h.sum())).append('\n');
-        out.append(name).append("_count ").append(cumulative[cumulative.length - 1]).append('\n');
+        registry.close();
     }
 
-    private static String format(final double v) {
-        if (Double.isNaN(v)) {
-            return "NaN";
+    private void refresh(final Labelled l) {
+        final Map<Tags, ? extends Number> rows = l.rows().get();
+        l.values().keySet().retainAll(rows.keySet());
+        rows.forEach((tags, v) -> l.values().put(tags, v.doubleValue()));
+        l.gauges().entrySet().removeIf(e -> {
+            if (rows.containsKey(e.getKey())) {
+                return false;
+            }
+            registry.remove(e.getValue());
+            return true;
+        });
+        for (final Tags tags : rows.keySet()) {
+            l.gauges().computeIfAbsent(tags, t -> Gauge.builder(l.name(),
+                    () -> l.values().getOrDefault(t, Double.NaN)).description(l.help()).tags(t).register(registry));
         }
-        if (Double.isInfinite(v)) {
-            return v > 0 ? "+Inf" : "-Inf";
+    }
+
+    private static void requireSuffix(final String name, final String suffix) {
+        if (!name.endsWith(suffix)) {
+            throw new IllegalArgumentException("the exported name of " + name + " must end in " + suffix);
         }
-        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-            return Long.toString((long) v);
+    }
+
+    /** A counter's value source, held here: Micrometer's function counters hold theirs weakly. */
+    private record Held(DoubleSupplier value) {
+        double read() {
+            return value.getAsDouble();
         }
-        return String.format(Locale.ROOT, "%.6g", v);
     }
 }

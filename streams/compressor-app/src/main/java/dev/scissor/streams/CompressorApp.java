@@ -2,12 +2,12 @@ package dev.scissor.streams;
 
 import dev.scissor.http.HttpService;
 import dev.scissor.metrics.Metrics;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Metric;
@@ -22,12 +22,14 @@ import org.slf4j.LoggerFactory;
  * and closes it. An exception that escapes a stream thread (not a bad record: those are dead
  * letters) shuts the client down, so that a supervisor restarts it from its committed state.
  *
- * <p>Each instance has its own {@link Metrics} registry ({@link #metrics()}): the compressor's
- * counters and histograms ({@link CompressorMetrics}), its state and the consumer lag of the
- * tokens topic read from Kafka Streams' client metrics. Given an {@link HttpService} (owned by the
- * caller), the instance serves {@code GET /metrics} and the interactive query of {@link
- * CompressorQueries} there, and advertises it to the other instances as its {@code
- * application.server}.
+ * <p>Each instance owns its {@link Metrics} registry ({@link #metrics()}), closed with it: the
+ * compressor's counters and histograms ({@link CompressorMetrics}), its state, the consumer lag of
+ * the tokens topic, and Kafka Streams' own metrics ({@code kafka_stream_*} of its threads, tasks,
+ * processors and RocksDB stores, {@code kafka_consumer_*}, {@code kafka_producer_*} and {@code
+ * kafka_admin_client_*} of its clients) through Micrometer's {@link KafkaStreamsMetrics}. Given an
+ * {@link HttpService} (owned by the caller), the instance serves {@code GET /metrics} and the
+ * interactive query of {@link CompressorQueries} there, and advertises it to the other instances as
+ * its {@code application.server}.
  */
 public final class CompressorApp implements AutoCloseable {
 
@@ -160,28 +162,23 @@ public final class CompressorApp implements AutoCloseable {
     }
 
     private void registerClientMetrics(final String tokensTopic) {
-        metrics.register("scissor_compressor_state", "gauge",
-                "Kafka Streams state of this instance: 1 for the current state, 0 for the others.", () -> {
-                    final KafkaStreams.State now = streams.state();
-                    final List<Metrics.Sample> out = new ArrayList<>();
-                    for (final KafkaStreams.State s : KafkaStreams.State.values()) {
-                        out.add(new Metrics.Sample(Map.of("state", s.name()), s == now ? 1 : 0));
-                    }
-                    return out;
-                });
-        metrics.register("scissor_compressor_consumer_lag_records", "gauge",
+        for (final KafkaStreams.State s : KafkaStreams.State.values()) {
+            metrics.gauge("scissor_compressor_state",
+                    "Kafka Streams state of this instance: 1 for the current state, 0 for the others.",
+                    () -> streams.state() == s ? 1 : 0, "state", s.name());
+        }
+        metrics.gauges("scissor_compressor_consumer_lag_records",
                 "Records of the tokens topic not yet read, per assigned partition (Kafka's records-lag).", () -> {
-                    final Map<String, Metrics.Sample> out = new TreeMap<>();
+                    final Map<Tags, Double> out = new HashMap<>();
                     for (final Metric m : streams.metrics().values()) {
                         final Map<String, String> tags = m.metricName().tags();
                         if (m.metricName().name().equals("records-lag") && isMainConsumer(m)
                                 && tokensTopic.equals(tags.get("topic")) && tags.containsKey("partition")
                                 && m.metricValue() instanceof Number n && !Double.isNaN(n.doubleValue())) {
-                            out.put(tags.get("partition"), new Metrics.Sample(
-                                    Map.of("topic", tokensTopic, "partition", tags.get("partition")), n.doubleValue()));
+                            out.put(Tags.of("topic", tokensTopic, "partition", tags.get("partition")), n.doubleValue());
                         }
                     }
-                    return List.copyOf(out.values());
+                    return out;
                 });
         metrics.gauge("scissor_compressor_consumer_lag_max_records",
                 "Largest lag in records of any partition this instance reads (Kafka's records-lag-max; "
@@ -196,6 +193,7 @@ public final class CompressorApp implements AutoCloseable {
                     }
                     return max;
                 });
+        metrics.bindKafka((tags, scheduler, refresh) -> new KafkaStreamsMetrics(streams, tags, scheduler, refresh));
     }
 
     private static boolean isMainConsumer(final Metric m) {
@@ -208,10 +206,17 @@ public final class CompressorApp implements AutoCloseable {
         return streams;
     }
 
-    /** Stops processing, committing what was processed, and releases the state stores. */
+    /**
+     * Stops processing, committing what was processed, releases the state stores, then closes the
+     * metrics registry (Kafka Streams' meters leave it; the compressor's keep their last values).
+     */
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
-        stopped.countDown();
+        try {
+            streams.close(Duration.ofSeconds(30));
+            stopped.countDown();
+        } finally {
+            metrics.close();
+        }
     }
 }

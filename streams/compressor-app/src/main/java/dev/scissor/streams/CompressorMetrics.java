@@ -1,17 +1,17 @@
 package dev.scissor.streams;
 
 import dev.scissor.metrics.Metrics;
-import dev.scissor.schemas.avro.EmitReason;
 import dev.scissor.schemas.DeadLetters.Reason;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
+import dev.scissor.schemas.avro.EmitReason;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The compressor's own metrics, shared by every task of one application instance and registered
  * in its {@link Metrics} registry. The processor only increments {@link LongAdder}s and observes
- * histograms (no allocation per record or token); figures derived from them (the retention ratio)
+ * timers (no allocation per record or token); figures derived from them (the retention ratio)
  * are computed when scraped.
  *
  * <ul>
@@ -30,14 +30,18 @@ public final class CompressorMetrics {
     /** Buckets of the end-to-end latency, seconds (capture to window emit). */
     static final double[] LATENCY_BUCKETS = {0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120, 300};
 
+    /** Buckets of a window's compute time, seconds: 0.5 ms doubling up to 4.096 s. */
+    static final double[] COMPUTE_BUCKETS = {0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256,
+        0.512, 1.024, 2.048, 4.096};
+
     final LongAdder tokenFrames = new LongAdder();
     final LongAdder tokensIn = new LongAdder();
     final LongAdder windowTokensIn = new LongAdder();
     final LongAdder tokensOut = new LongAdder();
     private final LongAdder[] windows = adders(EmitReason.values().length);
     private final LongAdder[] deadLetters = adders(Reason.values().length);
-    private final Metrics.Histogram computeSeconds;
-    private final Metrics.Histogram endToEndSeconds;
+    private final Timer computeSeconds;
+    private final Timer endToEndSeconds;
 
     /**
      * Creates the metrics and registers them.
@@ -45,42 +49,38 @@ public final class CompressorMetrics {
      * @param registry the application's registry
      */
     public CompressorMetrics(final Metrics registry) {
-        registry.register("scissor_compressor_token_frames_total", "counter",
-                "Token-frame records read from the tokens topic, valid or not.", () -> one(tokenFrames.sum()));
-        registry.register("scissor_compressor_tokens_in_total", "counter",
-                "Tokens of the frames accepted (grid height x width per frame).", () -> one(tokensIn.sum()));
-        registry.register("scissor_compressor_window_tokens_in_total", "counter",
+        registry.counter("scissor_compressor_token_frames_total",
+                "Token-frame records read from the tokens topic, valid or not.", tokenFrames::sum);
+        registry.counter("scissor_compressor_tokens_in_total",
+                "Tokens of the frames accepted (grid height x width per frame).", tokensIn::sum);
+        registry.counter("scissor_compressor_window_tokens_in_total",
                 "Input tokens of the windows emitted (frames x tokens per frame; windows overlap by W - H frames).",
-                () -> one(windowTokensIn.sum()));
-        registry.register("scissor_compressor_tokens_out_total", "counter",
-                "Tokens of the windows emitted, after compression.", () -> one(tokensOut.sum()));
+                windowTokensIn::sum);
+        registry.counter("scissor_compressor_tokens_out_total",
+                "Tokens of the windows emitted, after compression.", tokensOut::sum);
         registry.gauge("scissor_compressor_retention_ratio",
                 "Tokens out over window tokens in since start (NaN before the first window).", () -> {
                     final long in = windowTokensIn.sum();
                     return in == 0 ? Double.NaN : (double) tokensOut.sum() / in;
                 });
-        registry.register("scissor_compressor_windows_total", "counter",
-                "Compressed windows emitted, by emit reason (HOP, SCENE_CHANGE).", () -> {
-                    final List<Metrics.Sample> out = new ArrayList<>();
-                    for (final EmitReason r : EmitReason.values()) {
-                        out.add(new Metrics.Sample(Map.of("reason", r.name()), windows[r.ordinal()].sum()));
-                    }
-                    return out;
-                });
-        registry.register("scissor_compressor_dead_letters_total", "counter",
-                "Token-frame records sent to the dead-letter topic, by reason (see DeadLetters.Reason).", () -> {
-                    final List<Metrics.Sample> out = new ArrayList<>();
-                    for (final Reason r : Reason.values()) {
-                        out.add(new Metrics.Sample(Map.of("reason", r.name()), deadLetters[r.ordinal()].sum()));
-                    }
-                    return out;
-                });
-        computeSeconds = registry.histogram("scissor_compressor_window_compute_seconds",
-                "Compute time of a window: its frames' spatial steps and the window's temporal step and merge.",
-                Metrics.exponentialBuckets(0.0005, 2, 14));
-        endToEndSeconds = registry.histogram("scissor_compressor_end_to_end_latency_seconds",
-                "Wall clock at window emit minus the capture timestamp of the window's last frame (negative "
-                        + "differences, from clocks ahead, count as 0).", LATENCY_BUCKETS);
+        for (final EmitReason r : EmitReason.values()) {
+            registry.counter("scissor_compressor_windows_total",
+                    "Compressed windows emitted, by emit reason (HOP, SCENE_CHANGE).", windows[r.ordinal()]::sum,
+                    "reason", r.name());
+        }
+        for (final Reason r : Reason.values()) {
+            registry.counter("scissor_compressor_dead_letters_total",
+                    "Token-frame records sent to the dead-letter topic, by reason (see DeadLetters.Reason).",
+                    deadLetters[r.ordinal()]::sum, "reason", r.name());
+        }
+        computeSeconds = Timer.builder("scissor_compressor_window_compute_seconds")
+                .description("Compute time of a window: its frames' spatial steps and the window's temporal step "
+                        + "and merge.")
+                .serviceLevelObjectives(seconds(COMPUTE_BUCKETS)).register(registry.registry());
+        endToEndSeconds = Timer.builder("scissor_compressor_end_to_end_latency_seconds")
+                .description("Wall clock at window emit minus the capture timestamp of the window's last frame "
+                        + "(negative differences, from clocks ahead, count as 0).")
+                .serviceLevelObjectives(seconds(LATENCY_BUCKETS)).register(registry.registry());
     }
 
     /** A window was emitted. */
@@ -89,8 +89,8 @@ public final class CompressorMetrics {
         windows[reason.ordinal()].increment();
         windowTokensIn.add(inputTokens);
         tokensOut.add(outputTokens);
-        computeSeconds.observe(computeMicros / 1e6);
-        endToEndSeconds.observe(Math.max(0, nowMs - lastCaptureMs) / 1e3);
+        computeSeconds.record(computeMicros, TimeUnit.MICROSECONDS);
+        endToEndSeconds.record(Math.max(0, nowMs - lastCaptureMs), TimeUnit.MILLISECONDS);
     }
 
     /** A record became a dead letter. */
@@ -114,12 +114,16 @@ public final class CompressorMetrics {
     }
 
     /** The end-to-end latency histogram. */
-    public Metrics.Histogram endToEndLatency() {
+    public Timer endToEndLatency() {
         return endToEndSeconds;
     }
 
-    private static List<Metrics.Sample> one(final double value) {
-        return List.of(new Metrics.Sample(Map.of(), value));
+    private static Duration[] seconds(final double[] bounds) {
+        final Duration[] out = new Duration[bounds.length];
+        for (int i = 0; i < bounds.length; i++) {
+            out[i] = Duration.ofNanos(Math.round(bounds[i] * 1e9));
+        }
+        return out;
     }
 
     private static LongAdder[] adders(final int n) {

@@ -70,7 +70,8 @@ class CompressorFuzzTest {
     /** The compressor topology under test, with its metrics and topics. */
     private final class Driver implements AutoCloseable {
         final CompressorConfig config;
-        final CompressorMetrics metrics = new CompressorMetrics(new Metrics());
+        final Metrics registry = new Metrics();
+        final CompressorMetrics metrics = new CompressorMetrics(registry);
         final TopologyTestDriver driver;
         final TestInputTopic<byte[], byte[]> tokens;
         final TestOutputTopic<byte[], byte[]> windows;
@@ -91,6 +92,7 @@ class CompressorFuzzTest {
         @Override
         public void close() {
             driver.close();
+            registry.close();
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -283,6 +284,19 @@ public final class WindowConsumer implements AutoCloseable {
             lag += Math.max(0, e.getValue() - consumer.position(e.getKey(), Duration.ofSeconds(5)));
         }
         return lag;
+    }
+
+    /**
+     * Hands the Kafka client to a metrics binder (such as Micrometer's {@code KafkaClientMetrics}),
+     * which reads its {@code metrics()} from any thread; poll, commit and close it through this
+     * object only.
+     *
+     * @param binder receives the client
+     * @param <T> what the binder returns
+     * @return what the binder returned
+     */
+    public <T> T bindMetrics(final Function<org.apache.kafka.clients.consumer.Consumer<?, ?>, T> binder) {
+        return binder.apply(consumer);
     }
 
     /** Makes a blocked or the next {@link #poll} throw {@code WakeupException}; safe from any thread. */

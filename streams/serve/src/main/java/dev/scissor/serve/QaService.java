@@ -10,6 +10,9 @@ import dev.scissor.http.HttpService.HttpError;
 import dev.scissor.http.HttpService.Request;
 import dev.scissor.http.HttpService.Response;
 import dev.scissor.metrics.Metrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -21,10 +24,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -84,8 +87,6 @@ public final class QaService implements AutoCloseable {
     private final Metrics metrics = new Metrics();
     private final AtomicLong consumed = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
-    private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>();
-    private final Map<String, double[]> latency = new ConcurrentHashMap<>();
     private final CountDownLatch consumerStopped = new CountDownLatch(1);
     private final HttpClient proxyClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     /**
@@ -100,6 +101,7 @@ public final class QaService implements AutoCloseable {
     private volatile String encoderProblem = "the query encoder is not loaded yet";
     private Thread consumerThread;
     private WindowConsumer consumer;
+    private Metrics.KafkaBinding consumerMetrics;
     private HttpService http;
 
     /**
@@ -169,6 +171,7 @@ public final class QaService implements AutoCloseable {
             malformed.incrementAndGet();
             LOG.warn("skipped a malformed window: {}", bad);
         });
+        consumerMetrics = consumer.bindMetrics(metrics::bindKafka);
         consumerThread = new Thread(this::consume, "scissor-serve-consumer");
         consumerThread.setDaemon(true);
         consumerThread.start();
@@ -210,6 +213,7 @@ public final class QaService implements AutoCloseable {
             consumerFailure = e;
             LOG.error("the windows consumer failed; the index no longer grows", e);
         } finally {
+            consumerMetrics.close();
             consumer.close();
             consumerStopped.countDown();
         }
@@ -536,6 +540,8 @@ public final class QaService implements AutoCloseable {
     }
 
     private HttpService.Handler timed(final String route, final HttpService.Handler handler) {
+        final Timer timer = Timer.builder("scissor_serve_request_seconds").description("Time answering, per route.")
+                .tag("route", route).register(metrics.registry());
         return r -> {
             final long t0 = System.nanoTime();
             int status = 500;
@@ -547,61 +553,35 @@ public final class QaService implements AutoCloseable {
                 status = e.status();
                 throw e;
             } finally {
-                requests.computeIfAbsent(route + "|" + status, k -> new AtomicLong()).incrementAndGet();
-                final double secs = (System.nanoTime() - t0) / 1e9;
-                final double[] l = latency.computeIfAbsent(route, k -> new double[2]);
-                synchronized (l) {
-                    l[0] += secs;
-                    l[1] += 1;
-                }
+                Counter.builder("scissor_serve_requests_total").description("HTTP requests by route and status.")
+                        .tags("route", route, "status", Integer.toString(status)).register(metrics.registry())
+                        .increment();
+                timer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
             }
         };
     }
 
     private void registerMetrics() {
-        metrics.register("scissor_serve_windows_consumed_total", "counter", "Windows read from the windows topic.",
-                () -> List.of(new Metrics.Sample(Map.of(), consumed.get())));
-        metrics.register("scissor_serve_malformed_windows_total", "counter",
-                "Records of the windows topic skipped as malformed.",
-                () -> List.of(new Metrics.Sample(Map.of(), malformed.get())));
-        metrics.register("scissor_serve_windows_held", "gauge", "Windows held in the index, per stream.", () -> {
-            final List<Metrics.Sample> out = new ArrayList<>();
-            index.counts().forEach((s, n) -> out.add(new Metrics.Sample(Map.of("stream", s), n)));
+        metrics.counter("scissor_serve_windows_consumed_total", "Windows read from the windows topic.", consumed::get);
+        metrics.counter("scissor_serve_malformed_windows_total", "Records of the windows topic skipped as malformed.",
+                malformed::get);
+        metrics.gauges("scissor_serve_windows_held", "Windows held in the index, per stream.", () -> {
+            final Map<Tags, Integer> out = new HashMap<>();
+            index.counts().forEach((s, n) -> out.put(Tags.of("stream", s), n));
             return out;
         });
         metrics.gauge("scissor_serve_index_bytes", "Bytes of window tokens held (scissor.serve.max.index.bytes bounds "
                 + "it).", index::bytes);
-        metrics.register("scissor_serve_windows_evicted_for_memory_total", "counter",
-                "Windows dropped to stay within scissor.serve.max.index.bytes.",
-                () -> List.of(new Metrics.Sample(Map.of(), index.evictedForMemory())));
-        metrics.register("scissor_serve_requests_total", "counter", "HTTP requests by route and status.", () -> {
-            final List<Metrics.Sample> out = new ArrayList<>();
-            requests.forEach((k, v) -> {
-                final int bar = k.indexOf('|');
-                out.add(new Metrics.Sample(Map.of("route", k.substring(0, bar), "status", k.substring(bar + 1)),
-                        v.get()));
-            });
-            return out;
-        });
-        metrics.register("scissor_serve_request_seconds_sum", "counter", "Total time answering, per route.",
-                () -> latencySamples(0));
-        metrics.register("scissor_serve_request_seconds_count", "counter", "Requests timed, per route.",
-                () -> latencySamples(1));
+        metrics.counter("scissor_serve_windows_evicted_for_memory_total",
+                "Windows dropped to stay within scissor.serve.max.index.bytes.", index::evictedForMemory);
         metrics.gauge("scissor_serve_consumer_lag_records", "Largest lag of the windows consumer in records "
                 + "(records-lag-max); NaN before the first fetch.", () -> lag);
     }
 
-    private List<Metrics.Sample> latencySamples(final int which) {
-        final List<Metrics.Sample> out = new ArrayList<>();
-        latency.forEach((route, l) -> {
-            synchronized (l) {
-                out.add(new Metrics.Sample(Map.of("route", route), l[which]));
-            }
-        });
-        return out;
-    }
-
-    /** Stops the HTTP server, the consumer thread (closing its consumer) and the query encoder. */
+    /**
+     * Stops the HTTP server, the consumer thread (closing its consumer), the query encoder, and
+     * closes the metrics registry.
+     */
     @Override
     public synchronized void close() {
         stopping = true;
@@ -624,5 +604,6 @@ public final class QaService implements AutoCloseable {
             queryEncoder.close();
             queryEncoder = null;
         }
+        metrics.close();
     }
 }

@@ -257,8 +257,9 @@ class QaServiceTest {
         assertEquals(1, service.malformedWindows());
         assertEquals(6, service.windowsConsumed());
         final String metrics = get("/metrics", 200);
-        assertTrue(metrics.contains("scissor_serve_malformed_windows_total 1"), metrics);
-        assertTrue(metrics.contains("scissor_serve_windows_held{stream=\"cam\"} 5"), metrics);
+        assertTrue(metrics.contains("\nscissor_serve_malformed_windows_total 1.0\n"), metrics);
+        assertTrue(metrics.contains("\nscissor_serve_windows_consumed_total 6.0\n"), metrics);
+        assertTrue(metrics.contains("\nscissor_serve_windows_held{stream=\"cam\"} 5.0\n"), metrics);
         assertFalse(metrics.contains("stream=\"broken\""), metrics);
     }
 

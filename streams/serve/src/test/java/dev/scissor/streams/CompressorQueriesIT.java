@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.scissor.http.HttpService;
+import dev.scissor.metrics.Metrics;
 import dev.scissor.serve.QaService;
 import dev.scissor.serve.ServeConfig;
 import dev.scissor.testkit.EmbeddedKafka;
@@ -29,6 +30,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -295,7 +297,7 @@ class CompressorQueriesIT {
             assertEquals((double) expectedWindows * W * TestFrames.N, m.get("scissor_compressor_window_tokens_in_total"));
             assertEquals(expectedWindows, m.get("scissor_compressor_end_to_end_latency_seconds_count"));
             assertEquals(expectedWindows, m.get("scissor_compressor_end_to_end_latency_seconds_bucket{le=\"+Inf\"}"));
-            assertEquals(expectedWindows, m.get("scissor_compressor_end_to_end_latency_seconds_bucket{le=\"60\"}"),
+            assertEquals(expectedWindows, m.get("scissor_compressor_end_to_end_latency_seconds_bucket{le=\"60.0\"}"),
                     "capture to emit took less than a minute");
             assertEquals(expectedWindows, m.get("scissor_compressor_window_compute_seconds_count"));
             assertEquals(2.0, m.get("scissor_compressor_state{state=\"RUNNING\"}"));
@@ -305,6 +307,23 @@ class CompressorQueriesIT {
             assertEquals(0.0, lag, "everything read");
             assertTrue(m.keySet().stream().anyMatch(k -> k.startsWith("scissor_compressor_consumer_lag_records{")),
                     "per-partition lag is exposed: " + m.keySet());
+            // Kafka Streams' own metrics stand beside the compressor's: its threads' commit latency, its
+            // clients', and, from the binding's first refresh after the stores opened, RocksDB's.
+            final long rocksDeadline = System.nanoTime() + Metrics.KAFKA_REFRESH.plusSeconds(10).toNanos();
+            Map<String, Double> both = scrapeSum(httpA, httpB);
+            while (both.keySet().stream().noneMatch(k -> k.startsWith("kafka_stream_state_block_cache_usage{"))
+                    && System.nanoTime() < rocksDeadline) {
+                Thread.sleep(500);
+                both = scrapeSum(httpA, httpB);
+            }
+            for (final String name : List.of("kafka_stream_thread_commit_latency_avg{", "kafka_stream_thread_commit_total{",
+                    "kafka_consumer_fetch_manager_records_lag{", "kafka_producer_record_send_total{",
+                    "kafka_stream_state_block_cache_usage{", "kafka_stream_state_size_all_mem_tables{")) {
+                assertTrue(both.keySet().stream().anyMatch(k -> k.startsWith(name)), name + " in " + both.keySet());
+            }
+            System.out.println("RocksDB metrics on /metrics: " + new TreeSet<>(both.keySet().stream()
+                    .filter(k -> k.startsWith("kafka_stream_state_") && k.contains("rocksdb_"))
+                    .map(k -> k.substring(0, k.indexOf('{'))).toList()));
             final double retention = parse(get(httpA, "/metrics").body()).get("scissor_compressor_retention_ratio");
             assertTrue(retention > 0 && retention <= 1, "retention " + retention);
             assertEquals(1.0, a.compressorMetrics().deadLetters(DeadLetters.Reason.UNDECODABLE)

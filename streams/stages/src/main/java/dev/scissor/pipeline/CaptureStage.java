@@ -120,6 +120,7 @@ public final class CaptureStage implements AutoCloseable {
     private final AtomicLong failedSends = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private volatile Throwable lastSendError;
+    private Metrics.KafkaBinding producerMetrics;
     private boolean started;
     private boolean closed;
 
@@ -155,52 +156,50 @@ public final class CaptureStage implements AutoCloseable {
      * Registers the stage's metrics, per stream ({@code stream} label): {@code
      * scissor_capture_frames_captured_total}, {@code scissor_capture_frames_delivered_total}, {@code
      * scissor_capture_frames_failed_total}, {@code scissor_capture_bytes_total}, {@code
-     * scissor_capture_reconnects_total} and {@code scissor_capture_stream_state}.
+     * scissor_capture_reconnects_total} and {@code scissor_capture_stream_state}; and binds the
+     * producer's own metrics ({@code kafka_producer_*}), unbound when the stage closes. Call it once.
      *
      * @param metrics the registry
      * @return this stage
+     * @throws IllegalStateException if the stage registered its metrics already or is closed
      */
-    public CaptureStage registerMetrics(final Metrics metrics) {
-        metrics.register("scissor_capture_frames_captured_total", "counter",
-                "Frames sampled, encoded to JPEG and handed to the producer, per stream.",
-                () -> perCapture(FrameCapture::frames));
-        metrics.register("scissor_capture_frames_delivered_total", "counter",
-                "Frames acknowledged by the broker, per stream.", () -> perStream(d -> d.delivered.sum()));
-        metrics.register("scissor_capture_frames_failed_total", "counter",
-                "Frames the producer failed to deliver, per stream.", () -> perStream(d -> d.failed.sum()));
-        metrics.register("scissor_capture_bytes_total", "counter",
-                "JPEG bytes acknowledged by the broker, per stream.", () -> perStream(d -> d.bytes.sum()));
-        metrics.register("scissor_capture_reconnects_total", "counter",
-                "Reconnections of a live source after a drop, per stream.", () -> perCapture(FrameCapture::reconnects));
-        metrics.register("scissor_capture_stream_state", "gauge",
-                "Capture state of each stream: 1 for its current state, 0 for the others.", () -> {
-                    final List<Metrics.Sample> out = new ArrayList<>();
-                    for (final FrameCapture c : captures) {
-                        final FrameCapture.State now = c.state();
-                        for (final FrameCapture.State st : FrameCapture.State.values()) {
-                            out.add(new Metrics.Sample(Map.of("stream", c.streamId(), "state", st.name()),
-                                    st == now ? 1 : 0));
-                        }
-                    }
-                    return out;
-                });
+    public synchronized CaptureStage registerMetrics(final Metrics metrics) {
+        if (producerMetrics != null || closed) {
+            throw new IllegalStateException("capture stage metrics already registered, or the stage is closed");
+        }
+        for (final Source s : sources) {
+            final String id = s.streamId();
+            final Delivery d = delivery.get(id);
+            metrics.counter("scissor_capture_frames_captured_total",
+                    "Frames sampled, encoded to JPEG and handed to the producer, per stream.",
+                    () -> ofCapture(id, FrameCapture::frames), "stream", id);
+            metrics.counter("scissor_capture_frames_delivered_total", "Frames acknowledged by the broker, per stream.",
+                    d.delivered::sum, "stream", id);
+            metrics.counter("scissor_capture_frames_failed_total", "Frames the producer failed to deliver, per stream.",
+                    d.failed::sum, "stream", id);
+            metrics.counter("scissor_capture_bytes_total", "JPEG bytes acknowledged by the broker, per stream.",
+                    d.bytes::sum, "stream", id);
+            metrics.counter("scissor_capture_reconnects_total",
+                    "Reconnections of a live source after a drop, per stream.",
+                    () -> ofCapture(id, FrameCapture::reconnects), "stream", id);
+            for (final FrameCapture.State st : FrameCapture.State.values()) {
+                metrics.gauge("scissor_capture_stream_state",
+                        "Capture state of each stream: 1 for its current state, 0 for the others.",
+                        () -> ofCapture(id, c -> c.state() == st ? 1 : 0), "stream", id, "state", st.name());
+            }
+        }
+        producerMetrics = metrics.bindKafka(producer);
         return this;
     }
 
-    private List<Metrics.Sample> perCapture(final ToDoubleFunction<FrameCapture> value) {
-        final List<Metrics.Sample> out = new ArrayList<>();
+    /** A figure of a stream's capture; 0 before the stage starts. */
+    private double ofCapture(final String streamId, final ToDoubleFunction<FrameCapture> value) {
         for (final FrameCapture c : captures) {
-            out.add(new Metrics.Sample(Map.of("stream", c.streamId()), value.applyAsDouble(c)));
+            if (c.streamId().equals(streamId)) {
+                return value.applyAsDouble(c);
+            }
         }
-        return out;
-    }
-
-    private List<Metrics.Sample> perStream(final ToDoubleFunction<Delivery> value) {
-        final List<Metrics.Sample> out = new ArrayList<>();
-        for (final Source s : sources) {
-            out.add(new Metrics.Sample(Map.of("stream", s.streamId()), value.applyAsDouble(delivery.get(s.streamId()))));
-        }
-        return out;
+        return 0;
     }
 
     private static Producer<String, VideoFrame> newProducer(final CaptureConfig config) {
@@ -366,6 +365,9 @@ public final class CaptureStage implements AutoCloseable {
         try {
             producer.flush();
         } finally {
+            if (producerMetrics != null) {
+                producerMetrics.close();
+            }
             producer.close(Duration.ofSeconds(10));
         }
         LOG.info("capture stage closed: {} frames delivered, {} failed", sent.get(), failedSends.get());

@@ -12,6 +12,7 @@ import dev.scissor.encoder.model.ModelStore;
 import dev.scissor.encoder.model.ModelUnavailableException;
 import dev.scissor.encoder.onnx.ImagePreprocessor;
 import dev.scissor.encoder.onnx.OnnxVisionEncoder;
+import dev.scissor.metrics.Metrics;
 import dev.scissor.schemas.AvroSingleObjectSerde;
 import dev.scissor.schemas.AvroTrust;
 import dev.scissor.schemas.ScissorSerdes;
@@ -24,6 +25,7 @@ import dev.scissor.schemas.DeadLetters.Reason;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
@@ -152,6 +154,9 @@ public final class EncoderStage implements AutoCloseable {
     private final AtomicLong aborts = new AtomicLong();
     private final LongAdder[] deadLettersByReason = new LongAdder[Reason.values().length];
     private volatile Map<MetricName, ? extends Metric> consumerMetrics = Map.of();
+    private final List<Metrics.KafkaBinding> clientBindings = new ArrayList<>(); // guarded by this
+    private Metrics clientMetrics; // guarded by this
+    private boolean clientsClosed; // guarded by this
     private KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> producer;
     private FfmpegImageDecoder decoder;
@@ -232,6 +237,9 @@ public final class EncoderStage implements AutoCloseable {
         producer = new KafkaProducer<>(config.producerProperties(), new ByteArraySerializer(),
                 new ByteArraySerializer());
         consumerMetrics = consumer.metrics(); // a live view of the client's metric registry, safe to read anywhere
+        if (clientMetrics != null) {
+            bindClients();
+        }
         decoder = new FfmpegImageDecoder(config.maxImagePixels(), config.maxImageBytes());
         state = State.RUNNING;
         thread = LargeStack.newThread("scissor-encoder", this::run);
@@ -503,6 +511,11 @@ public final class EncoderStage implements AutoCloseable {
     }
 
     private void closeClients() {
+        synchronized (this) {
+            clientsClosed = true;
+            clientBindings.forEach(Metrics.KafkaBinding::close);
+            clientBindings.clear();
+        }
         if (consumer != null) {
             try {
                 consumer.close(CloseOptions.timeout(Duration.ofSeconds(10)));
@@ -651,15 +664,40 @@ public final class EncoderStage implements AutoCloseable {
     }
 
     /**
-     * Registers this stage's metrics ({@code scissor_encoder_*}); for several workers in one
-     * process use {@link EncoderWorkers#registerMetrics}.
+     * Registers this stage's metrics ({@code scissor_encoder_*}) and binds its clients' own metrics
+     * ({@code kafka_consumer_*}, {@code kafka_producer_*}); for several workers in one process use
+     * {@link EncoderWorkers#registerMetrics}. Call it once.
      *
      * @param metrics the registry
      * @return this stage
      */
-    public EncoderStage registerMetrics(final dev.scissor.metrics.Metrics metrics) {
+    public EncoderStage registerMetrics(final Metrics metrics) {
         EncoderMetrics.register(metrics, List.of(this), config.framesTopic());
         return this;
+    }
+
+    /**
+     * Binds the clients' metrics to a registry: now if they are open, else when {@link #start()}
+     * opens them; the bindings close with the clients.
+     *
+     * @param metrics the registry
+     * @throws IllegalStateException if bound already
+     */
+    synchronized void bindClientMetrics(final Metrics metrics) {
+        if (clientMetrics != null) {
+            throw new IllegalStateException("encoder stage client metrics already bound");
+        }
+        clientMetrics = metrics;
+        if (consumer != null) {
+            bindClients();
+        }
+    }
+
+    private synchronized void bindClients() {
+        if (!clientsClosed) {
+            clientBindings.add(clientMetrics.bindKafka(consumer));
+            clientBindings.add(clientMetrics.bindKafka(producer));
+        }
     }
 
     /** Model runs. */

@@ -144,7 +144,9 @@ public final class EncoderWorkers implements AutoCloseable {
     }
 
     /**
-     * Registers the workers' metrics ({@code scissor_encoder_*}, summed over workers).
+     * Registers the workers' metrics ({@code scissor_encoder_*}, summed over workers) and binds each
+     * worker's consumer and producer metrics ({@code kafka_consumer_*}, {@code kafka_producer_*},
+     * one {@code client_id} per worker), unbound as each worker closes its clients. Call it once.
      *
      * @param metrics the registry
      * @return this

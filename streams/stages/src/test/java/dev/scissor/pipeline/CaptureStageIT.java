@@ -4,6 +4,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MPEG4;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.scissor.encoder.capture.FrameCapture;
@@ -45,6 +46,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class CaptureStageIT {
+
+    /** The capture stage's metric names before Micrometer (a contract: README, dashboards). */
+    private static final List<String> SCISSOR_NAMES = List.of("scissor_capture_frames_captured_total",
+            "scissor_capture_frames_delivered_total", "scissor_capture_frames_failed_total",
+            "scissor_capture_bytes_total", "scissor_capture_reconnects_total", "scissor_capture_stream_state");
 
     @TempDir
     static Path dir;
@@ -96,6 +102,12 @@ class CaptureStageIT {
         return new CaptureConfig(s);
     }
 
+    private static String scrape(final HttpService http) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + http.port() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     private static Map<String, List<VideoFrame>> byStream(final List<ConsumerRecord<byte[], byte[]>> records) {
         final Map<String, List<VideoFrame>> out = new HashMap<>();
         for (final ConsumerRecord<byte[], byte[]> r : records) {
@@ -108,31 +120,39 @@ class CaptureStageIT {
 
     @Test
     void manySourcesInOneProcessAndARestartContinuesTheSequence() throws Exception {
-        try (HttpService http = HttpService.start("capture-it", "127.0.0.1", 0, 2, 1024)) {
+        try (HttpService http = HttpService.start("capture-it", "127.0.0.1", 0, 2, 1024);
+             Metrics metrics = new Metrics().expose(http)) {
             try (CaptureStage stage = new CaptureStage(config(false), List.of(
                     new CaptureStage.Source("cam-a", SourceSpec.parse(fourSeconds.toString())),
                     new CaptureStage.Source("cam-b", SourceSpec.parse("file:" + oneAndAHalfSeconds))))) {
-                stage.registerMetrics(new Metrics().expose(http));
+                stage.registerMetrics(metrics);
                 stage.start();
                 assertTrue(stage.awaitSources(Duration.ofSeconds(30)), "the files ended");
                 stage.status().forEach(s -> assertEquals(FrameCapture.State.ENDED, s.state(), s.streamId()));
+                // While the stage is open, the producer's own metrics stand beside the capture's.
+                final String open = scrape(http);
+                for (final String name : SCISSOR_NAMES) {
+                    assertTrue(open.contains("\n" + name + "{"), name + " in\n" + open);
+                }
+                assertTrue(open.contains("\nkafka_producer_record_send_total{client_id=\""), open);
+                assertTrue(open.contains("\nkafka_producer_request_latency_avg{client_id=\""), open);
             }
-            // After close (the producer flushed): the endpoint counts every frame, per stream.
-            final String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + http.port() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            // After close (the producer flushed): the endpoint counts every frame, per stream; the
+            // producer's metrics went with it.
+            final String text = scrape(http);
             for (final String line : List.of(
-                    "scissor_capture_frames_captured_total{stream=\"cam-a\"} 8",
-                    "scissor_capture_frames_captured_total{stream=\"cam-b\"} 3",
-                    "scissor_capture_frames_delivered_total{stream=\"cam-a\"} 8",
-                    "scissor_capture_frames_delivered_total{stream=\"cam-b\"} 3",
-                    "scissor_capture_frames_failed_total{stream=\"cam-a\"} 0",
-                    "scissor_capture_reconnects_total{stream=\"cam-b\"} 0",
-                    "scissor_capture_stream_state{state=\"ENDED\",stream=\"cam-a\"} 1",
-                    "scissor_capture_stream_state{state=\"RUNNING\",stream=\"cam-a\"} 0")) {
+                    "scissor_capture_frames_captured_total{stream=\"cam-a\"} 8.0",
+                    "scissor_capture_frames_captured_total{stream=\"cam-b\"} 3.0",
+                    "scissor_capture_frames_delivered_total{stream=\"cam-a\"} 8.0",
+                    "scissor_capture_frames_delivered_total{stream=\"cam-b\"} 3.0",
+                    "scissor_capture_frames_failed_total{stream=\"cam-a\"} 0.0",
+                    "scissor_capture_reconnects_total{stream=\"cam-b\"} 0.0",
+                    "scissor_capture_stream_state{state=\"ENDED\",stream=\"cam-a\"} 1.0",
+                    "scissor_capture_stream_state{state=\"RUNNING\",stream=\"cam-a\"} 0.0")) {
                 assertTrue(text.contains(line + "\n"), line + " in\n" + text);
             }
-            assertTrue(text.matches("(?s).*scissor_capture_bytes_total\\{stream=\"cam-a\"\\} [1-9][0-9]*\n.*"), text);
+            assertTrue(text.matches("(?s).*scissor_capture_bytes_total\\{stream=\"cam-a\"\\} [1-9][0-9.E]*\n.*"), text);
+            assertFalse(text.contains("kafka_producer_"), text);
         }
         Map<String, List<VideoFrame>> streams = byStream(
                 PipelineTestSupport.readCommitted(kafka.bootstrapServers(), "frames", 11, Duration.ofSeconds(20)));

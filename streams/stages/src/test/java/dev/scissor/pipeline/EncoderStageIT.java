@@ -161,8 +161,9 @@ class EncoderStageIT {
         final String metrics;
         final List<ConsumerRecord<byte[], byte[]>> tokens;
         final List<ConsumerRecord<byte[], byte[]>> dead;
-        try (HttpService http = HttpService.start("encoder-it", "127.0.0.1", 0, 2, 1024)) {
-            stage.registerMetrics(new Metrics().expose(http));
+        try (HttpService http = HttpService.start("encoder-it", "127.0.0.1", 0, 2, 1024);
+             Metrics registry = new Metrics().expose(http)) {
+            stage.registerMetrics(registry);
             stage.start();
             try {
                 tokens = PipelineTestSupport.readCommitted(kafka.bootstrapServers(), "tokens", 13,
@@ -175,13 +176,24 @@ class EncoderStageIT {
                 stage.close();
             }
         }
-        for (final String line : List.of("scissor_encoder_frames_in_total 18", "scissor_encoder_token_frames_out_total 13",
-                "scissor_encoder_dead_letters_total{reason=\"UNDECODABLE\"} 2",
-                "scissor_encoder_dead_letters_total{reason=\"CORRUPT_IMAGE\"} 1",
-                "scissor_encoder_dead_letters_total{reason=\"IMAGE_TOO_LARGE\"} 1",
-                "scissor_encoder_dead_letters_total{reason=\"KEY_MISMATCH\"} 1",
-                "scissor_encoder_batches_total " + stage.batches())) {
+        for (final String line : List.of("scissor_encoder_frames_in_total 18.0",
+                "scissor_encoder_token_frames_out_total 13.0",
+                "scissor_encoder_dead_letters_total{reason=\"UNDECODABLE\"} 2.0",
+                "scissor_encoder_dead_letters_total{reason=\"CORRUPT_IMAGE\"} 1.0",
+                "scissor_encoder_dead_letters_total{reason=\"IMAGE_TOO_LARGE\"} 1.0",
+                "scissor_encoder_dead_letters_total{reason=\"KEY_MISMATCH\"} 1.0",
+                "scissor_encoder_batches_total " + (double) stage.batches(),
+                "scissor_encoder_workers{state=\"RUNNING\"} 1.0")) {
             assertTrue(metrics.contains(line + "\n"), line + " in\n" + metrics);
+        }
+        // Every name of the encoder's metrics contract, and the clients' own metrics beside them.
+        for (final String name : List.of("scissor_encoder_frames_in_total", "scissor_encoder_token_frames_out_total",
+                "scissor_encoder_dead_letters_total{", "scissor_encoder_batches_total",
+                "scissor_encoder_encode_seconds_total", "scissor_encoder_prepare_seconds_total",
+                "scissor_encoder_aborts_total", "scissor_encoder_consumer_lag_records{", "scissor_encoder_workers{",
+                "kafka_consumer_fetch_manager_records_consumed_total{", "kafka_consumer_coordinator_commit_latency_avg{",
+                "kafka_producer_record_send_total{")) {
+            assertTrue(metrics.contains("\n" + name), name + " in\n" + metrics);
         }
         assertTrue(metrics.contains("scissor_encoder_consumer_lag_records{partition=\""), metrics);
         assertTrue(metrics.contains("# TYPE scissor_encoder_encode_seconds_total counter"), metrics);

@@ -101,8 +101,18 @@ class ExportedTowerPipelineIT {
             encoder.start();
             compressor.start();
             service.start();
-            final long deadline = System.nanoTime() + 180_000_000_000L;
-            while (service.index().windows(STREAM).size() < 3 && System.nanoTime() < deadline) {
+            // Wait until every captured frame is compressed: at least 3 windows, and no new one for 5 s.
+            final long deadline = System.nanoTime() + 240_000_000_000L;
+            int seen = -1;
+            long stableSince = System.nanoTime();
+            while (System.nanoTime() < deadline) {
+                final int n = service.index().windows(STREAM).size();
+                if (n != seen) {
+                    seen = n;
+                    stableSince = System.nanoTime();
+                } else if (n >= 3 && System.nanoTime() - stableSince > 5_000_000_000L) {
+                    break;
+                }
                 Thread.sleep(100);
             }
             windows = service.index().windows(STREAM);
@@ -114,6 +124,7 @@ class ExportedTowerPipelineIT {
                             + "}")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), r.body());
             ask = HttpService.JSON.readTree(r.body());
+            assertEquals(windows.size(), service.index().windows(STREAM).size(), "no window came after the ask");
         }
         assertFalse(ask.path("sent").asBoolean(true), "no LLM configured: the request comes back");
         final Window first = windows.get(0);

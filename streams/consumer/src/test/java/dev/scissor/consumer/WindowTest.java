@@ -26,6 +26,7 @@ class WindowTest {
 
     /** A window of {@code count} tokens of dimension {@code dim}, token i component c = i * 100 + c. */
     static CompressedWindow.Builder record(final String stream, final long first, final int count, final int dim) {
+        dev.scissor.schemas.AvroTrust.trustGeneratedClasses();
         final ByteBuffer bytes = ByteBuffer.allocate(count * dim * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < count; i++) {
             for (int c = 0; c < dim; c++) {

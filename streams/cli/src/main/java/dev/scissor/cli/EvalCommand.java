@@ -1,5 +1,6 @@
 package dev.scissor.cli;
 
+import dev.scissor.cli.eval.FindTask;
 import dev.scissor.compressor.eval.Evaluation;
 import dev.scissor.compressor.eval.Methods;
 import dev.scissor.compressor.io.Npy;
@@ -59,10 +60,21 @@ final class EvalCommand {
             "  --seed S           seed of the random methods (default 0)",
             "  --max-windows W    evaluate at most W windows (default all)",
             "  --out DIR          where eval.csv and eval.png go (default eval-out)",
+            "  --task find        also score query by example (/v1/find) on crops of what moves (needs --video)",
             "",
             "example: scissor eval --video /opt/opencv-clip/vtest.avi --out eval-vtest");
 
+    /** How --video is decoded (the encoding and the find task's frames). */
+    private static final CaptureOptions CAPTURE = CaptureOptions.DEFAULT.withRealtime(false);
+
     private EvalCommand() {
+    }
+
+    private static boolean isFindTask(final String task) {
+        if (!"find".equals(task)) {
+            throw new IllegalArgumentException("--task takes find, got '" + task + "'");
+        }
+        return true;
     }
 
     static int run(final String[] args, final PrintStream out, final PrintStream err) {
@@ -75,6 +87,7 @@ final class EvalCommand {
         long seed = 0;
         int maxWindows = Integer.MAX_VALUE;
         Path outDir = Path.of("eval-out");
+        boolean find = false;
         try {
             for (int i = 0; i < args.length; i++) {
                 final String a = args[i];
@@ -93,11 +106,15 @@ final class EvalCommand {
                     case "--seed" -> seed = Long.parseLong(KafkaCliOptions.value(args, ++i, a));
                     case "--max-windows" -> maxWindows = Integer.parseInt(KafkaCliOptions.value(args, ++i, a));
                     case "--out" -> outDir = Path.of(KafkaCliOptions.value(args, ++i, a));
+                    case "--task" -> find = isFindTask(KafkaCliOptions.value(args, ++i, a));
                     default -> throw new IllegalArgumentException("unknown option '" + a + "'");
                 }
             }
             if ((tokensFile == null) == (video == null)) {
                 throw new IllegalArgumentException("give exactly one of --tokens and --video");
+            }
+            if (find && video == null) {
+                throw new IllegalArgumentException("--task find needs --video (the queries are crops of its frames)");
             }
             if (window < 1 || maxWindows < 1) {
                 throw new IllegalArgumentException("--window and --max-windows must be positive");
@@ -142,13 +159,23 @@ final class EvalCommand {
             }
             out.printf(Locale.ROOT, "scissor eval: %s, %d frames of %d x %d tokens -> %d window%s of %d frames%n",
                     npy.getFileName(), frames, s[1], s[2], windows.size(), windows.size() == 1 ? "" : "s", t);
+            final FindTask task = find ? FindTask.prepare(video, CAPTURE, EncoderModelDescriptor.builtin(model), windows,
+                    t, s[1], s[2]) : null;
             final List<Evaluation.Row> rows = Evaluation.run(Methods.byNames(methods, seed), windows, t, s[1], s[2],
-                    retentions);
+                    retentions, task == null ? (mi, ri, wi, kept) -> { } : task);
             out.print(Evaluation.table(rows));
+            final List<FindTask.Row> found = task == null ? null : task.results(rows, retentions);
+            if (found != null) {
+                out.print(FindTask.table(found));
+            }
             final Path csv = outDir.resolve("eval.csv");
-            Files.writeString(csv, Evaluation.csv(rows), StandardCharsets.UTF_8);
+            Files.writeString(csv, found == null ? Evaluation.csv(rows) : FindTask.csv(Evaluation.csv(rows), found),
+                    StandardCharsets.UTF_8);
             final Path png = outDir.resolve("eval.png");
             chart(rows, png, npy.getFileName() + ", " + windows.size() + " x " + t + " frames x " + s[1] + " tokens");
+            if (found != null) {
+                FindTask.appendChart(png, found);
+            }
             out.println("wrote " + csv + " and " + png);
             return 0;
         } catch (final IllegalArgumentException e) {
@@ -172,7 +199,7 @@ final class EvalCommand {
         final List<float[]> frames = new ArrayList<>();
         try (OnnxVisionEncoder enc = OnnxVisionEncoder.open(d, model, OnnxVisionEncoder.Options.cpu(0));
              FfmpegFrameSource src = FfmpegFrameSource.open(SourceSpec.parse(video.toString()),
-                     CaptureOptions.DEFAULT.withRealtime(false))) {
+                     CAPTURE)) {
             int inBatch = 0;
             CapturedFrame f;
             while ((f = src.next()) != null) {

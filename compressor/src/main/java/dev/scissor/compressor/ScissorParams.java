@@ -14,7 +14,7 @@ package dev.scissor.compressor;
  *       single-linkage cut to exactly K components instead of a threshold).</li>
  *   <li>{@code seed}: seed of the default sampler, so that reruns are identical.</li>
  *   <li>{@code mode}: {@link Mode#CLASSIC} (the paper's SCC, default) or {@link Mode#REFINED}
- *       (budget mode only: classic SCC to half the budget, then splits and 2-8 assignment/mean
+ *       (budget mode only: classic SCC to half the budget, then splits and 2-4 assignment/mean
  *       iterations to exactly K tokens; see {@link Mode#REFINED}).</li>
  * </ul>
  *
@@ -35,7 +35,7 @@ public record ScissorParams(double tau, double epsilon, Budget budget, long seed
          * Budget mode without chaining: the classic budget cut to {@code max(1, K / 2)} components,
          * then, while fewer than K clusters exist, the cluster with the largest total cosine distance
          * to its mean is split in two by a few 2-means steps over its tokens; then
-         * {@code clamp(round(0.4 * T * N / K), 2, 8)} assignment/mean iterations over all T * N
+         * {@code clamp(round(0.2 * T * N / K), 2, 4)} assignment/mean iterations over all T * N
          * tokens of the window (argmax cosine to the
          * clusters' plain means, ties to the lowest index). Output tokens are the plain means of
          * their clusters, in order of their first token in the window. Yields exactly

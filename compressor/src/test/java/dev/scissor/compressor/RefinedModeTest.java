@@ -142,11 +142,12 @@ class RefinedModeTest {
     @Test
     void moreIterationsForASmallerBudget() {
         final int rows = 16 * 196;
-        assertEquals(8, dev.scissor.compressor.internal.Refinement.lloydSteps(rows, 157));
-        assertEquals(4, dev.scissor.compressor.internal.Refinement.lloydSteps(rows, 314));
+        assertEquals(4, dev.scissor.compressor.internal.Refinement.lloydSteps(rows, 157));
+        assertEquals(3, dev.scissor.compressor.internal.Refinement.lloydSteps(rows, 220));
+        assertEquals(2, dev.scissor.compressor.internal.Refinement.lloydSteps(rows, 314));
         assertEquals(2, dev.scissor.compressor.internal.Refinement.lloydSteps(rows, 627));
         assertEquals(2, dev.scissor.compressor.internal.Refinement.lloydSteps(rows, 1098));
-        assertEquals(8, dev.scissor.compressor.internal.Refinement.lloydSteps(rows, 1));
+        assertEquals(4, dev.scissor.compressor.internal.Refinement.lloydSteps(rows, 1));
     }
 
     @Test

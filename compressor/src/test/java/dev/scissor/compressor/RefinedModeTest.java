@@ -140,6 +140,17 @@ class RefinedModeTest {
     }
 
     @Test
+    void moreIterationsForASmallerBudget() {
+        final int rows = 16 * 196;
+        assertEquals(4, dev.scissor.compressor.internal.Refinement.lloydSteps(rows, 157));
+        assertEquals(3, dev.scissor.compressor.internal.Refinement.lloydSteps(rows, 220));
+        assertEquals(2, dev.scissor.compressor.internal.Refinement.lloydSteps(rows, 314));
+        assertEquals(2, dev.scissor.compressor.internal.Refinement.lloydSteps(rows, 627));
+        assertEquals(2, dev.scissor.compressor.internal.Refinement.lloydSteps(rows, 1098));
+        assertEquals(4, dev.scissor.compressor.internal.Refinement.lloydSteps(rows, 1));
+    }
+
+    @Test
     void identicalTokensStillGiveExactlyK() {
         final int frames = 3;
         final int n = 4;

@@ -52,13 +52,48 @@ public final class Evaluation {
      */
     public static List<Row> run(final List<Method> methods, final List<float[]> windows, final int frames,
                                 final int tokens, final int dim, final double[] retentions) {
+        return run(methods, windows, frames, tokens, dim, retentions, (m, r, w, kept) -> {
+        });
+    }
+
+    /** Receives each window's kept tokens as {@link #run} produces them (for task metrics). */
+    @FunctionalInterface
+    public interface Listener {
+        /**
+         * One window reduced.
+         *
+         * @param method index of the method in the list given to run
+         * @param retention index of the retention
+         * @param window index of the window
+         * @param kept the kept tokens
+         */
+        void kept(int method, int retention, int window, Reduction kept);
+    }
+
+    /**
+     * As {@link #run(List, List, int, int, int, double[])}, handing every reduction to a listener
+     * (outside the timed part).
+     *
+     * @param methods the methods
+     * @param windows windows, each [T, N, D] row-major
+     * @param frames T
+     * @param tokens N
+     * @param dim D
+     * @param retentions ratios in (0, 1]
+     * @param listener called once per method, retention and window
+     * @return one row per method and retention, methods outer
+     */
+    public static List<Row> run(final List<Method> methods, final List<float[]> windows, final int frames,
+                                final int tokens, final int dim, final double[] retentions, final Listener listener) {
         if (windows.isEmpty()) {
             throw new IllegalArgumentException("no windows");
         }
         final int n = frames * tokens;
         final List<Row> rows = new ArrayList<>();
-        for (final Method m : methods) {
-            for (final double r : retentions) {
+        for (int mi = 0; mi < methods.size(); mi++) {
+            final Method m = methods.get(mi);
+            for (int ri = 0; ri < retentions.length; ri++) {
+                final double r = retentions[ri];
                 if (!(r > 0 && r <= 1)) {
                     throw new IllegalArgumentException("retention must lie in (0, 1], got " + r);
                 }
@@ -74,6 +109,7 @@ public final class Evaluation {
                     final long t0 = System.nanoTime();
                     final Reduction red = m.reduce(video, frames, tokens, dim, k);
                     ms[w] = (System.nanoTime() - t0) / 1e6;
+                    listener.kept(mi, ri, w, red);
                     final Distortion d = Distortion.of(video, n, red.tokens(), red.count(), dim);
                     count += red.count();
                     mean += d.meanDistance();

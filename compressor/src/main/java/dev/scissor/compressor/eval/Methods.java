@@ -7,7 +7,7 @@ import java.util.List;
 public final class Methods {
 
     /** Every name {@link #byName} accepts, in table order. */
-    public static final List<String> ALL = List.of("scissor", "scissor-budget", "refined", "pool", "random", "l2norm", "tome",
+    public static final List<String> ALL = List.of("scissor", "scissor-budget", "scissor-budget-cal", "refined", "pool", "random", "l2norm", "tome",
             "dycoke", "dtd", "fastvid");
 
     private Methods() {
@@ -25,6 +25,7 @@ public final class Methods {
         return switch (name) {
             case "scissor" -> new ScissorThreshold();
             case "scissor-budget" -> new ScissorBudget();
+            case "scissor-budget-cal" -> new ScissorBudgetCalibrated();
             case "refined" -> new ScissorRefined();
             case "pool" -> new UniformPooling();
             case "random" -> new RandomSelection(seed);

@@ -6,8 +6,8 @@ import dev.scissor.compressor.WindowResult;
 
 /**
  * LLaVA-Scissor in the refined mode ({@link ScissorParams.Mode#REFINED}): classic budget mode to
- * K / 2 components, then splits of the cluster with the largest total cosine distance and two
- * assignment/mean iterations, to exactly K tokens (K &le; T * N).
+ * K / 2 components, then splits of the cluster with the largest total cosine distance and 2-4
+ * assignment/mean iterations (more for a smaller K), to exactly K tokens (K &le; T * N).
  */
 public final class ScissorRefined implements Method {
 

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.scissor.compressor.ScissorParams;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
@@ -128,6 +130,20 @@ class MethodsTest {
         for (final int k : new int[] {1, 3, 10, 20, 64}) {
             assertEquals(k, new ScissorBudget().reduce(v, 4, 16, 8, k).count());
         }
+    }
+
+    @Test
+    void calibratedBudgetGivesExactlyKAndItsTauFollowsTheRetention() {
+        final float[] v = randomVideo(11, 4 * 16 * 8);
+        for (final int k : new int[] {1, 3, 10, 20, 64}) {
+            assertEquals(k, new ScissorBudgetCalibrated().reduce(v, 4, 16, 8, k).count());
+        }
+        assertEquals(0.9, ScissorParams.calibratedSpatialTau(0.05), 1e-12);
+        assertEquals(0.9, ScissorParams.calibratedSpatialTau(0.1), 1e-12);
+        assertEquals(0.935, ScissorParams.calibratedSpatialTau(0.15), 1e-12);
+        assertEquals(0.97, ScissorParams.calibratedSpatialTau(0.2), 1e-12);
+        assertEquals(0.97, ScissorParams.calibratedSpatialTau(0.35), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> ScissorParams.calibratedSpatialTau(0));
     }
 
     @Test

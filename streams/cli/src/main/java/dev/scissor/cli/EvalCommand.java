@@ -1,5 +1,6 @@
 package dev.scissor.cli;
 
+import dev.scissor.cli.eval.FindTask;
 import dev.scissor.compressor.cli.CommandLines;
 import dev.scissor.compressor.eval.Evaluation;
 import dev.scissor.compressor.eval.Methods;
@@ -93,6 +94,13 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "where eval.csv and eval.png go (default eval-out)")
     private Path outDir = Path.of("eval-out");
 
+    @Option(names = "--task", paramLabel = "find",
+            description = "also score query by example (/v1/find) on crops of what moves (needs --video)")
+    private String task;
+
+    /** How --video is decoded (the encoding and the find task's frames): as the capture stage does. */
+    private static final CaptureOptions CAPTURE = CaptureOptions.DEFAULT.withRealtime(false);
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -109,6 +117,13 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() {
         if ((tokensFile == null) == (video == null)) {
             throw CommandLines.usage(spec.commandLine(), "give exactly one of --tokens and --video");
+        }
+        if (task != null && !"find".equals(task)) {
+            throw CommandLines.usage(spec.commandLine(), "--task takes find, got '%s'", task);
+        }
+        final boolean find = task != null;
+        if (find && video == null) {
+            throw CommandLines.usage(spec.commandLine(), "--task find needs --video (the queries are crops of its frames)");
         }
         if (window < 1 || maxWindows < 1) {
             throw CommandLines.usage(spec.commandLine(), "--window and --max-windows must be positive");
@@ -146,13 +161,23 @@ final class EvalCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, "scissor eval: %s, %d frames of %d x %d tokens -> %d window%s of %d frames%n",
                     npy.getFileName(), frames, s[1], s[2], windows.size(), windows.size() == 1 ? "" : "s", t);
+            final FindTask findTask = find ? FindTask.prepare(video, CAPTURE, EncoderModelDescriptor.resolve(model),
+                    windows, t, s[1], s[2]) : null;
             final List<Evaluation.Row> rows = Evaluation.run(Methods.byNames(methods, seed), windows, t, s[1], s[2],
-                    retentions);
+                    retentions, findTask == null ? (mi, ri, wi, kept) -> { } : findTask);
             out.print(Evaluation.table(rows));
+            final List<FindTask.Row> found = findTask == null ? null : findTask.results(rows, retentions);
+            if (found != null) {
+                out.print(FindTask.table(found));
+            }
             final Path csv = outDir.resolve("eval.csv");
-            Files.writeString(csv, Evaluation.csv(rows), StandardCharsets.UTF_8);
+            Files.writeString(csv, found == null ? Evaluation.csv(rows) : FindTask.csv(Evaluation.csv(rows), found),
+                    StandardCharsets.UTF_8);
             final Path png = outDir.resolve("eval.png");
             chart(rows, png, npy.getFileName() + ", " + windows.size() + " x " + t + " frames x " + s[1] + " tokens");
+            if (found != null) {
+                FindTask.appendChart(png, found);
+            }
             out.println("wrote " + csv + " and " + png);
             return 0;
         } catch (final IllegalArgumentException e) {
@@ -167,7 +192,7 @@ final class EvalCommand implements Callable<Integer> {
     /** Encodes a video at 2 fps, as the capture stage samples and scales it, into [F, N, D] tokens. */
     private static void encode(final Path video, final String model, final Path dst, final PrintStream out)
             throws Exception {
-        final TokenEncoding.Tokens t = new TokenEncoding(model, out).video(video, CaptureOptions.DEFAULT);
+        final TokenEncoding.Tokens t = new TokenEncoding(model, out).video(video, CAPTURE);
         Npy.writeFloats(dst, t.values(), t.frames(), t.tokens(), t.dim());
     }
 

@@ -49,5 +49,8 @@ class EvalCommandTest {
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown method 'nope'"));
         assertEquals(2, EvalCommand.run(new String[] {"--tokens", "x.npy", "--retention", "0"}, o, e));
         assertEquals(2, EvalCommand.run(new String[] {}, o, e));
+        assertEquals(2, EvalCommand.run(new String[] {"--tokens", "x.npy", "--task", "find"}, o, e));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--task find needs --video"));
+        assertEquals(2, EvalCommand.run(new String[] {"--tokens", "x.npy", "--task", "qa"}, o, e));
     }
 }

@@ -57,29 +57,77 @@ public final class FindScorer {
                         + "; scissor.serve.encoder.model must be the encoder stage's model");
             }
             final int mt = win.tokenCount();
-            if (mt == 0) {
-                for (int i = 0; i < nq; i++) {
-                    m[i][w] = -1;
-                }
-                continue;
-            }
             final float[] t = new float[mt * dim];
             final FloatBuffer view = win.tokens();
             view.get(t);
-            final float[] tn = normalizedRows(t, mt, dim);
-            final float[] s = new float[nq * mt];
-            // Row-major S (nq x mt) = Q T^T is column-major S^T (mt x nq) = T Q^T.
-            BLAS_INSTANCE.sgemm("T", "N", mt, nq, dim, 1.0f, tn, 0, dim, q, 0, dim, 0.0f, s, 0, mt);
-            for (int i = 0; i < nq; i++) {
-                float best = -1;
-                for (int j = 0; j < mt; j++) {
-                    best = Math.max(best, s[i * mt + j]);
-                }
-                m[i][w] = best;
-            }
+            bestMatches(q, nq, t, mt, dim, m, w);
         }
         final int nw = windows.size();
+        final double[] similarity = similarities(m, nw);
+        final double[] score = scores(m, nw);
+        final List<Scored> out = new ArrayList<>();
+        for (int w = 0; w < nw; w++) {
+            out.add(new Scored(windows.get(w), score[w], similarity[w]));
+        }
+        out.sort(Comparator.comparingDouble((Scored s) -> -s.score()).thenComparingDouble(s -> -s.similarity()));
+        return out;
+    }
+
+    /**
+     * One window's column of the match matrix: {@code m[i][w]} = the best cosine of query token i to
+     * any of the window's tokens (-1 for a window without tokens).
+     *
+     * @param queryUnit the query tokens, each of unit length ({@link #normalizedRows}), {@code [nq, dim]}
+     * @param nq number of query tokens
+     * @param tokens the window's tokens, {@code [mt, dim]} (any length; normalised here)
+     * @param mt number of window tokens
+     * @param dim the token dimension
+     * @param m the match matrix, {@code [nq][windows]}
+     * @param w the window's column
+     */
+    public static void bestMatches(final float[] queryUnit, final int nq, final float[] tokens, final int mt,
+                                   final int dim, final double[][] m, final int w) {
+        if (mt == 0) {
+            for (int i = 0; i < nq; i++) {
+                m[i][w] = -1;
+            }
+            return;
+        }
+        final float[] tn = normalizedRows(tokens, mt, dim);
+        final float[] s = new float[nq * mt];
+        // Row-major S (nq x mt) = Q T^T is column-major S^T (mt x nq) = T Q^T.
+        BLAS_INSTANCE.sgemm("T", "N", mt, nq, dim, 1.0f, tn, 0, dim, queryUnit, 0, dim, 0.0f, s, 0, mt);
+        for (int i = 0; i < nq; i++) {
+            float best = -1;
+            for (int j = 0; j < mt; j++) {
+                best = Math.max(best, s[i * mt + j]);
+            }
+            m[i][w] = best;
+        }
+    }
+
+    /** Each window's plain similarity: the mean of its column of {@code m} over the query tokens. */
+    static double[] similarities(final double[][] m, final int nw) {
         final double[] similarity = new double[nw];
+        for (final double[] row : m) {
+            for (int w = 0; w < nw; w++) {
+                similarity[w] += row[w] / m.length;
+            }
+        }
+        return similarity;
+    }
+
+    /**
+     * Each window's ranking score from the match matrix (see the class comment): the mean standardised
+     * match over the most distinctive query tokens; with a single window, the plain similarity.
+     *
+     * @param m the match matrix, {@code [nq][nw]} ({@link #bestMatches})
+     * @param nw number of windows
+     * @return the score of each window (higher ranks first)
+     */
+    public static double[] scores(final double[][] m, final int nw) {
+        final int nq = m.length;
+        final double[] similarity = similarities(m, nw);
         final double[] score = new double[nw];
         final double[] mean = new double[nq];
         final double[] std = new double[nq];
@@ -89,7 +137,6 @@ public final class FindScorer {
             for (int w = 0; w < nw; w++) {
                 sum += m[i][w];
                 sq += m[i][w] * m[i][w];
-                similarity[w] += m[i][w] / nq;
             }
             mean[i] = nw == 0 ? 0 : sum / nw;
             std[i] = nw == 0 ? 0 : Math.sqrt(Math.max(0, sq / nw - mean[i] * mean[i]));
@@ -112,15 +159,18 @@ public final class FindScorer {
             }
             score[w] = sum / k;
         }
-        final List<Scored> out = new ArrayList<>();
-        for (int w = 0; w < nw; w++) {
-            out.add(new Scored(windows.get(w), score[w], similarity[w]));
-        }
-        out.sort(Comparator.comparingDouble((Scored s) -> -s.score()).thenComparingDouble(s -> -s.similarity()));
-        return out;
+        return score;
     }
 
-    private static float[] normalizedRows(final float[] a, final int rows, final int dim) {
+    /**
+     * Rows scaled to unit length (a zero row stays zero).
+     *
+     * @param a row-major {@code [rows, dim]}
+     * @param rows number of rows
+     * @param dim the row length
+     * @return a new array
+     */
+    public static float[] normalizedRows(final float[] a, final int rows, final int dim) {
         final float[] out = new float[rows * dim];
         for (int r = 0; r < rows; r++) {
             double n = 0;

@@ -11,66 +11,88 @@ import java.util.Arrays;
  * cached similarities) and its first S-K edges are united; the next tree edge is the blocking edge,
  * and G_K is every edge ordered before it. Components are ordered by their highest-degree member in
  * G_K (no self-loops; ties to the lowest index).
+ *
+ * <p>The similarities are float32 products whose bits depend on the product's shape; the order is
+ * that of the float64 similarities: two float32 values further apart than the error margin are
+ * ordered as they are, closer ones are re-decided on float64 similarities. The cut therefore does
+ * not depend on how the float32 values were computed.
  */
 public final class SingleLinkageCut {
 
-    /** Similarity of two distinct vertices; must be symmetric and never NaN. */
+    /** The float64 similarity of two distinct vertices; symmetric, never NaN. */
     @FunctionalInterface
-    public interface Similarity {
+    public interface ExactSimilarity {
         /**
          * @param u a vertex
          * @param v another vertex
-         * @return their similarity
+         * @return their similarity in float64
          */
-        float sim(int u, int v);
+        double sim(int u, int v);
     }
 
     private float[] bestSim = new float[0];
+    private double[] bestExact = new double[0];
     private int[] bestFrom = new int[0];
     private boolean[] inTree = new boolean[0];
+    private int[] groupOf = new int[0];
     private long[] treeKeys = new long[0];
+    private int[] treeFrom = new int[0];
+    private int[] treeTo = new int[0];
+    private float[] treeSim = new float[0];
+    private double[] treeExact = new double[0];
     private int[] parent = new int[0];
     private int[] degree = new int[0];
     private int[] rootBest = new int[0];
     private int[] rankOfKey = new int[0];
+    private Integer[] groupOrder = new Integer[0];
 
     /**
-     * Cuts the graph into {@code min(k, n)} components.
+     * Cuts the graph into {@code min(k, n)} components. The vertices come in groups (a window's
+     * frames): group a holds vertices {@code offset[a] .. offset[a + 1] - 1}, and
+     * {@code blocks[a * groups + b]} their float32 similarities with group b's, row-major
+     * [size a, size b]; block (b, a) is the transpose of block (a, b), bit for bit.
      *
-     * @param n number of vertices, at most 65535
+     * @param n number of vertices ({@code offset[groups]}), at most 65535
      * @param k requested number of components, at least 1
-     * @param similarity the edge weights
+     * @param groups number of groups
+     * @param offset first vertex of each group, [groups + 1]
+     * @param blocks the similarity blocks
+     * @param margin float32 similarities further apart than this are ordered as their float64 values
+     * @param exact the float64 similarities
      * @param labels output: component of each vertex, in output order
      * @return the number of components
      */
-    public int cut(final int n, final int k, final Similarity similarity, final int[] labels) {
+    public int cut(final int n, final int k, final int groups, final int[] offset, final float[][] blocks,
+                   final float margin, final ExactSimilarity exact, final int[] labels) {
         if (n > 0xFFFF) {
             throw new IllegalArgumentException("budget mode supports at most 65535 spatial tokens per window, got " + n);
         }
         ensure(n);
-        final int edges = primTree(n, similarity);
+        for (int a = 0; a < groups; a++) {
+            Arrays.fill(groupOf, offset[a], offset[a + 1], a);
+        }
+        final int edges = primTree(n, groups, offset, blocks, margin, exact);
         Arrays.sort(treeKeys, 0, edges);
         final int merges = Math.max(0, Math.min(n - k, edges));
+        for (int e = 0; e < edges; e++) {
+            final int i = (int) (treeKeys[e] >>> 16) & 0xFFFF;
+            final int j = (int) treeKeys[e] & 0xFFFF;
+            treeFrom[e] = i;
+            treeTo[e] = j;
+            treeSim[e] = sim(blocks, groups, offset, i, j);
+        }
+        if (merges < edges) {
+            reorderAround(merges, edges, margin, exact);
+        }
         for (int v = 0; v < n; v++) {
             parent[v] = v;
         }
         for (int e = 0; e < merges; e++) {
-            final int i = (int) (treeKeys[e] >>> 16) & 0xFFFF;
-            final int j = (int) treeKeys[e] & 0xFFFF;
-            parent[find(i)] = find(j);
+            parent[find(treeFrom[e])] = find(treeTo[e]);
         }
         // Degrees in G_K: every edge ordered before the blocking edge.
-        Arrays.fill(degree, 0, n, 0);
         if (merges < edges) {
-            final long block = treeKeys[merges] ^ Long.MIN_VALUE;
-            for (int i = 0; i < n; i++) {
-                for (int j = i + 1; j < n; j++) {
-                    if (Long.compareUnsigned(key(similarity.sim(i, j), i, j), block) < 0) {
-                        degree[i]++;
-                        degree[j]++;
-                    }
-                }
-            }
+            degreesBefore(n, groups, offset, blocks, margin, exact, treeFrom[merges], treeTo[merges], treeSim[merges]);
         } else {
             Arrays.fill(degree, 0, n, n - 1);
         }
@@ -101,8 +123,15 @@ public final class SingleLinkageCut {
         return comps;
     }
 
+    private float sim(final float[][] blocks, final int groups, final int[] offset, final int u, final int v) {
+        final int a = groupOf[u];
+        final int b = groupOf[v];
+        return normalizeZero(blocks[a * groups + b][(u - offset[a]) * (offset[b + 1] - offset[b]) + v - offset[b]]);
+    }
+
     /** Builds the maximum spanning tree (unique under the total edge order); returns its edge count. */
-    private int primTree(final int n, final Similarity similarity) {
+    private int primTree(final int n, final int groups, final int[] offset, final float[][] blocks,
+                         final float margin, final ExactSimilarity exact) {
         if (n == 0) {
             return 0;
         }
@@ -112,17 +141,42 @@ public final class SingleLinkageCut {
         int u = 0;
         inTree[0] = true;
         for (int step = 1; step < n; step++) {
+            final int a = groupOf[u];
+            final int lu = u - offset[a];
+            for (int b = 0; b < groups; b++) {
+                final int v0 = offset[b];
+                final int size = offset[b + 1] - v0;
+                final float[] block = blocks[a * groups + b];
+                final int row = lu * size - v0;
+                for (int v = v0; v < v0 + size; v++) {
+                    if (inTree[v]) {
+                        continue;
+                    }
+                    final float s = normalizeZero(block[row + v]);
+                    final int from = bestFrom[v];
+                    if (from < 0 || s - bestSim[v] > margin) {
+                        bestSim[v] = s;
+                        bestFrom[v] = u;
+                        bestExact[v] = Double.NaN;
+                    } else if (!(bestSim[v] - s > margin)) {
+                        final double e = exact.sim(u, v);
+                        if (before(e, u, v, exactOf(v, exact), from, v)) {
+                            bestSim[v] = s;
+                            bestFrom[v] = u;
+                            bestExact[v] = e;
+                        }
+                    }
+                }
+            }
             int next = -1;
             for (int v = 0; v < n; v++) {
                 if (inTree[v]) {
                     continue;
                 }
-                final float s = normalizeZero(similarity.sim(u, v));
-                if (bestFrom[v] < 0 || before(s, u, v, bestSim[v], bestFrom[v], v)) {
-                    bestSim[v] = s;
-                    bestFrom[v] = u;
-                }
-                if (next < 0 || before(bestSim[v], bestFrom[v], v, bestSim[next], bestFrom[next], next)) {
+                if (next < 0 || bestSim[v] - bestSim[next] > margin) {
+                    next = v;
+                } else if (!(bestSim[next] - bestSim[v] > margin)
+                        && before(exactOf(v, exact), bestFrom[v], v, exactOf(next, exact), bestFrom[next], next)) {
                     next = v;
                 }
             }
@@ -133,8 +187,103 @@ public final class SingleLinkageCut {
         return edges;
     }
 
+    /** The float64 similarity of vertex v's best tree edge, computed once. */
+    private double exactOf(final int v, final ExactSimilarity exact) {
+        if (Double.isNaN(bestExact[v])) {
+            bestExact[v] = exact.sim(bestFrom[v], v);
+        }
+        return bestExact[v];
+    }
+
+    /**
+     * Puts the tree edges around position {@code at} (sorted by float32 key) into the float64 order:
+     * the run of edges whose consecutive float32 similarities are within the margin of each other
+     * holds every edge whose order with the one at {@code at} is not certain.
+     */
+    private void reorderAround(final int at, final int edges, final float margin, final ExactSimilarity exact) {
+        int lo = at;
+        while (lo > 0 && !(treeSim[lo - 1] - treeSim[lo] > margin)) {
+            lo--;
+        }
+        int hi = at + 1;
+        while (hi < edges && !(treeSim[hi - 1] - treeSim[hi] > margin)) {
+            hi++;
+        }
+        if (hi - lo < 2) {
+            return;
+        }
+        if (groupOrder.length < hi - lo) {
+            groupOrder = new Integer[hi - lo];
+        }
+        for (int e = lo; e < hi; e++) {
+            treeExact[e] = exact.sim(treeFrom[e], treeTo[e]);
+            groupOrder[e - lo] = e;
+        }
+        Arrays.sort(groupOrder, 0, hi - lo, (x, y) -> before(treeExact[x], treeFrom[x], treeTo[x], treeExact[y],
+                treeFrom[y], treeTo[y]) ? -1 : x.equals(y) ? 0 : 1);
+        final int[] from = new int[hi - lo];
+        final int[] to = new int[hi - lo];
+        final float[] sims = new float[hi - lo];
+        for (int p = 0; p < hi - lo; p++) {
+            from[p] = treeFrom[groupOrder[p]];
+            to[p] = treeTo[groupOrder[p]];
+            sims[p] = treeSim[groupOrder[p]];
+        }
+        System.arraycopy(from, 0, treeFrom, lo, hi - lo);
+        System.arraycopy(to, 0, treeTo, lo, hi - lo);
+        System.arraycopy(sims, 0, treeSim, lo, hi - lo);
+    }
+
+    /** Degree of every vertex in the graph of the edges ordered before edge (bi, bj) of similarity bs. */
+    private void degreesBefore(final int n, final int groups, final int[] offset, final float[][] blocks,
+                               final float margin, final ExactSimilarity exact, final int bi, final int bj,
+                               final float bs) {
+        final double be = exact.sim(bi, bj);
+        final float hi = bs + margin;
+        final float lo = bs - margin;
+        for (int u = 0; u < n; u++) {
+            final int a = groupOf[u];
+            final int lu = u - offset[a];
+            int count = 0;
+            boolean near = false;
+            for (int b = 0; b < groups; b++) {
+                final int size = offset[b + 1] - offset[b];
+                final float[] block = blocks[a * groups + b];
+                final int row = lu * size;
+                for (int j = 0; j < size; j++) {
+                    final float s = block[row + j];
+                    count += s > hi ? 1 : 0;
+                    near |= s >= lo && s <= hi;
+                }
+            }
+            if (near) {
+                for (int b = 0; b < groups; b++) {
+                    final int v0 = offset[b];
+                    final int size = offset[b + 1] - v0;
+                    final float[] block = blocks[a * groups + b];
+                    final int row = lu * size - v0;
+                    for (int v = v0; v < v0 + size; v++) {
+                        final float s = block[row + v];
+                        if (v != u && s >= lo && s <= hi && before(exact.sim(u, v), u, v, be, bi, bj)) {
+                            count++;
+                        }
+                    }
+                }
+            }
+            // The self-pair is not an edge; its similarity (about 1, or 0 for a zero token) counted
+            // above when it lies above the margin.
+            final float self = block(blocks, groups, a)[lu * (offset[a + 1] - offset[a]) + lu];
+            degree[u] = count - (self > hi ? 1 : 0);
+        }
+    }
+
+    private static float[] block(final float[][] blocks, final int groups, final int a) {
+        return blocks[a * groups + a];
+    }
+
     /** Whether edge (a1, b1) with similarity s1 is ordered before edge (a2, b2) with s2. */
-    private static boolean before(final float s1, final int a1, final int b1, final float s2, final int a2, final int b2) {
+    private static boolean before(final double s1, final int a1, final int b1, final double s2, final int a2,
+                                  final int b2) {
         if (s1 != s2) {
             return s1 > s2;
         }
@@ -147,7 +296,7 @@ public final class SingleLinkageCut {
     }
 
     /**
-     * A key whose unsigned order is the edge order: descending similarity, then i, then j.
+     * A key whose unsigned order is the float32 edge order: descending similarity, then i, then j.
      */
     static long key(final float sim, final int a, final int b) {
         final int bits = Float.floatToIntBits(normalizeZero(sim));
@@ -173,9 +322,15 @@ public final class SingleLinkageCut {
     private void ensure(final int n) {
         if (bestSim.length < n) {
             bestSim = new float[n];
+            bestExact = new double[n];
             bestFrom = new int[n];
             inTree = new boolean[n];
+            groupOf = new int[n];
             treeKeys = new long[n];
+            treeFrom = new int[n];
+            treeTo = new int[n];
+            treeSim = new float[n];
+            treeExact = new double[n];
             parent = new int[n];
             degree = new int[n];
             rootBest = new int[n];

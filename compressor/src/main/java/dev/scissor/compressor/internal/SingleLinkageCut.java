@@ -33,7 +33,6 @@ public final class SingleLinkageCut {
     private float[] bestSim = new float[0];
     private double[] bestExact = new double[0];
     private int[] bestFrom = new int[0];
-    private boolean[] inTree = new boolean[0];
     private int[] groupOf = new int[0];
     private long[] treeKeys = new long[0];
     private int[] treeFrom = new int[0];
@@ -71,29 +70,33 @@ public final class SingleLinkageCut {
         for (int a = 0; a < groups; a++) {
             Arrays.fill(groupOf, offset[a], offset[a + 1], a);
         }
-        final int edges = primTree(n, groups, offset, blocks, margin, exact);
-        Arrays.sort(treeKeys, 0, edges);
+        // A candidate tree in float32 order (ties by index) gives a candidate blocking edge; the
+        // pass over all pairs in the certified order confirms it (it is the blocking edge iff the
+        // edges before it leave n - merges components and it joins two of them). Only when a near
+        // tie made the float32 tree differ there is the tree rebuilt in the certified order.
+        final int edges = primTree(n, groups, offset, blocks, 0.0f,
+                (u, v) -> sim(blocks, groups, offset, u, v));
         final int merges = Math.max(0, Math.min(n - k, edges));
-        for (int e = 0; e < edges; e++) {
-            final int i = (int) (treeKeys[e] >>> 16) & 0xFFFF;
-            final int j = (int) treeKeys[e] & 0xFFFF;
-            treeFrom[e] = i;
-            treeTo[e] = j;
-            treeSim[e] = sim(blocks, groups, offset, i, j);
-        }
         if (merges < edges) {
-            reorderAround(merges, edges, margin, exact);
-        }
-        for (int v = 0; v < n; v++) {
-            parent[v] = v;
-        }
-        for (int e = 0; e < merges; e++) {
-            parent[find(treeFrom[e])] = find(treeTo[e]);
-        }
-        // Degrees in G_K: every edge ordered before the blocking edge.
-        if (merges < edges) {
-            degreesBefore(n, groups, offset, blocks, margin, exact, treeFrom[merges], treeTo[merges], treeSim[merges]);
+            Arrays.sort(treeKeys, 0, edges);
+            if (!componentsBefore(n, groups, offset, blocks, margin, exact, treeKeys[merges] ^ Long.MIN_VALUE, merges)) {
+                primTree(n, groups, offset, blocks, margin, exact);
+                Arrays.sort(treeKeys, 0, edges);
+                for (int e = 0; e < edges; e++) {
+                    treeFrom[e] = (int) (treeKeys[e] >>> 16) & 0xFFFF;
+                    treeTo[e] = (int) treeKeys[e] & 0xFFFF;
+                    treeSim[e] = sim(blocks, groups, offset, treeFrom[e], treeTo[e]);
+                }
+                reorderAround(merges, edges, margin, exact);
+                final long blocking = key(treeSim[merges], treeFrom[merges], treeTo[merges]);
+                if (!componentsBefore(n, groups, offset, blocks, margin, exact, blocking, merges)) {
+                    throw new IllegalStateException("the certified tree's blocking edge does not cut to K components");
+                }
+            }
         } else {
+            for (int v = 0; v < n; v++) {
+                parent[v] = 0; // every tree edge is merged: one component
+            }
             Arrays.fill(degree, 0, n, n - 1);
         }
         Arrays.fill(rootBest, 0, n, -1);
@@ -129,59 +132,64 @@ public final class SingleLinkageCut {
         return normalizeZero(blocks[a * groups + b][(u - offset[a]) * (offset[b + 1] - offset[b]) + v - offset[b]]);
     }
 
-    /** Builds the maximum spanning tree (unique under the total edge order); returns its edge count. */
+    /**
+     * Builds the maximum spanning tree (unique under the total edge order); returns its edge count.
+     * A tree vertex has best similarity +inf (never updated, never a candidate), a vertex not yet
+     * reached -inf; each step updates the best edge of every vertex from the newest tree vertex and
+     * finds the next vertex in the same pass.
+     */
     private int primTree(final int n, final int groups, final int[] offset, final float[][] blocks,
                          final float margin, final ExactSimilarity exact) {
         if (n == 0) {
             return 0;
         }
-        Arrays.fill(inTree, 0, n, false);
+        Arrays.fill(bestSim, 0, n, Float.NEGATIVE_INFINITY);
         Arrays.fill(bestFrom, 0, n, -1);
         int edges = 0;
         int u = 0;
-        inTree[0] = true;
+        bestSim[0] = Float.POSITIVE_INFINITY;
         for (int step = 1; step < n; step++) {
             final int a = groupOf[u];
             final int lu = u - offset[a];
+            int next = -1;
+            float nextSim = Float.NEGATIVE_INFINITY;
             for (int b = 0; b < groups; b++) {
                 final int v0 = offset[b];
                 final int size = offset[b + 1] - v0;
                 final float[] block = blocks[a * groups + b];
                 final int row = lu * size - v0;
                 for (int v = v0; v < v0 + size; v++) {
-                    if (inTree[v]) {
-                        continue;
-                    }
                     final float s = normalizeZero(block[row + v]);
-                    final int from = bestFrom[v];
-                    if (from < 0 || s - bestSim[v] > margin) {
+                    float best = bestSim[v];
+                    if (s - best > margin) { // also every vertex not reached yet
                         bestSim[v] = s;
                         bestFrom[v] = u;
                         bestExact[v] = Double.NaN;
-                    } else if (!(bestSim[v] - s > margin)) {
+                        best = s;
+                    } else if (!(best - s > margin)) { // never a tree vertex
                         final double e = exact.sim(u, v);
-                        if (before(e, u, v, exactOf(v, exact), from, v)) {
+                        if (before(e, u, v, exactOf(v, exact), bestFrom[v], v)) {
                             bestSim[v] = s;
                             bestFrom[v] = u;
                             bestExact[v] = e;
+                            best = s;
                         }
+                    }
+                    if (best == Float.POSITIVE_INFINITY) {
+                        continue;
+                    }
+                    if (next < 0 || best - nextSim > margin) {
+                        next = v;
+                        nextSim = best;
+                    } else if (!(nextSim - best > margin)
+                            && before(exactOf(v, exact), bestFrom[v], v, exactOf(next, exact), bestFrom[next], next)) {
+                        next = v;
+                        nextSim = best;
                     }
                 }
             }
-            int next = -1;
-            for (int v = 0; v < n; v++) {
-                if (inTree[v]) {
-                    continue;
-                }
-                if (next < 0 || bestSim[v] - bestSim[next] > margin) {
-                    next = v;
-                } else if (!(bestSim[next] - bestSim[v] > margin)
-                        && before(exactOf(v, exact), bestFrom[v], v, exactOf(next, exact), bestFrom[next], next)) {
-                    next = v;
-                }
-            }
-            inTree[next] = true;
             treeKeys[edges++] = key(bestSim[next], bestFrom[next], next) ^ Long.MIN_VALUE; // signed sort order
+            bestSim[next] = Float.POSITIVE_INFINITY;
             u = next;
         }
         return edges;
@@ -234,51 +242,51 @@ public final class SingleLinkageCut {
         System.arraycopy(sims, 0, treeSim, lo, hi - lo);
     }
 
-    /** Degree of every vertex in the graph of the edges ordered before edge (bi, bj) of similarity bs. */
-    private void degreesBefore(final int n, final int groups, final int[] offset, final float[][] blocks,
-                               final float margin, final ExactSimilarity exact, final int bi, final int bj,
-                               final float bs) {
+    /**
+     * The graph G of the edges ordered before edge {@code blocking} (a {@link #key}) in the certified
+     * order: its components into {@link #parent} and its degrees into {@link #degree}.
+     *
+     * @return whether that edge is the blocking edge after {@code merges} merges: G has
+     *     {@code n - merges} components and the edge joins two of them
+     */
+    private boolean componentsBefore(final int n, final int groups, final int[] offset, final float[][] blocks,
+                                     final float margin, final ExactSimilarity exact, final long blocking,
+                                     final int merges) {
+        final int bi = (int) (blocking >>> 16) & 0xFFFF;
+        final int bj = (int) blocking & 0xFFFF;
+        final float bs = sim(blocks, groups, offset, bi, bj);
         final double be = exact.sim(bi, bj);
         final float hi = bs + margin;
         final float lo = bs - margin;
+        for (int v = 0; v < n; v++) {
+            parent[v] = v;
+        }
+        Arrays.fill(degree, 0, n, 0);
+        int components = n;
         for (int u = 0; u < n; u++) {
             final int a = groupOf[u];
             final int lu = u - offset[a];
-            int count = 0;
-            boolean near = false;
-            for (int b = 0; b < groups; b++) {
-                final int size = offset[b + 1] - offset[b];
+            for (int b = a; b < groups; b++) {
+                final int v0 = offset[b];
+                final int size = offset[b + 1] - v0;
                 final float[] block = blocks[a * groups + b];
-                final int row = lu * size;
-                for (int j = 0; j < size; j++) {
-                    final float s = block[row + j];
-                    count += s > hi ? 1 : 0;
-                    near |= s >= lo && s <= hi;
-                }
-            }
-            if (near) {
-                for (int b = 0; b < groups; b++) {
-                    final int v0 = offset[b];
-                    final int size = offset[b + 1] - v0;
-                    final float[] block = blocks[a * groups + b];
-                    final int row = lu * size - v0;
-                    for (int v = v0; v < v0 + size; v++) {
-                        final float s = block[row + v];
-                        if (v != u && s >= lo && s <= hi && before(exact.sim(u, v), u, v, be, bi, bj)) {
-                            count++;
+                final int row = lu * size - v0;
+                for (int v = b == a ? u + 1 : v0; v < v0 + size; v++) {
+                    final float s = block[row + v];
+                    if (s > hi || s >= lo && before(exact.sim(u, v), u, v, be, bi, bj)) {
+                        degree[u]++;
+                        degree[v]++;
+                        final int ru = find(u);
+                        final int rv = find(v);
+                        if (ru != rv) {
+                            parent[ru] = rv;
+                            components--;
                         }
                     }
                 }
             }
-            // The self-pair is not an edge; its similarity (about 1, or 0 for a zero token) counted
-            // above when it lies above the margin.
-            final float self = block(blocks, groups, a)[lu * (offset[a + 1] - offset[a]) + lu];
-            degree[u] = count - (self > hi ? 1 : 0);
         }
-    }
-
-    private static float[] block(final float[][] blocks, final int groups, final int a) {
-        return blocks[a * groups + a];
+        return components == n - merges && find(bi) != find(bj);
     }
 
     /** Whether edge (a1, b1) with similarity s1 is ordered before edge (a2, b2) with s2. */
@@ -324,7 +332,6 @@ public final class SingleLinkageCut {
             bestSim = new float[n];
             bestExact = new double[n];
             bestFrom = new int[n];
-            inTree = new boolean[n];
             groupOf = new int[n];
             treeKeys = new long[n];
             treeFrom = new int[n];

@@ -34,6 +34,8 @@ public final class SingleLinkageCut {
     private double[] bestExact = new double[0];
     private int[] bestFrom = new int[0];
     private int[] groupOf = new int[0];
+    private int[] rest = new int[0];
+    private float[] row = new float[0];
     private long[] treeKeys = new long[0];
     private int[] treeFrom = new int[0];
     private int[] treeTo = new int[0];
@@ -134,73 +136,75 @@ public final class SingleLinkageCut {
 
     /**
      * Builds the maximum spanning tree (unique under the total edge order); returns its edge count.
-     * A tree vertex has best similarity +inf (never updated, never a candidate), a vertex not yet
-     * reached -inf; each step updates the best edge of every vertex from the newest tree vertex and
-     * finds the next vertex in the same pass.
+     * The vertices not in the tree yet are kept compact (position i: vertex {@code rest[i]}, its best
+     * edge to the tree); each step copies the newest tree vertex's row into one buffer, updates every
+     * remaining vertex from it and finds the next vertex in the same pass.
      */
     private int primTree(final int n, final int groups, final int[] offset, final float[][] blocks,
                          final float margin, final ExactSimilarity exact) {
-        if (n == 0) {
-            return 0;
+        int r = n - 1;
+        for (int i = 0; i < r; i++) {
+            rest[i] = i + 1;
+            bestSim[i] = Float.NEGATIVE_INFINITY; // not reached: the first update takes any similarity
+            bestFrom[i] = -1;
+            bestExact[i] = Double.NaN;
         }
-        Arrays.fill(bestSim, 0, n, Float.NEGATIVE_INFINITY);
-        Arrays.fill(bestFrom, 0, n, -1);
         int edges = 0;
         int u = 0;
-        bestSim[0] = Float.POSITIVE_INFINITY;
-        for (int step = 1; step < n; step++) {
+        while (r > 0) {
             final int a = groupOf[u];
             final int lu = u - offset[a];
+            for (int b = 0; b < groups; b++) {
+                final int size = offset[b + 1] - offset[b];
+                System.arraycopy(blocks[a * groups + b], lu * size, row, offset[b], size);
+            }
             int next = -1;
             float nextSim = Float.NEGATIVE_INFINITY;
-            for (int b = 0; b < groups; b++) {
-                final int v0 = offset[b];
-                final int size = offset[b + 1] - v0;
-                final float[] block = blocks[a * groups + b];
-                final int row = lu * size - v0;
-                for (int v = v0; v < v0 + size; v++) {
-                    final float s = normalizeZero(block[row + v]);
-                    float best = bestSim[v];
-                    if (s - best > margin) { // also every vertex not reached yet
-                        bestSim[v] = s;
-                        bestFrom[v] = u;
-                        bestExact[v] = Double.NaN;
+            for (int i = 0; i < r; i++) {
+                final int v = rest[i];
+                final float s = normalizeZero(row[v]);
+                float best = bestSim[i];
+                if (s - best > margin) {
+                    bestSim[i] = s;
+                    bestFrom[i] = u;
+                    bestExact[i] = Double.NaN;
+                    best = s;
+                } else if (!(best - s > margin)) {
+                    final double e = exact.sim(u, v);
+                    if (before(e, u, v, exactAt(i, exact), bestFrom[i], v)) {
+                        bestSim[i] = s;
+                        bestFrom[i] = u;
+                        bestExact[i] = e;
                         best = s;
-                    } else if (!(best - s > margin)) { // never a tree vertex
-                        final double e = exact.sim(u, v);
-                        if (before(e, u, v, exactOf(v, exact), bestFrom[v], v)) {
-                            bestSim[v] = s;
-                            bestFrom[v] = u;
-                            bestExact[v] = e;
-                            best = s;
-                        }
-                    }
-                    if (best == Float.POSITIVE_INFINITY) {
-                        continue;
-                    }
-                    if (next < 0 || best - nextSim > margin) {
-                        next = v;
-                        nextSim = best;
-                    } else if (!(nextSim - best > margin)
-                            && before(exactOf(v, exact), bestFrom[v], v, exactOf(next, exact), bestFrom[next], next)) {
-                        next = v;
-                        nextSim = best;
                     }
                 }
+                if (next < 0 || best - nextSim > margin) {
+                    next = i;
+                    nextSim = best;
+                } else if (!(nextSim - best > margin)
+                        && before(exactAt(i, exact), bestFrom[i], v, exactAt(next, exact), bestFrom[next], rest[next])) {
+                    next = i;
+                    nextSim = best;
+                }
             }
-            treeKeys[edges++] = key(bestSim[next], bestFrom[next], next) ^ Long.MIN_VALUE; // signed sort order
-            bestSim[next] = Float.POSITIVE_INFINITY;
-            u = next;
+            final int v = rest[next];
+            treeKeys[edges++] = key(bestSim[next], bestFrom[next], v) ^ Long.MIN_VALUE; // signed sort order
+            r--;
+            rest[next] = rest[r];
+            bestSim[next] = bestSim[r];
+            bestFrom[next] = bestFrom[r];
+            bestExact[next] = bestExact[r];
+            u = v;
         }
         return edges;
     }
 
-    /** The float64 similarity of vertex v's best tree edge, computed once. */
-    private double exactOf(final int v, final ExactSimilarity exact) {
-        if (Double.isNaN(bestExact[v])) {
-            bestExact[v] = exact.sim(bestFrom[v], v);
+    /** The float64 similarity of the best tree edge of the remaining vertex at position i, computed once. */
+    private double exactAt(final int i, final ExactSimilarity exact) {
+        if (Double.isNaN(bestExact[i])) {
+            bestExact[i] = exact.sim(bestFrom[i], rest[i]);
         }
-        return bestExact[v];
+        return bestExact[i];
     }
 
     /**
@@ -333,6 +337,8 @@ public final class SingleLinkageCut {
             bestExact = new double[n];
             bestFrom = new int[n];
             groupOf = new int[n];
+            rest = new int[n];
+            row = new float[n];
             treeKeys = new long[n];
             treeFrom = new int[n];
             treeTo = new int[n];

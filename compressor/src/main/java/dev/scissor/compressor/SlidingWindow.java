@@ -26,17 +26,18 @@ import dev.scissor.compressor.steps.WindowLayout;
  * <p>Output equals a fresh window fed the same frames with the same sequence numbers (the batch
  * computation; {@link Scissor#compress} is one with frames numbered 0..T-1 — the seeded sampler keys
  * each frame's sample on its sequence number, so with sampling active other numbers give other
- * samples). In threshold mode, threshold and argmax decisions are certified against float64 (see
- * {@code Exact}), so they do not depend on the shape of the BLAS calls that produced them; in budget
- * mode the single-linkage cut orders float32 similarities whose per-frame-pair products have a fixed
- * shape, so the window equals the batch on one BLAS (native and pure-Java BLAS may differ). Every
- * value is computed from the same inputs in the same order.
+ * samples). Threshold and argmax decisions are certified against float64 (see {@code Exact}), and
+ * budget mode's single-linkage cut orders similarities as their float64 values (float32 order where
+ * two values lie further apart than the proven error bound), so no decision depends on the shape of
+ * the BLAS calls that produced the float32 values, and the window equals the batch whatever the
+ * shapes of its products. Every value is computed from the same inputs in the same order.
  *
  * <p>In {@link ScissorParams.Mode#REFINED} mode the window runs the classic budget mode to
  * {@code max(1, K / 2)} components as above, then regroups the window's T * N tokens with a
  * {@code Refinement} that is a deterministic function of the window's tokens and those components
  * only (no state carried between emits); so the refined output equals the batch computation by
- * construction, under the same condition (one BLAS) as budget mode.
+ * construction (on one BLAS: the refinement's float32 products have a fixed shape, but native and
+ * pure-Java BLAS may differ).
  *
  * <p>The window only coordinates: the steps and their caches live in {@code dev.scissor.compressor.steps}.
  * {@link #add} runs the spatial step on the new frame ({@code SpatialScc}), keeps the result in the

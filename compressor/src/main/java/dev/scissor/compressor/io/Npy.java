@@ -111,7 +111,7 @@ public final class Npy {
         }
         final NpyArray.Dtype dtype = NpyArray.Dtype.of(dm.group(1));
         if (dtype == null) {
-            throw new IOException(name + ": unsupported dtype " + dm.group(1) + " (supported: <f4, <f8, |i1, <i4, <i8)");
+            throw new IOException(name + ": unsupported dtype " + dm.group(1) + " (supported: <f2, <f4, <f8, |i1, <i4, <i8)");
         }
         if (fm.group(1).equals("True")) {
             throw new IOException(name + ": Fortran-order arrays are not supported; save with np.ascontiguousarray");

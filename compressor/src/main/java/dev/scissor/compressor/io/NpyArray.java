@@ -15,7 +15,7 @@ public record NpyArray(Dtype dtype, int[] shape, ByteBuffer data) {
 
     /** Element types this project reads and writes. */
     public enum Dtype {
-        FLOAT32("<f4", 4), FLOAT64("<f8", 8), INT8("|i1", 1), INT32("<i4", 4), INT64("<i8", 8);
+        FLOAT16("<f2", 2), FLOAT32("<f4", 4), FLOAT64("<f8", 8), INT8("|i1", 1), INT32("<i4", 4), INT64("<i8", 8);
 
         private final String descr;
         private final int size;
@@ -61,6 +61,7 @@ public record NpyArray(Dtype dtype, int[] shape, ByteBuffer data) {
         final float[] out = new float[Math.toIntExact(count())];
         for (int i = 0; i < out.length; i++) {
             out[i] = switch (dtype) {
+                case FLOAT16 -> halfToFloat(b.getShort(i * 2));
                 case FLOAT32 -> b.getFloat(i * 4);
                 case FLOAT64 -> (float) b.getDouble(i * 8);
                 case INT8 -> b.get(i);
@@ -77,6 +78,7 @@ public record NpyArray(Dtype dtype, int[] shape, ByteBuffer data) {
         final double[] out = new double[Math.toIntExact(count())];
         for (int i = 0; i < out.length; i++) {
             out[i] = switch (dtype) {
+                case FLOAT16 -> halfToFloat(b.getShort(i * 2));
                 case FLOAT32 -> b.getFloat(i * 4);
                 case FLOAT64 -> b.getDouble(i * 8);
                 case INT8 -> b.get(i);
@@ -118,5 +120,27 @@ public record NpyArray(Dtype dtype, int[] shape, ByteBuffer data) {
             throw new IllegalStateException("not a scalar: shape " + Arrays.toString(shape));
         }
         return toDoubles()[0];
+    }
+
+    /**
+     * The float32 value of an IEEE 754 binary16 (NumPy {@code <f2}); every half value, subnormals,
+     * infinities and NaN included, is exactly representable.
+     *
+     * @param h the 16 bits
+     * @return the value
+     */
+    public static float halfToFloat(final short h) {
+        final int bits = h & 0xFFFF;
+        final int sign = (bits & 0x8000) << 16;
+        final int exp = (bits >>> 10) & 0x1F;
+        final int mant = bits & 0x3FF;
+        if (exp == 0x1F) {
+            return Float.intBitsToFloat(sign | 0x7F800000 | (mant << 13));
+        }
+        if (exp == 0) {
+            final float v = mant * 0x1.0p-24f; // subnormal (or zero): mant * 2^-24, exact
+            return sign == 0 ? v : -v;
+        }
+        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     }
 }

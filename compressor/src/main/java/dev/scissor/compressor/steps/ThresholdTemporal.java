@@ -5,7 +5,6 @@ import dev.scissor.compressor.ScissorParams;
 import dev.scissor.compressor.internal.Bits;
 import dev.scissor.compressor.internal.Components;
 import dev.scissor.compressor.internal.Exact;
-import dev.scissor.compressor.internal.Gemm;
 import dev.scissor.compressor.internal.Sampling;
 import dev.scissor.compressor.internal.SpatialFrame;
 import java.util.Arrays;
@@ -17,23 +16,13 @@ import java.util.Arrays;
  */
 public final class ThresholdTemporal implements TemporalStep {
 
-    private static final long MAX_PRODUCT = 1 << 22; // floats of one temporal similarity product (16 MiB)
-
     private final FrameRing ring;
     private final ScissorParams params;
     private final SampleOrders orders;
     private final int d;
     private final float cosErr;
     private final long[][] edgeBlocks;
-    // The window's normalised spatial tokens, rows [windowStart, windowEnd) frame by frame from the
-    // oldest (frame slot f from rowOf[f]); the newest {@code pending} frames have no temporal edges yet.
-    private float[] normalized = new float[0];
-    private int windowStart;
-    private int windowEnd;
-    private final int[] rowOf;
-    private int pending;
-    private float[] cross = new float[0];
-    private float[] self = new float[0];
+    private final PairProducts products;
     private final Components components = new Components();
     private long[] globalBits = new long[0];
     private int[] degree = new int[0];
@@ -53,19 +42,17 @@ public final class ThresholdTemporal implements TemporalStep {
         this.d = ring.d;
         this.cosErr = Exact.cosineErrorBound(ring.d) * 1.01f; // |X_i| is known to float32 accuracy
         this.edgeBlocks = new long[ring.capacity * ring.capacity][];
-        this.rowOf = new int[ring.capacity];
+        this.products = new PairProducts(ring);
     }
 
     @Override
     public void evicting() {
-        windowStart += ring.spatial[ring.head].count;
-        pending = Math.min(pending, ring.count - 1);
+        products.evicting();
     }
 
     @Override
     public void added(final int slot) {
-        appendNormalized(slot);
-        pending++;
+        products.added(slot);
     }
 
     @Override
@@ -87,55 +74,15 @@ public final class ThresholdTemporal implements TemporalStep {
     }
 
     /**
-     * The certified temporal edges of the frames added since the last call. Those frames go in blocks
-     * of consecutive frames, each with two products on the window's normalised spatial tokens: the
-     * block's against all earlier frames', and the block's among themselves (lower triangle). Edges
-     * are certified decisions, so they do not depend on the shape of these products.
+     * The certified temporal edges of the frames added since the last call; edges are certified
+     * decisions, so they do not depend on the shape of the products.
      */
     @Override
     public void update() {
-        if (pending == 0) {
-            return;
-        }
         final long started = System.nanoTime();
-        final int count = ring.count;
-        for (int a = count - pending, b; a < count; a = b) {
-            final int p0 = rowOf[ring.slot(a)];
-            final int before = p0 - windowStart;
-            b = a + 1;
-            while (b < count && (long) (endRow(b) - p0) * (endRow(b) - windowStart) <= MAX_PRODUCT) {
-                b++;
-            }
-            final int rows = endRow(b - 1) - p0;
-            if (cross.length < (long) rows * before) {
-                cross = new float[WorkArrays.length((long) rows * before)];
-            }
-            if (self.length < (long) rows * rows) {
-                self = new float[WorkArrays.length((long) rows * rows)];
-            }
-            Gemm.abt(rows, before, d, normalized, p0 * d, d, normalized, windowStart * d, d, cross, 0, before);
-            Gemm.aat(rows, d, normalized, p0 * d, d, self, 0, rows);
-            for (int t = a; t < b; t++) {
-                final int f = ring.slot(t);
-                final int fr = rowOf[f] - p0;
-                for (int u = 0; u <= t; u++) {
-                    final int g = ring.slot(u);
-                    if (u < a) {
-                        certify(f, g, cross, fr * before + rowOf[g] - windowStart, before);
-                    } else {
-                        certify(f, g, self, fr * rows + rowOf[g] - p0, rows);
-                    }
-                }
-            }
+        if (products.update(this::certify)) {
+            nanos += System.nanoTime() - started;
         }
-        pending = 0;
-        nanos += System.nanoTime() - started;
-    }
-
-    /** End of window frame t's rows in {@link #normalized}. */
-    private int endRow(final int t) {
-        final int f = ring.slot(t);
-        return rowOf[f] + ring.spatial[f].count;
     }
 
     /**
@@ -175,32 +122,6 @@ public final class ThresholdTemporal implements TemporalStep {
                 }
             }
         }
-    }
-
-    /**
-     * Appends frame slot's normalised spatial tokens after the window's (rows
-     * [windowStart, windowEnd) of {@link #normalized}, oldest frame first), compacting the buffer when
-     * they do not fit, or growing it to what W frames like these need.
-     */
-    private void appendNormalized(final int slot) {
-        final SpatialFrame sf = ring.spatial[slot];
-        if ((long) (windowEnd + sf.count) * d > normalized.length) {
-            final int live = windowEnd - windowStart;
-            final long needed = (long) (live + sf.count) * d;
-            final long grown = Math.max(2 * needed, needed * ring.capacity / ring.count * 5 / 4);
-            final float[] to = 2 * needed <= normalized.length ? normalized
-                    : new float[(int) Math.min(grown, (long) ring.rows * d)];
-            System.arraycopy(normalized, windowStart * d, to, 0, live * d);
-            normalized = to;
-            for (int t = 0; t < ring.count - 1; t++) {
-                rowOf[ring.slot(t)] -= windowStart;
-            }
-            windowStart = 0;
-            windowEnd = live;
-        }
-        System.arraycopy(sf.normalized, 0, normalized, windowEnd * d, sf.count * d);
-        rowOf[slot] = windowEnd;
-        windowEnd += sf.count;
     }
 
     private long[] edgeBlock(final int block, final int words) {

@@ -53,8 +53,9 @@ class ResourceSamplerTest {
         final List<ResourceSampler.Sample> samples = new ArrayList<>();
         try (ResourceSampler s = ResourceSampler.start(dir, 60, () -> new ResourceSampler.Progress("p", 0, 0, 0),
                 (from, q) -> Double.NaN, samples::add)) {
-            assertTrue(s != null);
+            s.sample();
         }
+        assertTrue(samples.size() >= 2, "on demand and at close: " + samples.size());
         final ResourceSampler.Sample last = samples.get(samples.size() - 1);
         assertTrue(last.rssBytes() > 0 && last.openFiles() > 0, last.line());
         assertTrue(last.line().contains("RSS") && last.line().contains("open files"), last.line());

@@ -22,10 +22,12 @@ import org.apache.kafka.streams.StreamsConfig;
  * The configuration of the Scissor compressor application, declared once in {@link #DEFINITION}.
  *
  * <p>Keys starting with {@code scissor.} are the compressor's own; every other key is passed to
- * Kafka Streams unchanged ({@link #streamsProperties()}), where the compressor changes only two
- * defaults: {@code application.id} is {@value #DEFAULT_APPLICATION_ID} and {@code
- * processing.guarantee} is {@code exactly_once_v2}. Invalid values fail at construction with a
- * {@link ConfigException} that names the key.
+ * Kafka Streams unchanged ({@link #streamsProperties()}), where the compressor changes a few
+ * defaults: {@code application.id} is {@value #DEFAULT_APPLICATION_ID}, {@code
+ * processing.guarantee} is {@code exactly_once_v2}, RocksDB's memory is bounded ({@link
+ * BoundedRocksDBMemory}) and refined mode gets a longer transaction timeout; {@code
+ * num.standby.replicas} and the other Kafka Streams keys pass through. Invalid values fail at
+ * construction with a {@link ConfigException} that names the key.
  */
 public final class CompressorConfig extends AbstractConfig {
 

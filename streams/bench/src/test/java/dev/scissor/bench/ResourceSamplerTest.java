@@ -58,6 +58,7 @@ class ResourceSamplerTest {
         assertTrue(samples.size() >= 2, "on demand and at close: " + samples.size());
         final ResourceSampler.Sample last = samples.get(samples.size() - 1);
         assertTrue(last.rssBytes() > 0 && last.openFiles() > 0, last.line());
+        assertTrue(last.heapCommittedBytes() >= last.heapUsedBytes(), last.line());
         assertTrue(last.line().contains("RSS") && last.line().contains("open files"), last.line());
     }
 }

@@ -20,8 +20,10 @@ import java.util.function.Supplier;
 
 /**
  * Samples, every few seconds on its own daemon thread, what a long run needs watched: the JVM's heap
- * (used now, and live after the last collection), the size on disk of a Kafka Streams state
- * directory (RocksDB files and checkpoints), and the run's progress. Each sample goes to a consumer;
+ * (used now, live after the last collection, and committed), the process's resident memory (heap, RocksDB's
+ * off-heap caches and memtables, direct buffers, native libraries) and open file descriptors (on
+ * Linux), the size on disk of a Kafka Streams state directory (RocksDB files and checkpoints), and
+ * the run's progress. Each sample goes to a consumer;
  * one is taken at start and one at {@link #close()}.
  */
 final class ResourceSampler implements AutoCloseable {
@@ -44,6 +46,9 @@ final class ResourceSampler implements AutoCloseable {
      * @param heapUsedBytes heap in use now (live and garbage)
      * @param heapAfterGcBytes heap in use after the last collection of each heap pool (live data); -1 before any
      * @param heapMaxBytes the heap's limit, -1 if none
+     * @param heapCommittedBytes heap memory the JVM has committed (its part of the resident memory at most)
+     * @param rssBytes the process's resident set size; -1 where {@code /proc/self/status} is not readable
+     * @param openFiles the process's open file descriptors; -1 where {@code /proc/self/fd} is not readable
      * @param stateBytes the state directory's size (its files' lengths)
      * @param frames frames processed so far
      * @param windows windows received so far
@@ -51,13 +56,16 @@ final class ResourceSampler implements AutoCloseable {
      * @param p99Ms p99 latency of the windows measured since the previous sample; NaN if none
      */
     record Sample(double seconds, String phase, long heapUsedBytes, long heapAfterGcBytes, long heapMaxBytes,
-                  long stateBytes, long frames, long windows, double framesPerSecond, double p99Ms) {
+                  long heapCommittedBytes, long rssBytes, long openFiles, long stateBytes, long frames, long windows,
+                  double framesPerSecond, double p99Ms) {
 
         /** The sample as one progress line. */
         String line() {
-            return String.format(Locale.ROOT, "t=%4.0f s %-10s heap used %s, after GC %s (max %s), state dir %s, "
-                            + "%d frames (%.1f/s), %d windows, p99 %s", seconds, phase, mb(heapUsedBytes),
-                    mb(heapAfterGcBytes), mb(heapMaxBytes), mb(stateBytes), frames, framesPerSecond, windows,
+            return String.format(Locale.ROOT, "t=%4.0f s %-10s heap used %s, after GC %s (max %s, committed %s), RSS "
+                            + "%s, %d open files, state dir %s, %d frames (%.1f/s), %d windows, p99 %s", seconds, phase,
+                    mb(heapUsedBytes), mb(heapAfterGcBytes), mb(heapMaxBytes), mb(heapCommittedBytes), mb(rssBytes),
+                    openFiles, mb(stateBytes),
+                    frames, framesPerSecond, windows,
                     Double.isNaN(p99Ms) ? "-" : String.format(Locale.ROOT, "%.0f ms", p99Ms));
         }
 
@@ -137,7 +145,31 @@ final class ResourceSampler implements AutoCloseable {
         lastFrames = p.frames();
         lastLatencies = p.latencies();
         sink.accept(new Sample((now - t0) / 1e9, p.phase(), heap.getUsed(), heapAfterGc(), heap.getMax(),
-                sizeOnDisk(stateDir), p.frames(), p.windows(), fps, p99));
+                heap.getCommitted(), residentBytes(), openFiles(), sizeOnDisk(stateDir), p.frames(), p.windows(), fps,
+                p99));
+    }
+
+    /** The process's resident set size ({@code VmRSS} of {@code /proc/self/status}); -1 where unavailable. */
+    static long residentBytes() {
+        try {
+            for (final String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.substring(6).replace("kB", "").strip()) * 1024;
+                }
+            }
+            return -1;
+        } catch (final IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** The process's open file descriptors (entries of {@code /proc/self/fd}); -1 where unavailable. */
+    static long openFiles() {
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        } catch (final IOException | UncheckedIOException e) {
+            return -1;
+        }
     }
 
     /** Heap in use after the last collection of each heap pool: the live data; -1 before any collection. */

@@ -24,10 +24,12 @@ import org.apache.kafka.streams.StreamsConfig;
  * The configuration of the Scissor compressor application, declared once in {@link #DEFINITION}.
  *
  * <p>Keys starting with {@code scissor.} are the compressor's own; every other key is passed to
- * Kafka Streams unchanged ({@link #streamsProperties()}), where the compressor changes only two
- * defaults: {@code application.id} is {@value #DEFAULT_APPLICATION_ID} and {@code
- * processing.guarantee} is {@code exactly_once_v2}. Invalid values fail at construction with a
- * {@link ConfigException} that names the key.
+ * Kafka Streams unchanged ({@link #streamsProperties()}), where the compressor changes a few
+ * defaults: {@code application.id} is {@value #DEFAULT_APPLICATION_ID}, {@code
+ * processing.guarantee} is {@code exactly_once_v2}, RocksDB's memory is bounded ({@link
+ * BoundedRocksDBMemory}) and refined mode gets a longer transaction timeout; {@code
+ * num.standby.replicas} and the other Kafka Streams keys pass through. Invalid values fail at
+ * construction with a {@link ConfigException} that names the key.
  */
 public final class CompressorConfig extends AbstractConfig {
 
@@ -61,6 +63,18 @@ public final class CompressorConfig extends AbstractConfig {
     public static final String HTTP_PREFIX = "scissor.http.";
     /** The largest request body of the HTTP endpoint (its routes take none). */
     public static final long HTTP_MAX_BODY_BYTES = 64 << 10;
+    public static final String ROCKSDB_BLOCK_CACHE_BYTES = "scissor.rocksdb.block.cache.bytes";
+    public static final String ROCKSDB_WRITE_BUFFER_BYTES = "scissor.rocksdb.write.buffer.bytes";
+    /**
+     * The producer's {@code transaction.timeout.ms} in refined mode unless set: 60 s, as one refined window of
+     * 16 frames of 196 tokens of dimension 3584 took 12 to 22 s on a 2-core machine, longer than Kafka Streams'
+     * exactly-once default of 10 s (kept in classic mode), which would abort its transaction again at every retry.
+     */
+    public static final int REFINED_TRANSACTION_TIMEOUT_MS = 60_000;
+    /** Default of {@value #ROCKSDB_BLOCK_CACHE_BYTES}: 256 MiB. */
+    public static final long DEFAULT_ROCKSDB_BLOCK_CACHE_BYTES = 256L << 20;
+    /** Default of {@value #ROCKSDB_WRITE_BUFFER_BYTES}: 128 MiB. */
+    public static final long DEFAULT_ROCKSDB_WRITE_BUFFER_BYTES = 128L << 20;
 
     /** The emit modes of {@value #EMIT_MODE}. */
     public enum EmitMode {
@@ -146,7 +160,18 @@ public final class CompressorConfig extends AbstractConfig {
                             + "port it sets Kafka Streams' application.server (host:port), unless that is set "
                             + "explicitly. Empty = the bind address (" + HTTP_BIND + ") when it is one address "
                             + "(127.0.0.1 by default, so instances on one machine reach each other), else this "
-                            + "machine's host name."), HTTP_PREFIX);
+                            + "machine's host name.")
+            .define(ROCKSDB_BLOCK_CACHE_BYTES, Type.LONG, DEFAULT_ROCKSDB_BLOCK_CACHE_BYTES, Range.atLeast(1L << 20),
+                    Importance.MEDIUM,
+                    "Off-heap bytes of the one RocksDB block cache shared by every state store of the process "
+                            + "(all tasks, active and standby), which also holds the memtables (see "
+                            + "BoundedRocksDBMemory); RocksDB's memory stays about this size however many partitions "
+                            + "the instance holds. Ignored when rocksdb.config.setter is set explicitly.")
+            .define(ROCKSDB_WRITE_BUFFER_BYTES, Type.LONG, DEFAULT_ROCKSDB_WRITE_BUFFER_BYTES, Range.atLeast(1L << 20),
+                    Importance.MEDIUM,
+                    "Bytes of memtables (write buffers) all stores of the process may hold together, charged to "
+                            + "the block cache (" + ROCKSDB_BLOCK_CACHE_BYTES + "), at most its size; a store "
+                            + "flushes when the total is reached."), HTTP_PREFIX);
 
     private final ScissorParams params;
 
@@ -174,6 +199,11 @@ public final class CompressorConfig extends AbstractConfig {
         if (mode == ScissorParams.Mode.REFINED && budget == null) {
             throw new ConfigException(MODE, getString(MODE), "refined mode needs " + BUDGET_TOKENS + " or "
                     + RETENTION);
+        }
+        if (getLong(ROCKSDB_WRITE_BUFFER_BYTES) > getLong(ROCKSDB_BLOCK_CACHE_BYTES)) {
+            throw new ConfigException(ROCKSDB_WRITE_BUFFER_BYTES, getLong(ROCKSDB_WRITE_BUFFER_BYTES),
+                    "the write buffers are charged to the block cache and must not exceed "
+                            + ROCKSDB_BLOCK_CACHE_BYTES + "=" + getLong(ROCKSDB_BLOCK_CACHE_BYTES));
         }
         this.params = new ScissorParams(getDouble(TAU), getDouble(EPSILON), budget, getLong(SEED), false, mode);
         for (final String topic : new String[] {TOKENS_TOPIC, WINDOWS_TOPIC, DLQ_TOPIC}) {
@@ -318,7 +348,11 @@ public final class CompressorConfig extends AbstractConfig {
 
     /**
      * The Kafka Streams properties: every non-{@code scissor.} original, with the compressor's
-     * defaults for {@code application.id}, {@code processing.guarantee} and the producer's {@code
+     * defaults for {@code application.id}, {@code processing.guarantee}, the producer's {@code
+     * transaction.timeout.ms} in refined mode ({@value #REFINED_TRANSACTION_TIMEOUT_MS}, unless {@code
+     * transaction.timeout.ms} or {@code producer.transaction.timeout.ms} is set), {@code rocksdb.config.setter}
+     * ({@link BoundedRocksDBMemory}, given {@value #ROCKSDB_BLOCK_CACHE_BYTES} and {@value
+     * #ROCKSDB_WRITE_BUFFER_BYTES}) and the producer's {@code
      * max.request.size} (frames and windows are larger than Kafka's default 1 MB), and {@code
      * application.server} from {@value #HTTP_ADVERTISED_HOST} and {@value #HTTP_PORT} when the port is
      * fixed (above 0; for port 0 {@link CompressorApp} sets it to the bound port).
@@ -332,6 +366,14 @@ public final class CompressorConfig extends AbstractConfig {
         kafka.put("processing.exception.handler.global.enabled", true); // Kafka 5.0's default; quiets a warning
         kafka.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                 CompressorTopology.MAX_MESSAGE_BYTES);
+        if (params.mode() == ScissorParams.Mode.REFINED
+                && !originals().containsKey(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG)) {
+            kafka.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+                    REFINED_TRANSACTION_TIMEOUT_MS);
+        }
+        kafka.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDBMemory.class.getName());
+        kafka.put(ROCKSDB_BLOCK_CACHE_BYTES, getLong(ROCKSDB_BLOCK_CACHE_BYTES));
+        kafka.put(ROCKSDB_WRITE_BUFFER_BYTES, getLong(ROCKSDB_WRITE_BUFFER_BYTES));
         if (httpPort() > 0) {
             kafka.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer(httpPort()));
         }

@@ -15,7 +15,10 @@ import java.util.SplittableRandom;
 public interface SampleOrders {
 
     /** The kind of connected-components call. */
-    enum Stage { SPATIAL, TEMPORAL }
+    enum Stage {
+        SPATIAL,
+        TEMPORAL
+    }
 
     /**
      * Returns the sampled vertices of one call.

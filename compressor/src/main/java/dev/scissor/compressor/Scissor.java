@@ -15,8 +15,7 @@ import dev.scissor.compressor.internal.SpatialScc;
  */
 public final class Scissor {
 
-    private Scissor() {
-    }
+    private Scissor() {}
 
     /**
      * Spatial SCC of one frame.
@@ -25,8 +24,7 @@ public final class Scissor {
      * @param labels component of each input token, [N]
      * @param tokens component means, [count, D]
      */
-    public record SpatialResult(int count, int[] labels, float[] tokens) {
-    }
+    public record SpatialResult(int count, int[] labels, float[] tokens) {}
 
     /**
      * Compresses one frame with the spatial step only.
@@ -38,8 +36,12 @@ public final class Scissor {
      * @param orders sample orders (the frame is sequence 0)
      * @return the frame's components
      */
-    public static SpatialResult spatial(final float[] frame, final int tokens, final int dim, final ScissorParams params,
-                                        final SampleOrders orders) {
+    public static SpatialResult spatial(
+            final float[] frame,
+            final int tokens,
+            final int dim,
+            final ScissorParams params,
+            final SampleOrders orders) {
         checkShape(frame, 1, tokens, dim);
         checkFinite(frame);
         final SpatialFrame f = new SpatialScc().compute(frame, 0, tokens, dim, params, orders, 0L);
@@ -58,8 +60,13 @@ public final class Scissor {
      * @param orders sample orders
      * @return the compressed window
      */
-    public static WindowResult compress(final float[] video, final int frames, final int tokens, final int dim,
-                                        final ScissorParams params, final SampleOrders orders) {
+    public static WindowResult compress(
+            final float[] video,
+            final int frames,
+            final int tokens,
+            final int dim,
+            final ScissorParams params,
+            final SampleOrders orders) {
         checkShape(video, frames, tokens, dim);
         final SlidingWindow window = new SlidingWindow(params, orders, tokens, dim, gridWidth(tokens), frames, frames);
         WindowResult out = null;
@@ -70,8 +77,8 @@ public final class Scissor {
     }
 
     /** {@link #compress(float[], int, int, int, ScissorParams, SampleOrders)} with the seeded default sampler. */
-    public static WindowResult compress(final float[] video, final int frames, final int tokens, final int dim,
-                                        final ScissorParams params) {
+    public static WindowResult compress(
+            final float[] video, final int frames, final int tokens, final int dim, final ScissorParams params) {
         return compress(video, frames, tokens, dim, params, SampleOrders.seeded(params.seed()));
     }
 
@@ -88,12 +95,13 @@ public final class Scissor {
 
     private static void checkShape(final float[] data, final int frames, final int tokens, final int dim) {
         if (frames < 1 || tokens < 1 || dim < 1) {
-            throw new IllegalArgumentException("shape must be positive, got T=" + frames + " N=" + tokens + " D=" + dim);
+            throw new IllegalArgumentException(
+                    "shape must be positive, got T=" + frames + " N=" + tokens + " D=" + dim);
         }
         final long need = (long) frames * tokens * dim;
         if (data == null || data.length != need) {
-            throw new IllegalArgumentException("expected " + need + " values for [" + frames + ", " + tokens + ", " + dim
-                    + "], got " + (data == null ? "null" : data.length));
+            throw new IllegalArgumentException("expected " + need + " values for [" + frames + ", " + tokens + ", "
+                    + dim + "], got " + (data == null ? "null" : data.length));
         }
     }
 

@@ -82,8 +82,8 @@ public record ScissorParams(double tau, double epsilon, Budget budget, long seed
     }
 
     /** Classic mode with the given fields (the constructor before modes existed). */
-    public ScissorParams(final double tau, final double epsilon, final Budget budget, final long seed,
-                         final boolean allowAnyTau) {
+    public ScissorParams(
+            final double tau, final double epsilon, final Budget budget, final long seed, final boolean allowAnyTau) {
         this(tau, epsilon, budget, seed, allowAnyTau, Mode.CLASSIC);
     }
 
@@ -176,7 +176,8 @@ public record ScissorParams(double tau, double epsilon, Budget budget, long seed
             final boolean hasTokens = tokens != 0;
             final boolean hasRatio = retention != 0.0;
             if (hasTokens == hasRatio) {
-                throw new IllegalArgumentException("a budget is either a token count or a retention ratio, not both or neither");
+                throw new IllegalArgumentException(
+                        "a budget is either a token count or a retention ratio, not both or neither");
             }
             if (hasTokens && tokens < 1) {
                 throw new IllegalArgumentException("budget must be at least 1 token, got " + tokens);

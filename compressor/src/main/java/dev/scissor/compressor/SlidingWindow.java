@@ -78,25 +78,31 @@ public final class SlidingWindow {
      * @param windowFrames W, frames per window
      * @param hop H, frames between emitted windows (the first window is emitted when W frames are in)
      */
-    public SlidingWindow(final ScissorParams params, final SampleOrders orders, final int tokensPerFrame,
-                         final int dim, final int gridWidth, final int windowFrames, final int hop) {
+    public SlidingWindow(
+            final ScissorParams params,
+            final SampleOrders orders,
+            final int tokensPerFrame,
+            final int dim,
+            final int gridWidth,
+            final int windowFrames,
+            final int hop) {
         if (params == null || orders == null) {
             throw new IllegalArgumentException("params and orders are required");
         }
         if (tokensPerFrame < 1 || dim < 1) {
-            throw new IllegalArgumentException("tokens per frame and dim must be positive, got N=" + tokensPerFrame
-                    + " D=" + dim);
+            throw new IllegalArgumentException(
+                    "tokens per frame and dim must be positive, got N=" + tokensPerFrame + " D=" + dim);
         }
         if (tokensPerFrame > MAX_TOKENS_PER_FRAME) {
-            throw new IllegalArgumentException("at most " + MAX_TOKENS_PER_FRAME + " tokens per frame, got N="
-                    + tokensPerFrame);
+            throw new IllegalArgumentException(
+                    "at most " + MAX_TOKENS_PER_FRAME + " tokens per frame, got N=" + tokensPerFrame);
         }
         if (gridWidth < 1 || tokensPerFrame % gridWidth != 0) {
             throw new IllegalArgumentException("grid width " + gridWidth + " does not divide N=" + tokensPerFrame);
         }
         if (windowFrames < 1 || hop < 1) {
-            throw new IllegalArgumentException("window and hop must be at least 1 frame, got W=" + windowFrames
-                    + " H=" + hop);
+            throw new IllegalArgumentException(
+                    "window and hop must be at least 1 frame, got W=" + windowFrames + " H=" + hop);
         }
         final long rows = (long) windowFrames * tokensPerFrame;
         if (rows * dim > Integer.MAX_VALUE - 16 || rows > 0xFFFF * 64L) {
@@ -108,12 +114,13 @@ public final class SlidingWindow {
         this.d = dim;
         this.hop = hop;
         this.ring = new FrameRing(tokensPerFrame, dim, windowFrames);
-        this.temporalStep = params.budget() != null ? new BudgetTemporal(ring, params)
+        this.temporalStep = params.budget() != null
+                ? new BudgetTemporal(ring, params)
                 : new ThresholdTemporal(ring, params, orders);
         this.mergeColumns = new MergeColumns(ring);
         this.mergeOutput = new MergeOutput(ring, gridWidth);
-        this.refinedOutput = params.mode() == ScissorParams.Mode.REFINED ? new RefinedOutput(ring, params, gridWidth)
-                : null;
+        this.refinedOutput =
+                params.mode() == ScissorParams.Mode.REFINED ? new RefinedOutput(ring, params, gridWidth) : null;
     }
 
     /** Total time spent in spatial steps since creation, in nanoseconds. */
@@ -180,7 +187,8 @@ public final class SlidingWindow {
             throw new IllegalArgumentException("frame sequence " + frameSeq + " does not follow " + ring.newestSeq());
         }
         final long t0 = System.nanoTime();
-        final SpatialFrame frame = spatialStep.compute(tokens, off, n, d, params, orders, frameSeq); // also checks values
+        final SpatialFrame frame =
+                spatialStep.compute(tokens, off, n, d, params, orders, frameSeq); // also checks values
         spatialNanos += System.nanoTime() - t0;
         if (ring.size() == ring.capacity()) {
             temporalStep.evicting();

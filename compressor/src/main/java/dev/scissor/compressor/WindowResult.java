@@ -24,10 +24,22 @@ package dev.scissor.compressor;
  * @param meanCol mean grid column, [M]
  * @param computeNanos time spent computing this window (the emit step; spatial steps excluded)
  */
-public record WindowResult(int frames, int tokensPerFrame, int dim, long[] frameSeqs, float[] tokens,
-                           int[] spatialCounts, int[] spatialLabels, int[] temporalLabels, int[] assignment,
-                           int[] mergedCounts, long[] firstFrameSeq, long[] lastFrameSeq,
-                           float[] meanRow, float[] meanCol, long computeNanos) {
+public record WindowResult(
+        int frames,
+        int tokensPerFrame,
+        int dim,
+        long[] frameSeqs,
+        float[] tokens,
+        int[] spatialCounts,
+        int[] spatialLabels,
+        int[] temporalLabels,
+        int[] assignment,
+        int[] mergedCounts,
+        long[] firstFrameSeq,
+        long[] lastFrameSeq,
+        float[] meanRow,
+        float[] meanCol,
+        long computeNanos) {
 
     /** M, the number of output tokens. */
     public int tokenCount() {

@@ -7,8 +7,7 @@ import java.nio.file.Paths;
 /** Locates {@code ../shared/golden} relative to the repository root. */
 final class GoldenFiles {
 
-    private GoldenFiles() {
-    }
+    private GoldenFiles() {}
 
     /** The golden folder; fails with a clear message when it is missing. */
     static Path dir() {

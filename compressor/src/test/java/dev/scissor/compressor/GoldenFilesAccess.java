@@ -5,8 +5,7 @@ import java.nio.file.Path;
 /** Test access to the golden folder from other packages. */
 public final class GoldenFilesAccess {
 
-    private GoldenFilesAccess() {
-    }
+    private GoldenFilesAccess() {}
 
     /** The golden folder. */
     public static Path dir() {

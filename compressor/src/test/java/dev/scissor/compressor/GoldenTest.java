@@ -27,6 +27,7 @@ class GoldenTest {
 
     /** The original's NaN policy for zero tokens: information only, not the project's decision. */
     private static final String ORIGINAL_NAN_POLICY_CASE = "zero_vector_token";
+
     private static final double VALUE_TOLERANCE = 1e-4;
 
     @TestFactory
@@ -63,7 +64,8 @@ class GoldenTest {
         final double epsilon = a.get("epsilon").scalar();
         ScissorParams params = new ScissorParams(tau, epsilon, null, 0L, true);
         if (a.containsKey("K")) {
-            params = params.withBudget(ScissorParams.Budget.tokens((int) a.get("K").scalar()));
+            params = params.withBudget(
+                    ScissorParams.Budget.tokens((int) a.get("K").scalar()));
         }
         final SampleOrders orders = SampleOrders.replay(orders(a));
         final NpyArray expectedTokens = a.get("out_tokens");
@@ -129,8 +131,8 @@ class GoldenTest {
         if (a.containsKey("input")) {
             return a.get("input").toFloats();
         }
-        final Map<String, NpyArray> in = a.containsKey("input_q") ? a
-                : Npy.readNpz(dir.resolve(field(json, "input_file")));
+        final Map<String, NpyArray> in =
+                a.containsKey("input_q") ? a : Npy.readNpz(dir.resolve(field(json, "input_file")));
         final float[] q = in.get("input_q").toFloats();
         final float scale = (float) in.get("input_scale").scalar();
         for (int i = 0; i < q.length; i++) {
@@ -157,7 +159,8 @@ class GoldenTest {
     }
 
     private static String field(final String json, final String key) {
-        final Matcher m = Pattern.compile("\"" + key + "\"\\s*:\\s*\"([^\"]*)\"").matcher(json);
+        final Matcher m =
+                Pattern.compile("\"" + key + "\"\\s*:\\s*\"([^\"]*)\"").matcher(json);
         if (!m.find()) {
             throw new IllegalStateException("sidecar has no field " + key);
         }

@@ -15,7 +15,8 @@ class NumericEdgeCasesTest {
     @Test
     void spatialEdgeOfATokenWhoseSquaredNormOverflowsFloat() {
         final float[] frame = {1e20f, 0f, 1f, 0f};
-        final Scissor.SpatialResult r = Scissor.spatial(frame, 2, 2, ScissorParams.of(0.5, 0.0), SampleOrders.seeded(0));
+        final Scissor.SpatialResult r =
+                Scissor.spatial(frame, 2, 2, ScissorParams.of(0.5, 0.0), SampleOrders.seeded(0));
         assertEquals(1, r.count(), "cos = 1 > 0.5: one component");
     }
 
@@ -35,7 +36,8 @@ class NumericEdgeCasesTest {
     @Test
     void spatialCosineIgnoresTheNormClamp() {
         final float[] frame = {1e-13f, 0f, 1e-13f, 0f};
-        final Scissor.SpatialResult r = Scissor.spatial(frame, 2, 2, ScissorParams.of(0.5, 0.0), SampleOrders.seeded(0));
+        final Scissor.SpatialResult r =
+                Scissor.spatial(frame, 2, 2, ScissorParams.of(0.5, 0.0), SampleOrders.seeded(0));
         assertEquals(2, r.count(), "clamped cosine 0.01 <= 0.5: two singletons");
     }
 

@@ -5,11 +5,10 @@ import java.util.SplittableRandom;
 /** Clustered random token videos: objects that drift over time, plus noise and occasional outliers. */
 final class RandomVideos {
 
-    private RandomVideos() {
-    }
+    private RandomVideos() {}
 
-    static float[] video(final long seed, final int frames, final int n, final int d, final int objects,
-                         final double noise) {
+    static float[] video(
+            final long seed, final int frames, final int n, final int d, final int objects, final double noise) {
         final SplittableRandom rnd = new SplittableRandom(seed);
         final double[][] centers = new double[objects][d];
         for (final double[] c : centers) {

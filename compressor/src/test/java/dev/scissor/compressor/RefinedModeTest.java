@@ -18,13 +18,16 @@ class RefinedModeTest {
     }
 
     @Property(tries = 80)
-    void yieldsExactlyKTokensAndAPartition(@ForAll long seed, @ForAll @IntRange(min = 1, max = 6) int frames,
-                                           @ForAll @IntRange(min = 1, max = 40) int n,
-                                           @ForAll @IntRange(min = 1, max = 24) int d,
-                                           @ForAll @DoubleRange(min = 0.2, max = 0.99) double tau,
-                                           @ForAll @IntRange(min = 1, max = 300) int k) {
+    void yieldsExactlyKTokensAndAPartition(
+            @ForAll long seed,
+            @ForAll @IntRange(min = 1, max = 6) int frames,
+            @ForAll @IntRange(min = 1, max = 40) int n,
+            @ForAll @IntRange(min = 1, max = 24) int d,
+            @ForAll @DoubleRange(min = 0.2, max = 0.99) double tau,
+            @ForAll @IntRange(min = 1, max = 300) int k) {
         final float[] video = RandomVideos.video(seed, frames, n, d, 5, 0.3);
-        final WindowResult r = Scissor.compress(video, frames, n, d, refined(tau, seed, ScissorParams.Budget.tokens(k)));
+        final WindowResult r =
+                Scissor.compress(video, frames, n, d, refined(tau, seed, ScissorParams.Budget.tokens(k)));
         final int m = Math.min(k, frames * n);
         assertEquals(m, r.tokenCount(), "exactly min(K, T*N) tokens");
         assertEquals(m * d, r.tokens().length);
@@ -51,23 +54,27 @@ class RefinedModeTest {
     }
 
     @Property(tries = 20)
-    void sameInputAndSeedGiveIdenticalBytes(@ForAll long seed, @ForAll @IntRange(min = 1, max = 5) int frames,
-                                            @ForAll @IntRange(min = 4, max = 40) int n) {
+    void sameInputAndSeedGiveIdenticalBytes(
+            @ForAll long seed,
+            @ForAll @IntRange(min = 1, max = 5) int frames,
+            @ForAll @IntRange(min = 4, max = 40) int n) {
         final int d = 12;
         final float[] video = RandomVideos.video(seed, frames, n, d, 4, 0.3);
         final ScissorParams p = refined(0.8, seed, ScissorParams.Budget.retention(0.2));
-        ScissorProperties.assertSame(Scissor.compress(video, frames, n, d, p),
-                Scissor.compress(video.clone(), frames, n, d, p));
+        ScissorProperties.assertSame(
+                Scissor.compress(video, frames, n, d, p), Scissor.compress(video.clone(), frames, n, d, p));
     }
 
     @Property(tries = 80)
-    void incrementalWindowEqualsBatch(@ForAll long seed, @ForAll @IntRange(min = 1, max = 8) int window,
-                                      @ForAll @IntRange(min = 1, max = 4) int hop,
-                                      @ForAll @IntRange(min = 1, max = 14) int extraFrames,
-                                      @ForAll @IntRange(min = 1, max = 30) int n,
-                                      @ForAll @IntRange(min = 1, max = 16) int d,
-                                      @ForAll @DoubleRange(min = 0.2, max = 0.99) double tau,
-                                      @ForAll @DoubleRange(min = 0.02, max = 0.5) double retention) {
+    void incrementalWindowEqualsBatch(
+            @ForAll long seed,
+            @ForAll @IntRange(min = 1, max = 8) int window,
+            @ForAll @IntRange(min = 1, max = 4) int hop,
+            @ForAll @IntRange(min = 1, max = 14) int extraFrames,
+            @ForAll @IntRange(min = 1, max = 30) int n,
+            @ForAll @IntRange(min = 1, max = 16) int d,
+            @ForAll @DoubleRange(min = 0.2, max = 0.99) double tau,
+            @ForAll @DoubleRange(min = 0.02, max = 0.5) double retention) {
         final int total = window + extraFrames;
         final float[] video = RandomVideos.video(seed, total, n, d, 5, 0.3);
         final ScissorParams p = refined(tau, seed, ScissorParams.Budget.retention(retention));
@@ -105,14 +112,17 @@ class RefinedModeTest {
         for (final int l : classic.temporalLabels()) {
             classicComponent[l]++;
         }
-        assertEquals(frames * n - 1, Math.max(classicComponent[0], classicComponent[1]),
+        assertEquals(
+                frames * n - 1,
+                Math.max(classicComponent[0], classicComponent[1]),
                 "classic: one component holds the whole chain but its last link");
 
         final WindowResult r = Scissor.compress(video, frames, n, d, base.withMode(ScissorParams.Mode.REFINED));
         assertEquals(2, r.tokenCount());
         final int biggestRefined = Math.max(r.mergedCounts()[0], r.mergedCounts()[1]);
-        assertTrue(biggestRefined <= frames * n * 5 / 8, "refined: the arc split near its middle, got "
-                + r.mergedCounts()[0] + " + " + r.mergedCounts()[1]);
+        assertTrue(
+                biggestRefined <= frames * n * 5 / 8,
+                "refined: the arc split near its middle, got " + r.mergedCounts()[0] + " + " + r.mergedCounts()[1]);
         assertTrue(biggestClassic > biggestRefined);
         // Each refined token covers one contiguous piece of the arc (arc position p = 2i + t).
         final int[] byArc = new int[frames * n];
@@ -130,10 +140,11 @@ class RefinedModeTest {
 
     @Test
     void refinedNeedsABudget() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> new ScissorParams(0.9, 0.05, null, 0L, false, ScissorParams.Mode.REFINED));
-        assertThrows(IllegalArgumentException.class,
-                () -> ScissorParams.defaults().withMode(ScissorParams.Mode.REFINED));
+        assertThrows(
+                IllegalArgumentException.class, () -> ScissorParams.defaults().withMode(ScissorParams.Mode.REFINED));
         assertEquals(ScissorParams.Mode.CLASSIC, ScissorParams.defaults().mode());
         assertEquals(ScissorParams.Mode.REFINED, ScissorParams.Mode.parse("Refined"));
         assertThrows(IllegalArgumentException.class, () -> ScissorParams.Mode.parse("fancy"));
@@ -160,11 +171,10 @@ class RefinedModeTest {
             video[i * d] = 1f;
         }
         video[5 * d + 1] = 0f; // all identical
-        final WindowResult r = Scissor.compress(video, frames, n, d,
-                refined(0.9, 0L, ScissorParams.Budget.tokens(5)));
+        final WindowResult r = Scissor.compress(video, frames, n, d, refined(0.9, 0L, ScissorParams.Budget.tokens(5)));
         assertEquals(5, r.tokenCount());
-        final WindowResult zeros = Scissor.compress(new float[frames * n * d], frames, n, d,
-                refined(0.9, 0L, ScissorParams.Budget.tokens(7)));
+        final WindowResult zeros = Scissor.compress(
+                new float[frames * n * d], frames, n, d, refined(0.9, 0L, ScissorParams.Budget.tokens(7)));
         assertEquals(7, zeros.tokenCount());
     }
 }

@@ -20,14 +20,16 @@ import net.jqwik.api.constraints.IntRange;
 class ScissorProperties {
 
     @Property(tries = 60)
-    void everyTokenIsInExactlyOneComponent(@ForAll long seed, @ForAll @IntRange(min = 1, max = 6) int frames,
-                                           @ForAll @IntRange(min = 1, max = 40) int n,
-                                           @ForAll @IntRange(min = 1, max = 24) int d,
-                                           @ForAll @DoubleRange(min = -0.2, max = 0.99) double tau,
-                                           @ForAll @DoubleRange(min = 0.0, max = 0.6) double epsilon) {
+    void everyTokenIsInExactlyOneComponent(
+            @ForAll long seed,
+            @ForAll @IntRange(min = 1, max = 6) int frames,
+            @ForAll @IntRange(min = 1, max = 40) int n,
+            @ForAll @IntRange(min = 1, max = 24) int d,
+            @ForAll @DoubleRange(min = -0.2, max = 0.99) double tau,
+            @ForAll @DoubleRange(min = 0.0, max = 0.6) double epsilon) {
         final float[] video = RandomVideos.video(seed, frames, n, d, 5, 0.3);
-        final WindowResult r = Scissor.compress(video, frames, n, d,
-                new ScissorParams(tau, epsilon, null, seed, false));
+        final WindowResult r =
+                Scissor.compress(video, frames, n, d, new ScissorParams(tau, epsilon, null, seed, false));
         int s = 0;
         for (int t = 0; t < frames; t++) {
             final int count = r.spatialCounts()[t];
@@ -66,9 +68,11 @@ class ScissorProperties {
     }
 
     @Property(tries = 60)
-    void permutingTokensPermutesLabelsButKeepsComponents(@ForAll long seed, @ForAll @IntRange(min = 2, max = 60) int n,
-                                                         @ForAll @IntRange(min = 2, max = 24) int d,
-                                                         @ForAll @DoubleRange(min = 0.0, max = 0.99) double tau) {
+    void permutingTokensPermutesLabelsButKeepsComponents(
+            @ForAll long seed,
+            @ForAll @IntRange(min = 2, max = 60) int n,
+            @ForAll @IntRange(min = 2, max = 24) int d,
+            @ForAll @DoubleRange(min = 0.0, max = 0.99) double tau) {
         final float[] frame = RandomVideos.video(seed, 1, n, d, 4, 0.25);
         final int[] perm = permutation(new SplittableRandom(seed ^ 0x5DEECE66DL), n);
         final float[] permuted = new float[frame.length];
@@ -83,26 +87,31 @@ class ScissorProperties {
     }
 
     @Property(tries = 60)
-    void budgetModeReturnsExactlyKTokens(@ForAll long seed, @ForAll @IntRange(min = 1, max = 6) int frames,
-                                         @ForAll @IntRange(min = 1, max = 30) int n,
-                                         @ForAll @IntRange(min = 1, max = 16) int d,
-                                         @ForAll @IntRange(min = 1, max = 200) int k,
-                                         @ForAll @DoubleRange(min = 0.3, max = 0.99) double tau) {
+    void budgetModeReturnsExactlyKTokens(
+            @ForAll long seed,
+            @ForAll @IntRange(min = 1, max = 6) int frames,
+            @ForAll @IntRange(min = 1, max = 30) int n,
+            @ForAll @IntRange(min = 1, max = 16) int d,
+            @ForAll @IntRange(min = 1, max = 200) int k,
+            @ForAll @DoubleRange(min = 0.3, max = 0.99) double tau) {
         final float[] video = RandomVideos.video(seed, frames, n, d, 6, 0.3);
-        final WindowResult r = Scissor.compress(video, frames, n, d,
-                ScissorParams.of(tau, 0.05).withBudget(ScissorParams.Budget.tokens(k)));
+        final WindowResult r = Scissor.compress(
+                video, frames, n, d, ScissorParams.of(tau, 0.05).withBudget(ScissorParams.Budget.tokens(k)));
         assertEquals(Math.min(k, r.spatialTokens()), r.tokenCount());
     }
 
     @Property(tries = 150)
-    void incrementalWindowEqualsBatch(@ForAll long seed, @ForAll @IntRange(min = 1, max = 8) int window,
-                                      @ForAll @IntRange(min = 1, max = 4) int hop,
-                                      @ForAll @IntRange(min = 1, max = 14) int extraFrames,
-                                      @ForAll @IntRange(min = 1, max = 30) int n,
-                                      @ForAll @IntRange(min = 1, max = 16) int d,
-                                      @ForAll @DoubleRange(min = 0.2, max = 0.99) double tau,
-                                      @ForAll @DoubleRange(min = 0.0, max = 0.7) double epsilon,
-                                      @ForAll boolean budget, @ForAll boolean queryNovelty) {
+    void incrementalWindowEqualsBatch(
+            @ForAll long seed,
+            @ForAll @IntRange(min = 1, max = 8) int window,
+            @ForAll @IntRange(min = 1, max = 4) int hop,
+            @ForAll @IntRange(min = 1, max = 14) int extraFrames,
+            @ForAll @IntRange(min = 1, max = 30) int n,
+            @ForAll @IntRange(min = 1, max = 16) int d,
+            @ForAll @DoubleRange(min = 0.2, max = 0.99) double tau,
+            @ForAll @DoubleRange(min = 0.0, max = 0.7) double epsilon,
+            @ForAll boolean budget,
+            @ForAll boolean queryNovelty) {
         final int total = window + extraFrames;
         final float[] video = RandomVideos.video(seed, total, n, d, 5, 0.3);
         ScissorParams p = new ScissorParams(tau, epsilon, null, seed, false);
@@ -116,9 +125,16 @@ class ScissorProperties {
      * Feeds {@code total} frames to a window of W frames and hop H, and checks every emitted window
      * against a fresh window fed only that window's frames (the batch), bit for bit.
      */
-    static void assertIncrementalEqualsBatch(final ScissorParams p, final long seed, final float[] video,
-                                             final int total, final int n, final int d, final int window,
-                                             final int hop, final boolean queryNovelty) {
+    static void assertIncrementalEqualsBatch(
+            final ScissorParams p,
+            final long seed,
+            final float[] video,
+            final int total,
+            final int n,
+            final int d,
+            final int window,
+            final int hop,
+            final boolean queryNovelty) {
         final SlidingWindow incremental = new SlidingWindow(p, SampleOrders.seeded(seed), n, d, n, window, hop);
         int emitted = 0;
         for (int t = 0; t < total; t++) {
@@ -145,8 +161,10 @@ class ScissorProperties {
     }
 
     @Property(tries = 20)
-    void sameInputAndSeedGiveIdenticalBytes(@ForAll long seed, @ForAll @IntRange(min = 1, max = 5) int frames,
-                                            @ForAll @IntRange(min = 4, max = 40) int n) {
+    void sameInputAndSeedGiveIdenticalBytes(
+            @ForAll long seed,
+            @ForAll @IntRange(min = 1, max = 5) int frames,
+            @ForAll @IntRange(min = 4, max = 40) int n) {
         final int d = 12;
         final float[] video = RandomVideos.video(seed, frames, n, d, 4, 0.3);
         final ScissorParams p = new ScissorParams(0.8, 0.6, null, seed, false);
@@ -166,7 +184,9 @@ class ScissorProperties {
         assertArrayEquals(expected.meanCol(), actual.meanCol(), "cols");
         assertEquals(expected.tokens().length, actual.tokens().length);
         for (int i = 0; i < expected.tokens().length; i++) {
-            assertEquals(Float.floatToIntBits(expected.tokens()[i]), Float.floatToIntBits(actual.tokens()[i]),
+            assertEquals(
+                    Float.floatToIntBits(expected.tokens()[i]),
+                    Float.floatToIntBits(actual.tokens()[i]),
                     "token value " + i);
         }
     }

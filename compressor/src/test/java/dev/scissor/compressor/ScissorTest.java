@@ -14,17 +14,18 @@ class ScissorTest {
     void zeroNormTokenHasNoEdgesEvenBelowZeroTau() {
         // Three tokens: two opposite vectors and a zero vector; tau = -0.5 connects the first two only.
         final float[] frame = {1, 0, -1, 0.5f, 0, 0};
-        final Scissor.SpatialResult r = Scissor.spatial(frame, 3, 2, ScissorParams.of(-0.5, 0.05),
-                SampleOrders.seeded(0));
+        final Scissor.SpatialResult r =
+                Scissor.spatial(frame, 3, 2, ScissorParams.of(-0.5, 0.05), SampleOrders.seeded(0));
         // cos(t0, t1) = -1/sqrt(1.25) = -0.894 < -0.5: no edge either; zero token isolated.
         assertEquals(3, r.count());
-        final Scissor.SpatialResult all = Scissor.spatial(frame, 3, 2, ScissorParams.of(-1.0, 0.05),
-                SampleOrders.seeded(0));
+        final Scissor.SpatialResult all =
+                Scissor.spatial(frame, 3, 2, ScissorParams.of(-1.0, 0.05), SampleOrders.seeded(0));
         assertEquals(2, all.count(), "t0 and t1 join at tau=-1, the zero token stays alone");
         assertEquals(all.labels()[0], all.labels()[1]);
         assertTrue(all.labels()[2] != all.labels()[0]);
-        assertArrayEquals(new float[] {0, 0}, new float[] {all.tokens()[all.labels()[2] * 2],
-            all.tokens()[all.labels()[2] * 2 + 1]});
+        assertArrayEquals(new float[] {0, 0}, new float[] {
+            all.tokens()[all.labels()[2] * 2], all.tokens()[all.labels()[2] * 2 + 1]
+        });
     }
 
     @Test
@@ -37,11 +38,11 @@ class ScissorTest {
             frame[2 * i] = (float) Math.cos(a);
             frame[2 * i + 1] = (float) Math.sin(a);
         }
-        final Scissor.SpatialResult r = Scissor.spatial(frame, n, 2, ScissorParams.of(0.98, 0.05),
-                SampleOrders.seeded(0));
+        final Scissor.SpatialResult r =
+                Scissor.spatial(frame, n, 2, ScissorParams.of(0.98, 0.05), SampleOrders.seeded(0));
         assertEquals(1, r.count(), "single linkage chains the whole arc");
-        final Scissor.SpatialResult strict = Scissor.spatial(frame, n, 2, ScissorParams.of(0.99, 0.05),
-                SampleOrders.seeded(0));
+        final Scissor.SpatialResult strict =
+                Scissor.spatial(frame, n, 2, ScissorParams.of(0.99, 0.05), SampleOrders.seeded(0));
         assertEquals(n, strict.count());
     }
 
@@ -49,19 +50,19 @@ class ScissorTest {
     void componentsAreOrderedByTheirHighestDegreeMember() {
         // t0 alone; t1..t3 a triangle (degree 3 incl. self); t4 alone. Order: t0, triangle, t4.
         final float[] frame = {0, 1, 1, 0, 1, 0.01f, 1, -0.01f, -1, 0};
-        final Scissor.SpatialResult r = Scissor.spatial(frame, 5, 2, ScissorParams.of(0.9, 0.05),
-                SampleOrders.seeded(0));
+        final Scissor.SpatialResult r =
+                Scissor.spatial(frame, 5, 2, ScissorParams.of(0.9, 0.05), SampleOrders.seeded(0));
         assertArrayEquals(new int[] {0, 1, 1, 1, 2}, r.labels());
     }
 
     @Test
     void budgetAboveSpatialTokensKeepsThemAll() {
         final float[] video = RandomVideos.video(7, 3, 10, 6, 3, 0.1);
-        final WindowResult r = Scissor.compress(video, 3, 10, 6,
-                ScissorParams.of(0.9, 0.05).withBudget(ScissorParams.Budget.tokens(10_000)));
+        final WindowResult r = Scissor.compress(
+                video, 3, 10, 6, ScissorParams.of(0.9, 0.05).withBudget(ScissorParams.Budget.tokens(10_000)));
         assertEquals(r.spatialTokens(), r.tokenCount());
-        final WindowResult one = Scissor.compress(video, 3, 10, 6,
-                ScissorParams.of(0.9, 0.05).withBudget(ScissorParams.Budget.tokens(1)));
+        final WindowResult one = Scissor.compress(
+                video, 3, 10, 6, ScissorParams.of(0.9, 0.05).withBudget(ScissorParams.Budget.tokens(1)));
         assertEquals(1, one.tokenCount());
     }
 
@@ -74,8 +75,8 @@ class ScissorTest {
 
     @Test
     void parametersAreValidatedWithClearMessages() {
-        final IllegalArgumentException tau = assertThrows(IllegalArgumentException.class,
-                () -> ScissorParams.of(1.5, 0.05));
+        final IllegalArgumentException tau =
+                assertThrows(IllegalArgumentException.class, () -> ScissorParams.of(1.5, 0.05));
         assertTrue(tau.getMessage().contains("tau"));
         assertEquals(1.5, new ScissorParams(1.5, 0.05, null, 0, true).tau());
         assertThrows(IllegalArgumentException.class, () -> ScissorParams.of(Double.NaN, 0.05));
@@ -120,8 +121,9 @@ class ScissorTest {
 
     @Test
     void noveltyIsZeroForARepeatedFrameAndOneForAnUnrelatedOne() {
-        for (final ScissorParams params : new ScissorParams[] {ScissorParams.defaults(),
-            ScissorParams.defaults().withBudget(ScissorParams.Budget.tokens(5))}) {
+        for (final ScissorParams params : new ScissorParams[] {
+            ScissorParams.defaults(), ScissorParams.defaults().withBudget(ScissorParams.Budget.tokens(5))
+        }) {
             final float[] a = RandomVideos.video(1, 1, 12, 8, 3, 0.05);
             final float[] b = new float[a.length];
             for (int i = 0; i < b.length; i++) {
@@ -141,7 +143,8 @@ class ScissorTest {
     @Test
     void addThenEmitEqualsPush() {
         final float[] video = RandomVideos.video(3, 6, 10, 6, 3, 0.1);
-        final SlidingWindow pushed = new SlidingWindow(ScissorParams.defaults(), SampleOrders.seeded(0), 10, 6, 5, 4, 2);
+        final SlidingWindow pushed =
+                new SlidingWindow(ScissorParams.defaults(), SampleOrders.seeded(0), 10, 6, 5, 4, 2);
         final SlidingWindow added = new SlidingWindow(ScissorParams.defaults(), SampleOrders.seeded(0), 10, 6, 5, 4, 2);
         WindowResult last = null;
         for (int t = 0; t < 6; t++) {

@@ -13,8 +13,8 @@ class SlidingWindowRejectionTest {
     void aFullWindowRejectsABadFrameWithoutEvicting() {
         final ScissorParams threshold = ScissorParams.defaults();
         final ScissorParams budget = threshold.withBudget(ScissorParams.Budget.tokens(7));
-        for (final ScissorParams params : new ScissorParams[] {threshold, budget,
-            budget.withMode(ScissorParams.Mode.REFINED)}) {
+        for (final ScissorParams params :
+                new ScissorParams[] {threshold, budget, budget.withMode(ScissorParams.Mode.REFINED)}) {
             final int n = 16;
             final int d = 8;
             final float[] video = RandomVideos.video(11, 6, n, d, 3, 0.1);

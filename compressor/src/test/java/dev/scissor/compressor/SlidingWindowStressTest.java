@@ -60,9 +60,16 @@ class SlidingWindowStressTest {
         return out;
     }
 
-    static WindowResult batch(final ScissorParams p, final long seed, final int n, final int d, final int gw,
-                              final float[] video, final List<long[]> frames) {
-        final SlidingWindow fresh = new SlidingWindow(p, SampleOrders.seeded(seed), n, d, gw, frames.size(), frames.size());
+    static WindowResult batch(
+            final ScissorParams p,
+            final long seed,
+            final int n,
+            final int d,
+            final int gw,
+            final float[] video,
+            final List<long[]> frames) {
+        final SlidingWindow fresh =
+                new SlidingWindow(p, SampleOrders.seeded(seed), n, d, gw, frames.size(), frames.size());
         WindowResult out = null;
         for (final long[] f : frames) {
             out = fresh.push(f[0], video, (int) f[1] * n * d);
@@ -125,9 +132,11 @@ class SlidingWindowStressTest {
                     try {
                         ScissorProperties.assertSame(expect, r);
                     } catch (AssertionError err) {
-                        throw new AssertionError("iter " + iter + " t " + t + " n=" + n + " d=" + d + " W=" + w + " H=" + h
-                                + " tau=" + tau + " eps=" + e + " budget=" + p.budget() + " mode=" + mode + ": "
-                                + err.getMessage(), err);
+                        throw new AssertionError(
+                                "iter " + iter + " t " + t + " n=" + n + " d=" + d + " W=" + w + " H=" + h
+                                        + " tau=" + tau + " eps=" + e + " budget=" + p.budget() + " mode=" + mode + ": "
+                                        + err.getMessage(),
+                                err);
                     }
                 }
             }
@@ -147,8 +156,8 @@ class SlidingWindowStressTest {
             final int total = w + 6;
             final double tau = iter % 2 == 0 ? 1.5 : 0.97;
             final ScissorParams p = new ScissorParams(tau, 0.05, null, 1, true);
-            final float[] video = iter < 2 ? RandomVideos.video(iter, total, n, d, 40, 0.05)
-                    : degenerateVideo(rnd, total, n, d);
+            final float[] video =
+                    iter < 2 ? RandomVideos.video(iter, total, n, d, 40, 0.05) : degenerateVideo(rnd, total, n, d);
             final SlidingWindow sw = new SlidingWindow(p, SampleOrders.seeded(1), n, d, 14, w, h);
             final List<long[]> held = new ArrayList<>();
             for (int t = 0; t < total; t++) {

@@ -41,51 +41,49 @@ import org.apache.avro.util.ClassSecurityValidator.ClassSecurityPredicate;
  */
 public final class AvroTrust {
 
-  /** The package holding the classes generated from {@code src/main/avro}. */
-  public static final String GENERATED_PACKAGE = "dev.scissor.schemas.avro";
+    /** The package holding the classes generated from {@code src/main/avro}. */
+    public static final String GENERATED_PACKAGE = "dev.scissor.schemas.avro";
 
-  /** Every generated class; referencing them as literals does not initialise them. */
-  private static final List<Class<?>> GENERATED_CLASSES =
-      List.of(
-          VideoFrame.class,
-          FrameTokens.class,
-          TokenDtype.class,
-          CompressedWindow.class,
-          CompressionParams.class,
-          WindowStats.class,
-          EmitReason.class);
+    /** Every generated class; referencing them as literals does not initialise them. */
+    private static final List<Class<?>> GENERATED_CLASSES = List.of(
+            VideoFrame.class,
+            FrameTokens.class,
+            TokenDtype.class,
+            CompressedWindow.class,
+            CompressionParams.class,
+            WindowStats.class,
+            EmitReason.class);
 
-  private static final ClassSecurityPredicate GENERATED_PACKAGE_ONLY =
-      clazz -> GENERATED_PACKAGE.equals(clazz.getPackageName());
+    private static final ClassSecurityPredicate GENERATED_PACKAGE_ONLY =
+            clazz -> GENERATED_PACKAGE.equals(clazz.getPackageName());
 
-  private AvroTrust() {}
+    private AvroTrust() {}
 
-  /**
-   * Extends Avro's global class validator so that it trusts the generated classes.
-   *
-   * <p>Idempotent and thread-safe: when the current global validator already trusts every
-   * generated class, nothing changes. It checks the installed validator rather than a flag, so it
-   * also repairs trust after someone replaced the global validator.
-   */
-  public static synchronized void trustGeneratedClasses() {
-    final ClassSecurityPredicate current = ClassSecurityValidator.getGlobal();
-    if (trusts(current)) {
-      return;
+    /**
+     * Extends Avro's global class validator so that it trusts the generated classes.
+     *
+     * <p>Idempotent and thread-safe: when the current global validator already trusts every
+     * generated class, nothing changes. It checks the installed validator rather than a flag, so it
+     * also repairs trust after someone replaced the global validator.
+     */
+    public static synchronized void trustGeneratedClasses() {
+        final ClassSecurityPredicate current = ClassSecurityValidator.getGlobal();
+        if (trusts(current)) {
+            return;
+        }
+        ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(current, GENERATED_PACKAGE_ONLY));
     }
-    ClassSecurityValidator.setGlobal(
-        ClassSecurityValidator.composite(current, GENERATED_PACKAGE_ONLY));
-  }
 
-  /**
-   * Tells whether Avro's global class validator currently trusts every generated class.
-   *
-   * @return {@code true} when decoding into the generated classes will not be refused
-   */
-  public static boolean generatedClassesTrusted() {
-    return trusts(ClassSecurityValidator.getGlobal());
-  }
+    /**
+     * Tells whether Avro's global class validator currently trusts every generated class.
+     *
+     * @return {@code true} when decoding into the generated classes will not be refused
+     */
+    public static boolean generatedClassesTrusted() {
+        return trusts(ClassSecurityValidator.getGlobal());
+    }
 
-  private static boolean trusts(final ClassSecurityPredicate validator) {
-    return GENERATED_CLASSES.stream().allMatch(validator::isTrusted);
-  }
+    private static boolean trusts(final ClassSecurityPredicate validator) {
+        return GENERATED_CLASSES.stream().allMatch(validator::isTrusted);
+    }
 }

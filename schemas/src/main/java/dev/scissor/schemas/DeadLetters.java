@@ -73,11 +73,9 @@ public final class DeadLetters {
      * @param partition the partition
      * @param offset the offset
      */
-    public record Source(String topic, int partition, long offset) {
-    }
+    public record Source(String topic, int partition, long offset) {}
 
-    private DeadLetters() {
-    }
+    private DeadLetters() {}
 
     /**
      * Returns the headers of a dead letter: the original ones plus the dead-letter headers.
@@ -89,8 +87,8 @@ public final class DeadLetters {
      * @param source where it was read, or {@code null} when not known
      * @return new headers
      */
-    public static Headers headers(final Headers original, final Reason reason, final String detail, final String stage,
-                                  final Source source) {
+    public static Headers headers(
+            final Headers original, final Reason reason, final String detail, final String stage, final Source source) {
         final RecordHeaders h = new RecordHeaders();
         if (original != null) {
             for (final Header header : original) {

@@ -19,67 +19,63 @@ import org.apache.avro.Schema;
  */
 public final class ScissorSerdes {
 
-  private static final String RELEASED = "/dev/scissor/schemas/released/";
+    private static final String RELEASED = "/dev/scissor/schemas/released/";
 
-  private static final List<Schema> RELEASED_COMPRESSED_WINDOW =
-      List.of(released("CompressedWindow-v2.avsc"));
+    private static final List<Schema> RELEASED_COMPRESSED_WINDOW = List.of(released("CompressedWindow-v2.avsc"));
 
-  private ScissorSerdes() {}
+    private ScissorSerdes() {}
 
-  /**
-   * Returns the released CompressedWindow schemas that every CompressedWindow serde reads: v2
-   * (windows without {@code dtype}, always float32).
-   *
-   * @return an unmodifiable list, oldest first
-   */
-  public static List<Schema> releasedCompressedWindowSchemas() {
-    return RELEASED_COMPRESSED_WINDOW;
-  }
-
-  /**
-   * Returns a serde for {@link VideoFrame}.
-   *
-   * @param previousWriterSchemas older VideoFrame schemas to accept when reading
-   * @return a new serde
-   */
-  public static AvroSingleObjectSerde<VideoFrame> videoFrame(
-      final Schema... previousWriterSchemas) {
-    return new AvroSingleObjectSerde<>(VideoFrame.class, previousWriterSchemas);
-  }
-
-  /**
-   * Returns a serde for {@link FrameTokens}.
-   *
-   * @param previousWriterSchemas older FrameTokens schemas to accept when reading
-   * @return a new serde
-   */
-  public static AvroSingleObjectSerde<FrameTokens> frameTokens(
-      final Schema... previousWriterSchemas) {
-    return new AvroSingleObjectSerde<>(FrameTokens.class, previousWriterSchemas);
-  }
-
-  /**
-   * Returns a serde for {@link CompressedWindow} that reads the current schema, the {@link
-   * #releasedCompressedWindowSchemas() released ones} and any given.
-   *
-   * @param previousWriterSchemas further older CompressedWindow schemas to accept when reading
-   * @return a new serde
-   */
-  public static AvroSingleObjectSerde<CompressedWindow> compressedWindow(
-      final Schema... previousWriterSchemas) {
-    final List<Schema> schemas = new ArrayList<>(RELEASED_COMPRESSED_WINDOW);
-    schemas.addAll(List.of(previousWriterSchemas));
-    return new AvroSingleObjectSerde<>(CompressedWindow.class, schemas);
-  }
-
-  private static Schema released(final String file) {
-    try (InputStream in = ScissorSerdes.class.getResourceAsStream(RELEASED + file)) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + RELEASED + file);
-      }
-      return new Schema.Parser().parse(in);
-    } catch (final IOException e) {
-      throw new UncheckedIOException("cannot read " + RELEASED + file, e);
+    /**
+     * Returns the released CompressedWindow schemas that every CompressedWindow serde reads: v2
+     * (windows without {@code dtype}, always float32).
+     *
+     * @return an unmodifiable list, oldest first
+     */
+    public static List<Schema> releasedCompressedWindowSchemas() {
+        return RELEASED_COMPRESSED_WINDOW;
     }
-  }
+
+    /**
+     * Returns a serde for {@link VideoFrame}.
+     *
+     * @param previousWriterSchemas older VideoFrame schemas to accept when reading
+     * @return a new serde
+     */
+    public static AvroSingleObjectSerde<VideoFrame> videoFrame(final Schema... previousWriterSchemas) {
+        return new AvroSingleObjectSerde<>(VideoFrame.class, previousWriterSchemas);
+    }
+
+    /**
+     * Returns a serde for {@link FrameTokens}.
+     *
+     * @param previousWriterSchemas older FrameTokens schemas to accept when reading
+     * @return a new serde
+     */
+    public static AvroSingleObjectSerde<FrameTokens> frameTokens(final Schema... previousWriterSchemas) {
+        return new AvroSingleObjectSerde<>(FrameTokens.class, previousWriterSchemas);
+    }
+
+    /**
+     * Returns a serde for {@link CompressedWindow} that reads the current schema, the {@link
+     * #releasedCompressedWindowSchemas() released ones} and any given.
+     *
+     * @param previousWriterSchemas further older CompressedWindow schemas to accept when reading
+     * @return a new serde
+     */
+    public static AvroSingleObjectSerde<CompressedWindow> compressedWindow(final Schema... previousWriterSchemas) {
+        final List<Schema> schemas = new ArrayList<>(RELEASED_COMPRESSED_WINDOW);
+        schemas.addAll(List.of(previousWriterSchemas));
+        return new AvroSingleObjectSerde<>(CompressedWindow.class, schemas);
+    }
+
+    private static Schema released(final String file) {
+        try (InputStream in = ScissorSerdes.class.getResourceAsStream(RELEASED + file)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + RELEASED + file);
+            }
+            return new Schema.Parser().parse(in);
+        } catch (final IOException e) {
+            throw new UncheckedIOException("cannot read " + RELEASED + file, e);
+        }
+    }
 }

@@ -22,31 +22,31 @@ import org.apache.kafka.common.serialization.Serde;
  */
 public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde) {
 
-  /**
-   * Validates the components.
-   *
-   * @param name the topic name; not blank
-   * @param keySerde the serde of record keys
-   * @param valueSerde the serde of record values
-   * @throws NullPointerException if a component is {@code null}
-   * @throws IllegalArgumentException if {@code name} is blank
-   */
-  public Topic {
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(keySerde, "keySerde");
-    Objects.requireNonNull(valueSerde, "valueSerde");
-    if (name.isBlank()) {
-      throw new IllegalArgumentException("Topic name must not be blank");
+    /**
+     * Validates the components.
+     *
+     * @param name the topic name; not blank
+     * @param keySerde the serde of record keys
+     * @param valueSerde the serde of record values
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public Topic {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(keySerde, "keySerde");
+        Objects.requireNonNull(valueSerde, "valueSerde");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("Topic name must not be blank");
+        }
     }
-  }
 
-  /**
-   * Returns a descriptor with the same serdes and another name.
-   *
-   * @param newName the new topic name; not blank
-   * @return a new descriptor
-   */
-  public Topic<K, V> withName(final String newName) {
-    return new Topic<>(newName, keySerde, valueSerde);
-  }
+    /**
+     * Returns a descriptor with the same serdes and another name.
+     *
+     * @param newName the new topic name; not blank
+     * @return a new descriptor
+     */
+    public Topic<K, V> withName(final String newName) {
+        return new Topic<>(newName, keySerde, valueSerde);
+    }
 }

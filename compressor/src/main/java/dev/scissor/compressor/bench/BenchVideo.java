@@ -63,8 +63,15 @@ record BenchVideo(float[] tokens, int frames, int n, int dim, String source) {
         if (s.length != 3 || s[0] < 1 || s[1] < 1 || s[2] < 1) {
             throw new IllegalArgumentException(source + " must be [T, N, D], got " + java.util.Arrays.toString(s));
         }
-        return new BenchVideo(a.toFloats(), s[0], s[1], s[2], source + (a.dtype() == NpyArray.Dtype.FLOAT32 ? ""
-                : ", " + a.dtype().descr()));
+        return new BenchVideo(
+                a.toFloats(),
+                s[0],
+                s[1],
+                s[2],
+                source
+                        + (a.dtype() == NpyArray.Dtype.FLOAT32
+                                ? ""
+                                : ", " + a.dtype().descr()));
     }
 
     /**
@@ -85,8 +92,13 @@ record BenchVideo(float[] tokens, int frames, int n, int dim, String source) {
         final int rows = frames * n;
         final float[] out = new float[rows * toDim];
         Gemm.abt(rows, toDim, dim, tokens, 0, dim, p, 0, dim, out, 0, toDim);
-        return new BenchVideo(out, frames, n, toDim, source + ", projected " + dim + " -> " + toDim
-                + " dims by a fixed random matrix (not real " + toDim + "-dim tokens)");
+        return new BenchVideo(
+                out,
+                frames,
+                n,
+                toDim,
+                source + ", projected " + dim + " -> " + toDim + " dims by a fixed random matrix (not real " + toDim
+                        + "-dim tokens)");
     }
 
     /** Offset of frame {@code f} of the video cycled (frame f mod T). */

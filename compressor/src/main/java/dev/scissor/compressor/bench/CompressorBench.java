@@ -52,11 +52,9 @@ public final class CompressorBench {
     }
 
     /** What one run measured. */
-    record Report(String blas, double sgemmGflops, int sgemmSize, String source, List<Stage> stages) {
-    }
+    record Report(String blas, double sgemmGflops, int sgemmSize, String source, List<Stage> stages) {}
 
-    private CompressorBench() {
-    }
+    private CompressorBench() {}
 
     /**
      * Runs the benchmark from the command line.
@@ -81,22 +79,36 @@ public final class CompressorBench {
     }
 
     /** The {@code scissor bench} command line. */
-    @Command(name = "bench", sortOptions = false, sortSynopsis = false,
+    @Command(
+            name = "bench",
+            sortOptions = false,
+            sortSynopsis = false,
             description = {"benchmark the compressor against OpenBLAS sgemm on this machine", ""},
-            footer = {"", "Stages: whole_window (batch compression of T frames), incremental_hop (one push of a W=T, H=1",
+            footer = {
+                "",
+                "Stages: whole_window (batch compression of T frames), incremental_hop (one push of a W=T, H=1",
                 "window, which emits) and full_recompute (a fresh window of the same T frames); each against its",
-                "FLOP floor at the sgemm rate measured in the same run (S x S x S)."})
+                "FLOP floor at the sgemm rate measured in the same run (S x S x S)."
+            })
     public static final class BenchCommand implements Callable<Integer> {
 
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+        @Option(
+                names = {"-h", "--help"},
+                usageHelp = true,
+                description = "print this help and exit")
         private boolean help;
 
-        @Option(names = "--tokens", paramLabel = "V.npy",
+        @Option(
+                names = "--tokens",
+                paramLabel = "V.npy",
                 description = "a [T, N, D] float16 or float32 token dump (.npy, or an .npz of one array); default: "
                         + "40 frames of vtest.avi through the default encoder")
         private String tokens;
 
-        @Option(names = "--retention", paramLabel = "R", converter = CommandLines.FiniteDouble.class,
+        @Option(
+                names = "--retention",
+                paramLabel = "R",
+                converter = CommandLines.FiniteDouble.class,
                 description = "budget mode: keep round(R * T * N) tokens per window")
         private Double retention;
 
@@ -106,22 +118,31 @@ public final class CompressorBench {
         @Option(names = "--mode", paramLabel = "classic|refined", description = "classic (default) or refined")
         private String mode = "classic";
 
-        @Option(names = "--tau", paramLabel = "T", converter = CommandLines.FiniteDouble.class,
+        @Option(
+                names = "--tau",
+                paramLabel = "T",
+                converter = CommandLines.FiniteDouble.class,
                 description = "similarity threshold (default 0.9)")
         private Double tau;
 
         @Option(names = "--json", paramLabel = "OUT.json", description = "also write the figures as JSON")
         private String json;
 
-        @Option(names = "--frames", paramLabel = "T",
+        @Option(
+                names = "--frames",
+                paramLabel = "T",
                 description = "window frames (default: 32, at most the dump's frame count; frames cycle)")
         private Integer frames;
 
-        @Option(names = "--project", paramLabel = "D",
+        @Option(
+                names = "--project",
+                paramLabel = "D",
                 description = "project the tokens to D dims by a fixed random matrix first (labelled as such)")
         private Integer project;
 
-        @Option(names = "--sgemm", paramLabel = "S",
+        @Option(
+                names = "--sgemm",
+                paramLabel = "S",
                 description = "the floors' sgemm shape S x S x S (default 2048, smaller when the heap is small)")
         private Integer sgemm;
 
@@ -155,7 +176,9 @@ public final class CompressorBench {
                 if (retention != null && budget != null) {
                     throw new IllegalArgumentException("give --retention or --budget, not both");
                 }
-                if ((frames != null && frames < 1) || (project != null && project < 1) || repeats < 1
+                if ((frames != null && frames < 1)
+                        || (project != null && project < 1)
+                        || repeats < 1
                         || (sgemm != null && sgemm < 1)) {
                     throw new IllegalArgumentException("--frames, --project, --sgemm and --repeats must be positive");
                 }
@@ -163,7 +186,8 @@ public final class CompressorBench {
                 if (tau != null) {
                     p = p.withTau(tau);
                 }
-                final ScissorParams.Budget b = retention != null ? ScissorParams.Budget.retention(retention)
+                final ScissorParams.Budget b = retention != null
+                        ? ScissorParams.Budget.retention(retention)
                         : budget != null ? ScissorParams.Budget.tokens(budget) : null;
                 params = p.withBudget(b).withMode(ScissorParams.Mode.parse(mode));
             } catch (final IllegalArgumentException e) {
@@ -195,11 +219,9 @@ public final class CompressorBench {
         }
     }
 
-
-
     /** Measures sgemm at {@code sgemmSize}^3, then the three window stages, on T-frame windows of a video. */
-    static Report measure(final BenchVideo video, final ScissorParams params, final int t, final int repeats,
-                          final int sgemmSize) {
+    static Report measure(
+            final BenchVideo video, final ScissorParams params, final int t, final int repeats, final int sgemmSize) {
         final double rate = sgemm(sgemmSize, Math.min(repeats, 7));
         final int n = video.n();
         final int d = video.dim();
@@ -257,16 +279,16 @@ public final class CompressorBench {
             full[r] = System.nanoTime() - s;
             fullAlloc[r] = allocated() - a0;
         }
-        stages.add(stage("full_recompute", shape(t, n, d, fresh), full, windowFlops(fresh, params, n, d), rate,
-                fullAlloc));
+        stages.add(stage(
+                "full_recompute", shape(t, n, d, fresh), full, windowFlops(fresh, params, n, d), rate, fullAlloc));
         return new Report(Gemm.implementation(), rate / 1e9, sgemmSize, video.source(), stages);
     }
 
     /** A fresh W=T window fed frames first .. first+T-1 (cycled), emitted once. */
-    private static WindowResult window(final BenchVideo video, final ScissorParams params, final int t,
-                                       final long first) {
-        final SlidingWindow w = new SlidingWindow(params, SampleOrders.seeded(0), video.n(), video.dim(),
-                video.gridWidth(), t, t);
+    private static WindowResult window(
+            final BenchVideo video, final ScissorParams params, final int t, final long first) {
+        final SlidingWindow w =
+                new SlidingWindow(params, SampleOrders.seeded(0), video.n(), video.dim(), video.gridWidth(), t, t);
         WindowResult out = null;
         for (long f = first; f < first + t; f++) {
             final WindowResult r = w.push(f, video.tokens(), video.offset(f));
@@ -311,50 +333,97 @@ public final class CompressorBench {
 
     private static double refinement(final WindowResult r, final ScissorParams params, final int d) {
         return params.mode() == ScissorParams.Mode.REFINED
-                ? Refinement.lloydSteps(r.inputTokens(), r.tokenCount()) * 2.0 * r.inputTokens() * r.tokenCount() * d : 0.0;
+                ? Refinement.lloydSteps(r.inputTokens(), r.tokenCount()) * 2.0 * r.inputTokens() * r.tokenCount() * d
+                : 0.0;
     }
 
-    private static Stage stage(final String name, final String shape, final double[] nanos, final double flops,
-                               final double rate, final long[] alloc) {
+    private static Stage stage(
+            final String name,
+            final String shape,
+            final double[] nanos,
+            final double flops,
+            final double rate,
+            final long[] alloc) {
         final long[] a = alloc.clone();
         Arrays.sort(a);
         return new Stage(name, shape, median(nanos) / 1e6, flops, flops / rate * 1e3, a[a.length / 2]);
     }
 
-    private static void print(final Report r, final ScissorParams p, final int t, final int repeats,
-                              final PrintStream out) {
-        out.printf(Locale.ROOT, "BLAS: %s, OPENBLAS_NUM_THREADS=%s, cores=%d, java %s%n", r.blas(),
+    private static void print(
+            final Report r, final ScissorParams p, final int t, final int repeats, final PrintStream out) {
+        out.printf(
+                Locale.ROOT,
+                "BLAS: %s, OPENBLAS_NUM_THREADS=%s, cores=%d, java %s%n",
+                r.blas(),
                 System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)"),
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"));
         out.printf(Locale.ROOT, "tokens: %s%n", r.source());
-        out.printf(Locale.ROOT, "mode: %s, tau %s, %s; T=%d; medians of %d repeats after warm-up%n",
-                p.mode().name().toLowerCase(Locale.ROOT), p.tau(), p.budget() == null ? "threshold"
-                        : p.budget().tokens() != 0 ? "budget K=" + p.budget().tokens()
-                        : "budget retention " + p.budget().retention(), t, repeats);
-        out.printf(Locale.ROOT, "sgemm %dx%dx%d: %.1f GFLOP/s (the floors' rate)%n%n", r.sgemmSize(), r.sgemmSize(),
-                r.sgemmSize(), r.sgemmGflops());
+        out.printf(
+                Locale.ROOT,
+                "mode: %s, tau %s, %s; T=%d; medians of %d repeats after warm-up%n",
+                p.mode().name().toLowerCase(Locale.ROOT),
+                p.tau(),
+                p.budget() == null
+                        ? "threshold"
+                        : p.budget().tokens() != 0
+                                ? "budget K=" + p.budget().tokens()
+                                : "budget retention " + p.budget().retention(),
+                t,
+                repeats);
+        out.printf(
+                Locale.ROOT,
+                "sgemm %dx%dx%d: %.1f GFLOP/s (the floors' rate)%n%n",
+                r.sgemmSize(),
+                r.sgemmSize(),
+                r.sgemmSize(),
+                r.sgemmGflops());
         out.println("| stage | shape | median | GFLOP | floor | ratio | allocated |");
         out.println("|---|---|---|---|---|---|---|");
         for (final Stage s : r.stages()) {
-            out.printf(Locale.ROOT, "| %s | %s | %.2f ms | %.2f | %.2f ms | %.2fx | %.1f MB |%n", s.name(), s.shape(),
-                    s.medianMs(), s.flops() / 1e9, s.floorMs(), s.ratio(), s.allocBytes() / 1e6);
+            out.printf(
+                    Locale.ROOT,
+                    "| %s | %s | %.2f ms | %.2f | %.2f ms | %.2fx | %.1f MB |%n",
+                    s.name(),
+                    s.shape(),
+                    s.medianMs(),
+                    s.flops() / 1e9,
+                    s.floorMs(),
+                    s.ratio(),
+                    s.allocBytes() / 1e6);
         }
         final double hop = r.stages().get(1).medianMs();
         final double full = r.stages().get(2).medianMs();
-        out.printf(Locale.ROOT, "%nincremental hop is %.1fx cheaper than a full recompute (W=%d, H=1)%n", full / hop, t);
+        out.printf(
+                Locale.ROOT, "%nincremental hop is %.1fx cheaper than a full recompute (W=%d, H=1)%n", full / hop, t);
     }
 
     static String json(final Report r) {
         final StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "{\"sgemm_gflops\": %s, \"sgemm_shape\": \"%dx%dx%d\", \"blas\": \"%s\", "
-                + "\"tokens\": \"%s\", \"stages\": [", r.sgemmGflops(), r.sgemmSize(), r.sgemmSize(), r.sgemmSize(),
-                escape(r.blas()), escape(r.source())));
+        b.append(String.format(
+                Locale.ROOT,
+                "{\"sgemm_gflops\": %s, \"sgemm_shape\": \"%dx%dx%d\", \"blas\": \"%s\", "
+                        + "\"tokens\": \"%s\", \"stages\": [",
+                r.sgemmGflops(),
+                r.sgemmSize(),
+                r.sgemmSize(),
+                r.sgemmSize(),
+                escape(r.blas()),
+                escape(r.source())));
         for (int i = 0; i < r.stages().size(); i++) {
             final Stage s = r.stages().get(i);
-            b.append(i == 0 ? "\n  " : ",\n  ").append(String.format(Locale.ROOT,
-                    "{\"name\": \"%s\", \"shape\": \"%s\", \"median_ms\": %s, \"flops\": %.0f, \"floor_ms\": %s, "
-                            + "\"ratio\": %s, \"alloc_bytes\": %d}",
-                    s.name(), escape(s.shape()), s.medianMs(), s.flops(), s.floorMs(), s.ratio(), s.allocBytes()));
+            b.append(i == 0 ? "\n  " : ",\n  ")
+                    .append(String.format(
+                            Locale.ROOT,
+                            "{\"name\": \"%s\", \"shape\": \"%s\", \"median_ms\": %s, \"flops\": %.0f, \"floor_ms\": %s, "
+                                    + "\"ratio\": %s, \"alloc_bytes\": %d}",
+                            s.name(),
+                            escape(s.shape()),
+                            s.medianMs(),
+                            s.flops(),
+                            s.floorMs(),
+                            s.ratio(),
+                            s.allocBytes()));
         }
         return b.append("\n]}\n").toString();
     }

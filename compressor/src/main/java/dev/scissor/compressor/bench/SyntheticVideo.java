@@ -9,8 +9,7 @@ import java.util.SplittableRandom;
  */
 public final class SyntheticVideo {
 
-    private SyntheticVideo() {
-    }
+    private SyntheticVideo() {}
 
     /**
      * @param seed random seed
@@ -21,8 +20,8 @@ public final class SyntheticVideo {
      * @param noise amplitude of per-token variation (along a few feature directions, as real features vary)
      * @return tokens [T, N, D]
      */
-    public static float[] generate(final long seed, final int frames, final int grid, final int dim,
-                                   final int objects, final double noise) {
+    public static float[] generate(
+            final long seed, final int frames, final int grid, final int dim, final int objects, final double noise) {
         final SplittableRandom rnd = new SplittableRandom(seed);
         final int n = grid * grid;
         final double[][] dir = new double[objects][dim];

@@ -21,8 +21,7 @@ public final class CommandLines {
     /** Exit code of a usage error. */
     public static final int USAGE = CommandLine.ExitCode.USAGE;
 
-    private CommandLines() {
-    }
+    private CommandLines() {}
 
     /**
      * Configures a command line and every subcommand it has so far.
@@ -33,7 +32,8 @@ public final class CommandLines {
      * @return {@code commandLine}
      */
     public static CommandLine configure(final CommandLine commandLine, final PrintStream out, final PrintStream err) {
-        return commandLine.setOut(new PrintWriter(out, true))
+        return commandLine
+                .setOut(new PrintWriter(out, true))
                 .setErr(new PrintWriter(err, true))
                 .setOverwrittenOptionsAllowed(true)
                 .setUsageHelpWidth(100)
@@ -49,8 +49,7 @@ public final class CommandLines {
      * @param err standard error
      * @return the exit code
      */
-    public static int execute(final Object command, final String[] args, final PrintStream out,
-                              final PrintStream err) {
+    public static int execute(final Object command, final String[] args, final PrintStream out, final PrintStream err) {
         final CommandLine commandLine = configure(new CommandLine(command), out, err);
         commandLine.setCommandName("scissor " + commandLine.getCommandName());
         return commandLine.execute(args);
@@ -72,7 +71,8 @@ public final class CommandLines {
             return e.getMessage();
         }
         final List<String> suggestions = u.getSuggestions();
-        final String what = u.isUnknownOption() ? "Unknown option"
+        final String what = u.isUnknownOption()
+                ? "Unknown option"
                 : e.getCommandLine().getSubcommands().isEmpty() ? "Unexpected argument" : "Unknown command";
         return what + ": '" + u.getUnmatched().get(0) + "'"
                 + (suggestions.isEmpty() ? "" : "; did you mean " + String.join(" or ", suggestions) + "?");
@@ -106,7 +106,8 @@ public final class CommandLines {
                 if (eq < 1 || text.substring(0, eq).isBlank()) {
                     throw new TypeConversionException("'" + text + "' is not KEY=VALUE");
                 }
-                return new KeyValue(text.substring(0, eq).strip(), text.substring(eq + 1).strip());
+                return new KeyValue(
+                        text.substring(0, eq).strip(), text.substring(eq + 1).strip());
             }
         }
     }
@@ -119,8 +120,7 @@ public final class CommandLines {
      * @param values its values
      * @return the exception, to throw
      */
-    public static ParameterException usage(final CommandLine commandLine, final String format,
-                                           final Object... values) {
+    public static ParameterException usage(final CommandLine commandLine, final String format, final Object... values) {
         return new ParameterException(commandLine, String.format(Locale.ROOT, format, values));
     }
 }

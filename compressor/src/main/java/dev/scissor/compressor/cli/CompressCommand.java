@@ -8,12 +8,12 @@ import dev.scissor.compressor.io.Npy;
 import dev.scissor.compressor.io.NpyArray;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
-import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -39,13 +39,18 @@ import picocli.CommandLine.TypeConversionException;
  * <p>Exit codes: 0 success, 2 bad input or arguments (one line on stderr naming the problem; no
  * output file is written).
  */
-@Command(name = "compress", sortOptions = false, sortSynopsis = false,
-        description = {"compress a token dump (.npy [T,N,D] or [N,D]) with LLaVA-Scissor",
+@Command(
+        name = "compress",
+        sortOptions = false,
+        sortSynopsis = false,
+        description = {
+            "compress a token dump (.npy [T,N,D] or [N,D]) with LLaVA-Scissor",
             "",
             "Writes the kept tokens [M, D] to --out and prints one line: tokens in -> tokens out in ms. A video "
-                + "[T, N, D] gets the spatial, temporal and merge steps; one frame [N, D] the spatial step only. "
-                + "Bad input or arguments exit with 2 and one line on stderr; no output file is written then.",
-            ""})
+                    + "[T, N, D] gets the spatial, temporal and merge steps; one frame [N, D] the spatial step only. "
+                    + "Bad input or arguments exit with 2 and one line on stderr; no output file is written then.",
+            ""
+        })
 public final class CompressCommand implements Callable<Integer> {
 
     /** Exit code for bad input or usage. */
@@ -54,47 +59,70 @@ public final class CompressCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "print this help and exit")
     private boolean help;
 
-    @Option(names = "--tokens", required = true, paramLabel = "IN.npy",
+    @Option(
+            names = "--tokens",
+            required = true,
+            paramLabel = "IN.npy",
             description = "the tokens, float32 or float64: [T, N, D] (a video) or [N, D] (one frame)")
     private String in;
 
     @Option(names = "--out", required = true, paramLabel = "OUT.npy", description = "the kept tokens [M, D], float32")
     private String outPath;
 
-    @Option(names = "--tau", paramLabel = "TAU", converter = CommandLines.FiniteDouble.class,
-            description = "similarity threshold of the components, in [-1, 1] (default " + ScissorParams.DEFAULT_TAU + ")")
+    @Option(
+            names = "--tau",
+            paramLabel = "TAU",
+            converter = CommandLines.FiniteDouble.class,
+            description =
+                    "similarity threshold of the components, in [-1, 1] (default " + ScissorParams.DEFAULT_TAU + ")")
     private double tau = ScissorParams.DEFAULT_TAU;
 
-    @Option(names = "--epsilon", paramLabel = "EPS", converter = CommandLines.FiniteDouble.class,
-            description = "sampling parameter of the components, in [0, 1]; 0 = exact (default " + ScissorParams.DEFAULT_EPSILON
-                    + ")")
+    @Option(
+            names = "--epsilon",
+            paramLabel = "EPS",
+            converter = CommandLines.FiniteDouble.class,
+            description = "sampling parameter of the components, in [0, 1]; 0 = exact (default "
+                    + ScissorParams.DEFAULT_EPSILON + ")")
     private double epsilon = ScissorParams.DEFAULT_EPSILON;
 
     @Option(names = "--budget", paramLabel = "K", description = "keep exactly K tokens of a video")
     private Integer budget;
 
-    @Option(names = "--retention", paramLabel = "R", converter = CommandLines.FiniteDouble.class,
+    @Option(
+            names = "--retention",
+            paramLabel = "R",
+            converter = CommandLines.FiniteDouble.class,
             description = "keep round(R * T * N) tokens of a video, 0 < R <= 1")
     private Double retention;
 
-    @Option(names = "--labels", paramLabel = "LABELS.npy",
+    @Option(
+            names = "--labels",
+            paramLabel = "LABELS.npy",
             description = "also write each input token's spatial component, int32 [T, N] or [N]")
     private String labelsPath;
 
     @Option(names = "--stats", paramLabel = "STATS.json", description = "also write the counts, settings and time")
     private String statsPath;
 
-    @Option(names = "--seed", paramLabel = "S",
+    @Option(
+            names = "--seed",
+            paramLabel = "S",
             description = "seed of the sample orders (default " + ScissorParams.DEFAULT_SEED + ")")
     private long seed = ScissorParams.DEFAULT_SEED;
 
     @Option(names = "--allow-any-tau", description = "accept any finite --tau (outside [-1, 1])")
     private boolean anyTau;
 
-    @Option(names = "--mode", paramLabel = "classic|refined", converter = ModeConverter.class,
+    @Option(
+            names = "--mode",
+            paramLabel = "classic|refined",
+            converter = ModeConverter.class,
             description = "classic: the paper's SCC (default); refined: needs --budget or --retention and a video")
     private ScissorParams.Mode mode = ScissorParams.Mode.CLASSIC;
 
@@ -189,8 +217,8 @@ public final class CompressCommand implements Callable<Integer> {
         }
         final int[] shape = array.shape();
         if (shape.length != 2 && shape.length != 3) {
-            throw new UsageException(in + " has shape " + Arrays.toString(shape)
-                    + "; expected [T, N, D] (video) or [N, D] (one frame)");
+            throw new UsageException(
+                    in + " has shape " + Arrays.toString(shape) + "; expected [T, N, D] (video) or [N, D] (one frame)");
         }
         for (final int s : shape) {
             if (s == 0) {
@@ -198,8 +226,8 @@ public final class CompressCommand implements Callable<Integer> {
             }
         }
         if (shape.length == 2 && params.budget() != null) {
-            throw new UsageException("--budget and --retention apply to a video [T, N, D]; " + in
-                    + " is one frame " + Arrays.toString(shape) + " (spatial step only)");
+            throw new UsageException("--budget and --retention apply to a video [T, N, D]; " + in + " is one frame "
+                    + Arrays.toString(shape) + " (spatial step only)");
         }
         final float[] tokens = array.toFloats();
         for (int i = 0; i < tokens.length; i++) {
@@ -225,8 +253,7 @@ public final class CompressCommand implements Callable<Integer> {
         final int[] spatialCounts;
         final int m;
         if (video) {
-            final WindowResult r = Scissor.compress(tokens, frames, n, d, params,
-                    SampleOrders.seeded(params.seed()));
+            final WindowResult r = Scissor.compress(tokens, frames, n, d, params, SampleOrders.seeded(params.seed()));
             outTokens = r.tokens();
             labels = r.spatialLabels();
             spatialCounts = r.spatialCounts();
@@ -251,13 +278,25 @@ public final class CompressCommand implements Callable<Integer> {
         if (statsPath != null) {
             writeAtomically(Paths.get(statsPath), stats(params, video, frames, n, d, spatialCounts, m, millis));
         }
-        out.printf(Locale.ROOT, "%d tokens -> %d tokens (%.2f%%) in %d ms%n", (long) frames * n, m,
-                100.0 * m / ((double) frames * n), millis);
+        out.printf(
+                Locale.ROOT,
+                "%d tokens -> %d tokens (%.2f%%) in %d ms%n",
+                (long) frames * n,
+                m,
+                100.0 * m / ((double) frames * n),
+                millis);
         return 0;
     }
 
-    private static String stats(final ScissorParams p, final boolean video, final int frames, final int n, final int d,
-                                final int[] spatialCounts, final int m, final long millis) {
+    private static String stats(
+            final ScissorParams p,
+            final boolean video,
+            final int frames,
+            final int n,
+            final int d,
+            final int[] spatialCounts,
+            final int m,
+            final long millis) {
         final StringBuilder s = new StringBuilder("{\n");
         int spatial = 0;
         for (final int c : spatialCounts) {
@@ -266,20 +305,36 @@ public final class CompressCommand implements Callable<Integer> {
         final long in = (long) frames * n;
         s.append("  \"tokens_in\": ").append(in).append(",\n");
         s.append("  \"tokens_out\": ").append(m).append(",\n");
-        s.append("  \"spatial_tokens_per_frame\": ").append(Arrays.toString(spatialCounts)).append(",\n");
+        s.append("  \"spatial_tokens_per_frame\": ")
+                .append(Arrays.toString(spatialCounts))
+                .append(",\n");
         s.append("  \"spatial_tokens\": ").append(spatial).append(",\n");
-        s.append("  \"frames\": ").append(video ? String.valueOf(frames) : "null").append(",\n");
+        s.append("  \"frames\": ")
+                .append(video ? String.valueOf(frames) : "null")
+                .append(",\n");
         s.append("  \"tokens_per_frame\": ").append(n).append(",\n");
         s.append("  \"dim\": ").append(d).append(",\n");
-        s.append("  \"retention\": ").append(String.format(Locale.ROOT, "%.6f", (double) m / in)).append(",\n");
+        s.append("  \"retention\": ")
+                .append(String.format(Locale.ROOT, "%.6f", (double) m / in))
+                .append(",\n");
         s.append("  \"tau\": ").append(p.tau()).append(",\n");
         s.append("  \"epsilon\": ").append(p.epsilon()).append(",\n");
-        s.append("  \"budget\": ").append(p.budget() == null || !video ? "null"
-                : String.valueOf(p.budget().tokensFor(in))).append(",\n");
-        s.append("  \"retention_target\": ").append(p.budget() == null || p.budget().retention() == 0 ? "null"
-                : String.valueOf(p.budget().retention())).append(",\n");
+        s.append("  \"budget\": ")
+                .append(
+                        p.budget() == null || !video
+                                ? "null"
+                                : String.valueOf(p.budget().tokensFor(in)))
+                .append(",\n");
+        s.append("  \"retention_target\": ")
+                .append(
+                        p.budget() == null || p.budget().retention() == 0
+                                ? "null"
+                                : String.valueOf(p.budget().retention()))
+                .append(",\n");
         s.append("  \"seed\": ").append(p.seed()).append(",\n");
-        s.append("  \"mode\": \"").append(p.mode().name().toLowerCase(Locale.ROOT)).append("\",\n");
+        s.append("  \"mode\": \"")
+                .append(p.mode().name().toLowerCase(Locale.ROOT))
+                .append("\",\n");
         s.append("  \"blas\": \"").append(Scissor.blasImplementation()).append("\",\n");
         s.append("  \"millis\": ").append(millis).append("\n}\n");
         return s.toString();
@@ -300,7 +355,8 @@ public final class CompressCommand implements Callable<Integer> {
         final Path p = Paths.get(path).toAbsolutePath();
         final Path dir = p.getParent();
         if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
-            throw new UsageException("cannot write " + flag + " " + path + ": directory " + dir + " does not exist or is not writable");
+            throw new UsageException(
+                    "cannot write " + flag + " " + path + ": directory " + dir + " does not exist or is not writable");
         }
         if (Files.isDirectory(p)) {
             throw new UsageException(flag + " " + path + " is a directory");

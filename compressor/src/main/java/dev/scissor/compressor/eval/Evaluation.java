@@ -18,8 +18,7 @@ import java.util.Locale;
  */
 public final class Evaluation {
 
-    private Evaluation() {
-    }
+    private Evaluation() {}
 
     /**
      * One line of the table.
@@ -35,9 +34,17 @@ public final class Evaluation {
      * @param drift mean over windows of the kept tokens' drift
      * @param msPerWindow median compute time per window, ms (excluding the metrics)
      */
-    public record Row(String method, Method.Kind kind, double retention, int target, double tokens,
-                      double meanDistance, double coverage, double worst, double drift, double msPerWindow) {
-    }
+    public record Row(
+            String method,
+            Method.Kind kind,
+            double retention,
+            int target,
+            double tokens,
+            double meanDistance,
+            double coverage,
+            double worst,
+            double drift,
+            double msPerWindow) {}
 
     /**
      * Evaluates every method at every retention on every window.
@@ -50,10 +57,14 @@ public final class Evaluation {
      * @param retentions ratios in (0, 1]
      * @return one row per method and retention, methods outer
      */
-    public static List<Row> run(final List<Method> methods, final List<float[]> windows, final int frames,
-                                final int tokens, final int dim, final double[] retentions) {
-        return run(methods, windows, frames, tokens, dim, retentions, (m, r, w, kept) -> {
-        });
+    public static List<Row> run(
+            final List<Method> methods,
+            final List<float[]> windows,
+            final int frames,
+            final int tokens,
+            final int dim,
+            final double[] retentions) {
+        return run(methods, windows, frames, tokens, dim, retentions, (m, r, w, kept) -> {});
     }
 
     /** Receives each window's kept tokens as {@link #run} produces them (for task metrics). */
@@ -83,8 +94,14 @@ public final class Evaluation {
      * @param listener called once per method, retention and window
      * @return one row per method and retention, methods outer
      */
-    public static List<Row> run(final List<Method> methods, final List<float[]> windows, final int frames,
-                                final int tokens, final int dim, final double[] retentions, final Listener listener) {
+    public static List<Row> run(
+            final List<Method> methods,
+            final List<float[]> windows,
+            final int frames,
+            final int tokens,
+            final int dim,
+            final double[] retentions,
+            final Listener listener) {
         if (windows.isEmpty()) {
             throw new IllegalArgumentException("no windows");
         }
@@ -118,8 +135,8 @@ public final class Evaluation {
                     drift += d.drift();
                 }
                 final int nw = windows.size();
-                rows.add(new Row(m.name(), m.kind(), r, k, count / nw, mean / nw, cov / nw, worst, drift / nw,
-                        median(ms)));
+                rows.add(new Row(
+                        m.name(), m.kind(), r, k, count / nw, mean / nw, cov / nw, worst, drift / nw, median(ms)));
             }
         }
         return rows;
@@ -130,22 +147,52 @@ public final class Evaluation {
         final StringBuilder sb = new StringBuilder(
                 "method,kind,retention,K,tokens,mean_distance,coverage_0.9,worst,drift,ms_per_window\n");
         for (final Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "%s,%s,%.4f,%d,%.2f,%.6f,%.6f,%.6f,%.6f,%.3f%n", r.method(),
-                    r.kind().name().toLowerCase(Locale.ROOT), r.retention(), r.target(), r.tokens(), r.meanDistance(),
-                    r.coverage(), r.worst(), r.drift(), r.msPerWindow()));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "%s,%s,%.4f,%d,%.2f,%.6f,%.6f,%.6f,%.6f,%.3f%n",
+                    r.method(),
+                    r.kind().name().toLowerCase(Locale.ROOT),
+                    r.retention(),
+                    r.target(),
+                    r.tokens(),
+                    r.meanDistance(),
+                    r.coverage(),
+                    r.worst(),
+                    r.drift(),
+                    r.msPerWindow()));
         }
         return sb.toString();
     }
 
     /** The rows as an aligned text table. */
     public static String table(final List<Row> rows) {
-        final StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                "%-15s %-6s %6s %6s %8s %9s %9s %7s %7s %10s%n", "method", "kind", "ret", "K", "tokens", "mean dist",
-                "cov@0.9", "worst", "drift", "ms/window"));
+        final StringBuilder sb = new StringBuilder(String.format(
+                Locale.ROOT,
+                "%-15s %-6s %6s %6s %8s %9s %9s %7s %7s %10s%n",
+                "method",
+                "kind",
+                "ret",
+                "K",
+                "tokens",
+                "mean dist",
+                "cov@0.9",
+                "worst",
+                "drift",
+                "ms/window"));
         for (final Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "%-15s %-6s %5.1f%% %6d %8.1f %9.4f %9.3f %7.4f %7.4f %10.2f%n",
-                    r.method(), r.kind().name().toLowerCase(Locale.ROOT), 100 * r.retention(), r.target(), r.tokens(),
-                    r.meanDistance(), r.coverage(), r.worst(), r.drift(), r.msPerWindow()));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "%-15s %-6s %5.1f%% %6d %8.1f %9.4f %9.3f %7.4f %7.4f %10.2f%n",
+                    r.method(),
+                    r.kind().name().toLowerCase(Locale.ROOT),
+                    100 * r.retention(),
+                    r.target(),
+                    r.tokens(),
+                    r.meanDistance(),
+                    r.coverage(),
+                    r.worst(),
+                    r.drift(),
+                    r.msPerWindow()));
         }
         return sb.toString();
     }

@@ -235,8 +235,13 @@ public final class FastVidLite implements Method {
         return out;
     }
 
-    private static void assignNearestSalient(final float[] video, final int tokens, final int dim, final int[] seg,
-                                             final boolean[] isSalient, final int[] assignment) {
+    private static void assignNearestSalient(
+            final float[] video,
+            final int tokens,
+            final int dim,
+            final int[] seg,
+            final boolean[] isSalient,
+            final int[] assignment) {
         for (int i = seg[0] * tokens; i < seg[1] * tokens; i++) {
             if (isSalient[i]) {
                 continue;

@@ -7,11 +7,20 @@ import java.util.List;
 public final class Methods {
 
     /** Every name {@link #byName} accepts, in table order. */
-    public static final List<String> ALL = List.of("scissor", "scissor-budget", "scissor-budget-cal", "refined", "pool", "random", "l2norm", "tome",
-            "dycoke", "dtd", "fastvid");
+    public static final List<String> ALL = List.of(
+            "scissor",
+            "scissor-budget",
+            "scissor-budget-cal",
+            "refined",
+            "pool",
+            "random",
+            "l2norm",
+            "tome",
+            "dycoke",
+            "dtd",
+            "fastvid");
 
-    private Methods() {
-    }
+    private Methods() {}
 
     /**
      * One method.

@@ -35,8 +35,8 @@ public final class ScissorRefined implements Method {
 
     @Override
     public Reduction reduce(final float[] video, final int frames, final int tokens, final int dim, final int target) {
-        final ScissorParams p = base.withBudget(ScissorParams.Budget.tokens(target))
-                .withMode(ScissorParams.Mode.REFINED);
+        final ScissorParams p =
+                base.withBudget(ScissorParams.Budget.tokens(target)).withMode(ScissorParams.Mode.REFINED);
         final WindowResult r = Scissor.compress(video, frames, tokens, dim, p);
         return new Reduction(r.tokenCount(), r.tokens(), r.assignment(), "");
     }

@@ -63,8 +63,8 @@ public final class ScissorThreshold implements Method {
                 break;
             }
         }
-        return new Reduction(best.tokenCount(), best.tokens(), best.assignment(),
-                String.format(Locale.ROOT, "tau=%.4f", bestTau));
+        return new Reduction(
+                best.tokenCount(), best.tokens(), best.assignment(), String.format(Locale.ROOT, "tau=%.4f", bestTau));
     }
 
     private static boolean closer(final int c, final int current, final int target) {

@@ -114,8 +114,8 @@ public final class ToMe implements Method {
         return new Reduction(nLive, out, assignment, steps + " steps");
     }
 
-    private static void meanNormalized(final double[] sum, final int size, final int id, final int dim,
-                                       final float[] dst, final int row) {
+    private static void meanNormalized(
+            final double[] sum, final int size, final int id, final int dim, final float[] dst, final int row) {
         double s = 0;
         final int o = id * dim;
         for (int l = 0; l < dim; l++) {

@@ -5,8 +5,7 @@ import java.util.Arrays;
 /** Small array helpers shared by the methods (row-major [n, D] float data). */
 final class Tokens {
 
-    private Tokens() {
-    }
+    private Tokens() {}
 
     /** A copy of rows [n, d] scaled to unit L2 norm; a zero row stays zero. */
     static float[] normalized(final float[] x, final int off, final int n, final int d) {

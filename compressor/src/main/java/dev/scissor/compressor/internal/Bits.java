@@ -3,8 +3,7 @@ package dev.scissor.compressor.internal;
 /** Helpers for bit rows stored in {@code long[]}. */
 public final class Bits {
 
-    private Bits() {
-    }
+    private Bits() {}
 
     /** Words needed for n bits. */
     public static int words(final int n) {

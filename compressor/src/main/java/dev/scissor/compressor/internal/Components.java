@@ -30,8 +30,13 @@ public final class Components {
      * @param labels output: component index of each vertex in output order, length &ge; n
      * @return the number of components
      */
-    public int label(final long[] bits, final int n, final int words, final int[] sampled,
-                     final int[] degree, final int[] labels) {
+    public int label(
+            final long[] bits,
+            final int n,
+            final int words,
+            final int[] sampled,
+            final int[] degree,
+            final int[] labels) {
         ensure(n, words);
         for (int v = 0; v < n; v++) {
             degree[v] = Bits.count(bits, v * words, words);

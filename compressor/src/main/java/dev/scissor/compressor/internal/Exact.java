@@ -10,10 +10,10 @@ public final class Exact {
 
     /** Norm clamp of the L2 normalisation, as in the project's decision 2. */
     public static final double NORM_EPS = 1e-12;
+
     private static final double U = 0x1.0p-24;
 
-    private Exact() {
-    }
+    private Exact() {}
 
     /**
      * Bound on |float32 dot - exact cosine| for two vectors normalised in float32 (each element
@@ -62,8 +62,14 @@ public final class Exact {
     }
 
     /** Cosine in double with norms clamped to {@link #NORM_EPS}. */
-    public static double cosine(final float[] x, final int xOff, final double xNorm,
-                                final float[] y, final int yOff, final double yNorm, final int d) {
+    public static double cosine(
+            final float[] x,
+            final int xOff,
+            final double xNorm,
+            final float[] y,
+            final int yOff,
+            final double yNorm,
+            final int d) {
         return dot(x, xOff, y, yOff, d) / (Math.max(xNorm, NORM_EPS) * Math.max(yNorm, NORM_EPS));
     }
 
@@ -71,8 +77,8 @@ public final class Exact {
      * Writes the float32 L2-normalised rows of {@code x} into {@code out} (same layout, from 0) and
      * their double norms into {@code norms}.
      */
-    public static void normalizeRows(final float[] x, final int rows, final int d, final float[] out,
-                                     final double[] norms, final int normsOff) {
+    public static void normalizeRows(
+            final float[] x, final int rows, final int d, final float[] out, final double[] norms, final int normsOff) {
         for (int r = 0; r < rows; r++) {
             final int o = r * d;
             final double n = norm(x, o, d);

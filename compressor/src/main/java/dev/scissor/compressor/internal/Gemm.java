@@ -10,8 +10,7 @@ public final class Gemm {
 
     private static final BLAS BLAS_INSTANCE = BLAS.getInstance();
 
-    private Gemm() {
-    }
+    private Gemm() {}
 
     /** The BLAS implementation in use, e.g. {@code JNIBLAS} (native) or {@code Java11BLAS}. */
     public static String implementation() {
@@ -22,10 +21,19 @@ public final class Gemm {
      * {@code C[i*ldc + j] = sum_l A[i*lda + l] * B[j*ldb + l]} for i &lt; m, j &lt; n, l &lt; k
      * (each with its offset). Row i of A and row j of B are token vectors.
      */
-    public static void abt(final int m, final int n, final int k,
-                           final float[] a, final int aOff, final int lda,
-                           final float[] b, final int bOff, final int ldb,
-                           final float[] c, final int cOff, final int ldc) {
+    public static void abt(
+            final int m,
+            final int n,
+            final int k,
+            final float[] a,
+            final int aOff,
+            final int lda,
+            final float[] b,
+            final int bOff,
+            final int ldb,
+            final float[] c,
+            final int cOff,
+            final int ldc) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -38,8 +46,15 @@ public final class Gemm {
      * for j &lt;= i &lt; n, l &lt; k (half the work of {@link #abt}); entries above the diagonal are
      * left as they are.
      */
-    public static void aat(final int n, final int k, final float[] a, final int aOff, final int lda,
-                           final float[] c, final int cOff, final int ldc) {
+    public static void aat(
+            final int n,
+            final int k,
+            final float[] a,
+            final int aOff,
+            final int lda,
+            final float[] c,
+            final int cOff,
+            final int ldc) {
         if (n == 0) {
             return;
         }

@@ -3,8 +3,7 @@ package dev.scissor.compressor.internal;
 /** Plain (unweighted) component means, accumulated in double and rounded once to float. */
 public final class Means {
 
-    private Means() {
-    }
+    private Means() {}
 
     /**
      * {@code sums[c] = sum of rows r of x with labels[r] == c} (rows visited in ascending order) and
@@ -13,8 +12,16 @@ public final class Means {
      * @param sums output: m zeroed rows of d doubles
      * @param counts work buffer of at least m ints
      */
-    public static void componentMeans(final float[] x, final int off, final int rows, final int d, final int[] labels,
-                               final int m, final double[][] sums, final int[] counts, final float[] out) {
+    public static void componentMeans(
+            final float[] x,
+            final int off,
+            final int rows,
+            final int d,
+            final int[] labels,
+            final int m,
+            final double[][] sums,
+            final int[] counts,
+            final float[] out) {
         java.util.Arrays.fill(counts, 0, m, 0);
         for (int r = 0; r < rows; r++) {
             final int c = labels[r];

@@ -26,6 +26,7 @@ public final class Refinement {
     public static final int MIN_LLOYD_STEPS = 2;
     /** Most assignment/mean iterations (at K &le; 5% of the rows). */
     public static final int MAX_LLOYD_STEPS = 4;
+
     private static final int BLOCK = 256;
 
     private float[] xn = new float[0];
@@ -174,8 +175,16 @@ public final class Refinement {
      * are gathered once; their cosines with the seeds or the two halves come from one {@link Gemm}
      * product per step.
      */
-    private void split(final float[] x, final int rows, final int d, final int[] labels, final int c, final int m,
-                       final double[][] sum, final double[][] sumN, final int[] size) {
+    private void split(
+            final float[] x,
+            final int rows,
+            final int d,
+            final int[] labels,
+            final int c,
+            final int m,
+            final double[][] sum,
+            final double[][] sumN,
+            final int[] size) {
         int count = 0;
         for (int r = 0; r < rows; r++) {
             if (labels[r] == c) {
@@ -248,8 +257,8 @@ public final class Refinement {
     }
 
     /** labels[r] = argmax_c cos(x_r, mean_c), ties to the lowest c, via Gemm on fixed-shape blocks. */
-    private void assignAll(final float[] x, final int rows, final int d, final int k, final double[][] sum,
-                           final int[] labels) {
+    private void assignAll(
+            final float[] x, final int rows, final int d, final int k, final double[][] sum, final int[] labels) {
         if (centers.length < k * d) {
             centers = new float[k * d];
         }

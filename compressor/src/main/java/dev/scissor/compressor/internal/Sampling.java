@@ -6,14 +6,17 @@ import dev.scissor.compressor.ScissorParams;
 /** The epsilon sample of one connected-components call. */
 public final class Sampling {
 
-    private Sampling() {
-    }
+    private Sampling() {}
 
     /**
      * The sampled vertices of a call over n vertices, or {@code null} when every vertex is sampled.
      */
-    public static int[] sample(final ScissorParams params, final SampleOrders orders, final SampleOrders.Stage stage,
-                        final long frameSeq, final int n) {
+    public static int[] sample(
+            final ScissorParams params,
+            final SampleOrders orders,
+            final SampleOrders.Stage stage,
+            final long frameSeq,
+            final int n) {
         final int k = params.sampleSize(n);
         if (k >= n) {
             if (orders.consultedForCompleteSamples() && n > 0) {

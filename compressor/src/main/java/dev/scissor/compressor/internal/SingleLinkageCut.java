@@ -63,10 +63,18 @@ public final class SingleLinkageCut {
      * @param labels output: component of each vertex, in output order
      * @return the number of components
      */
-    public int cut(final int n, final int k, final int groups, final int[] offset, final float[][] blocks,
-                   final float margin, final ExactSimilarity exact, final int[] labels) {
+    public int cut(
+            final int n,
+            final int k,
+            final int groups,
+            final int[] offset,
+            final float[][] blocks,
+            final float margin,
+            final ExactSimilarity exact,
+            final int[] labels) {
         if (n > 0xFFFF) {
-            throw new IllegalArgumentException("budget mode supports at most 65535 spatial tokens per window, got " + n);
+            throw new IllegalArgumentException(
+                    "budget mode supports at most 65535 spatial tokens per window, got " + n);
         }
         ensure(n);
         for (int a = 0; a < groups; a++) {
@@ -76,12 +84,12 @@ public final class SingleLinkageCut {
         // pass over all pairs in the certified order confirms it (it is the blocking edge iff the
         // edges before it leave n - merges components and it joins two of them). Only when a near
         // tie made the float32 tree differ there is the tree rebuilt in the certified order.
-        final int edges = primTree(n, groups, offset, blocks, 0.0f,
-                (u, v) -> sim(blocks, groups, offset, u, v));
+        final int edges = primTree(n, groups, offset, blocks, 0.0f, (u, v) -> sim(blocks, groups, offset, u, v));
         final int merges = Math.max(0, Math.min(n - k, edges));
         if (merges < edges) {
             Arrays.sort(treeKeys, 0, edges);
-            if (!componentsBefore(n, groups, offset, blocks, margin, exact, treeKeys[merges] ^ Long.MIN_VALUE, merges)) {
+            if (!componentsBefore(
+                    n, groups, offset, blocks, margin, exact, treeKeys[merges] ^ Long.MIN_VALUE, merges)) {
                 primTree(n, groups, offset, blocks, margin, exact);
                 Arrays.sort(treeKeys, 0, edges);
                 for (int e = 0; e < edges; e++) {
@@ -140,8 +148,13 @@ public final class SingleLinkageCut {
      * edge to the tree); each step copies the newest tree vertex's row into one buffer, updates every
      * remaining vertex from it and finds the next vertex in the same pass.
      */
-    private int primTree(final int n, final int groups, final int[] offset, final float[][] blocks,
-                         final float margin, final ExactSimilarity exact) {
+    private int primTree(
+            final int n,
+            final int groups,
+            final int[] offset,
+            final float[][] blocks,
+            final float margin,
+            final ExactSimilarity exact) {
         int r = n - 1;
         for (int i = 0; i < r; i++) {
             rest[i] = i + 1;
@@ -182,7 +195,8 @@ public final class SingleLinkageCut {
                     next = i;
                     nextSim = best;
                 } else if (!(nextSim - best > margin)
-                        && before(exactAt(i, exact), bestFrom[i], v, exactAt(next, exact), bestFrom[next], rest[next])) {
+                        && before(
+                                exactAt(i, exact), bestFrom[i], v, exactAt(next, exact), bestFrom[next], rest[next])) {
                     next = i;
                     nextSim = best;
                 }
@@ -231,8 +245,13 @@ public final class SingleLinkageCut {
             treeExact[e] = exact.sim(treeFrom[e], treeTo[e]);
             groupOrder[e - lo] = e;
         }
-        Arrays.sort(groupOrder, 0, hi - lo, (x, y) -> before(treeExact[x], treeFrom[x], treeTo[x], treeExact[y],
-                treeFrom[y], treeTo[y]) ? -1 : x.equals(y) ? 0 : 1);
+        Arrays.sort(
+                groupOrder,
+                0,
+                hi - lo,
+                (x, y) -> before(treeExact[x], treeFrom[x], treeTo[x], treeExact[y], treeFrom[y], treeTo[y])
+                        ? -1
+                        : x.equals(y) ? 0 : 1);
         final int[] from = new int[hi - lo];
         final int[] to = new int[hi - lo];
         final float[] sims = new float[hi - lo];
@@ -253,9 +272,15 @@ public final class SingleLinkageCut {
      * @return whether that edge is the blocking edge after {@code merges} merges: G has
      *     {@code n - merges} components and the edge joins two of them
      */
-    private boolean componentsBefore(final int n, final int groups, final int[] offset, final float[][] blocks,
-                                     final float margin, final ExactSimilarity exact, final long blocking,
-                                     final int merges) {
+    private boolean componentsBefore(
+            final int n,
+            final int groups,
+            final int[] offset,
+            final float[][] blocks,
+            final float margin,
+            final ExactSimilarity exact,
+            final long blocking,
+            final int merges) {
         final int bi = (int) (blocking >>> 16) & 0xFFFF;
         final int bj = (int) blocking & 0xFFFF;
         final float bs = sim(blocks, groups, offset, bi, bj);
@@ -294,8 +319,8 @@ public final class SingleLinkageCut {
     }
 
     /** Whether edge (a1, b1) with similarity s1 is ordered before edge (a2, b2) with s2. */
-    private static boolean before(final double s1, final int a1, final int b1, final double s2, final int a2,
-                                  final int b2) {
+    private static boolean before(
+            final double s1, final int a1, final int b1, final double s2, final int a2, final int b2) {
         if (s1 != s2) {
             return s1 > s2;
         }

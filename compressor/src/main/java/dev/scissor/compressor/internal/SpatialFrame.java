@@ -21,9 +21,14 @@ public final class SpatialFrame {
     /** Float32 L2 norms of the frame's N input tokens (0 for a zero-norm token). */
     public final float[] inputNorms;
 
-    public SpatialFrame(final int count, final int[] labels, final float[] tokens,
-                        final double[][] sums, final float[] normalized, final double[] norms,
-                        final float[] inputNorms) {
+    public SpatialFrame(
+            final int count,
+            final int[] labels,
+            final float[] tokens,
+            final double[][] sums,
+            final float[] normalized,
+            final double[] norms,
+            final float[] inputNorms) {
         this.count = count;
         this.labels = labels;
         this.tokens = tokens;

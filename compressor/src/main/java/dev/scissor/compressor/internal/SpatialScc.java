@@ -31,8 +31,14 @@ public final class SpatialScc {
      * @return the frame's components
      * @throws IllegalArgumentException when a value is not finite (before the sample orders are consulted)
      */
-    public SpatialFrame compute(final float[] x, final int off, final int n, final int d,
-                                final ScissorParams params, final SampleOrders orders, final long frameSeq) {
+    public SpatialFrame compute(
+            final float[] x,
+            final int off,
+            final int n,
+            final int d,
+            final ScissorParams params,
+            final SampleOrders orders,
+            final long frameSeq) {
         final int words = Bits.words(n);
         ensure(n, d, words);
         // One product on the raw tokens: cosines are G_ij / sqrt(G_ii G_jj), no normalisation pass.
@@ -68,8 +74,9 @@ public final class SpatialScc {
                 } else if (fast && v + err <= tau) {
                     edge = false;
                 } else {
-                    edge = Exact.cosine(x, off + i * d, exactNorm(x, off, i, d), x, off + j * d,
-                            exactNorm(x, off, j, d), d) > tau;
+                    edge = Exact.cosine(
+                                    x, off + i * d, exactNorm(x, off, i, d), x, off + j * d, exactNorm(x, off, j, d), d)
+                            > tau;
                 }
                 if (edge) {
                     Bits.set(bits, i * words, j);
@@ -89,12 +96,12 @@ public final class SpatialScc {
         return new SpatialFrame(m, labels, tokens, sums, normalized, tokenNorms, inputNorms);
     }
 
-    private static void requireFinite(final float[] x, final int off, final int d, final long frameSeq,
-                                      final int token) {
+    private static void requireFinite(
+            final float[] x, final int off, final int d, final long frameSeq, final int token) {
         for (int k = 0; k < d; k++) {
             if (!Float.isFinite(x[off + k])) {
-                throw new IllegalArgumentException("frame " + frameSeq + " has a non-finite value at token " + token
-                        + ", dim " + k);
+                throw new IllegalArgumentException(
+                        "frame " + frameSeq + " has a non-finite value at token " + token + ", dim " + k);
             }
         }
     }

@@ -29,8 +29,7 @@ public final class Npy {
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
-    private Npy() {
-    }
+    private Npy() {}
 
     /**
      * Reads one {@code .npy} file.
@@ -111,7 +110,8 @@ public final class Npy {
         }
         final NpyArray.Dtype dtype = NpyArray.Dtype.of(dm.group(1));
         if (dtype == null) {
-            throw new IOException(name + ": unsupported dtype " + dm.group(1) + " (supported: <f2, <f4, <f8, |i1, <i4, <i8)");
+            throw new IOException(
+                    name + ": unsupported dtype " + dm.group(1) + " (supported: <f2, <f4, <f8, |i1, <i4, <i8)");
         }
         if (fm.group(1).equals("True")) {
             throw new IOException(name + ": Fortran-order arrays are not supported; save with np.ascontiguousarray");
@@ -177,8 +177,9 @@ public final class Npy {
         write(file, NpyArray.Dtype.INT32, shape, b.array(), data.length);
     }
 
-    private static void write(final Path file, final NpyArray.Dtype dtype, final int[] shape, final byte[] data,
-                              final long count) throws IOException {
+    private static void write(
+            final Path file, final NpyArray.Dtype dtype, final int[] shape, final byte[] data, final long count)
+            throws IOException {
         long c = 1;
         final StringBuilder s = new StringBuilder();
         for (final int v : shape) {
@@ -188,9 +189,10 @@ public final class Npy {
         if (c != count) {
             throw new IllegalArgumentException("shape holds " + c + " elements, data has " + count);
         }
-        final String shapeText = shape.length == 1 ? shape[0] + "," : s.length() == 0 ? "" : s.substring(0, s.length() - 2);
-        final StringBuilder h = new StringBuilder("{'descr': '" + dtype.descr() + "', 'fortran_order': False, 'shape': ("
-                + shapeText + "), }");
+        final String shapeText =
+                shape.length == 1 ? shape[0] + "," : s.length() == 0 ? "" : s.substring(0, s.length() - 2);
+        final StringBuilder h = new StringBuilder(
+                "{'descr': '" + dtype.descr() + "', 'fortran_order': False, 'shape': (" + shapeText + "), }");
         while ((10 + h.length() + 1) % 64 != 0) {
             h.append(' ');
         }

@@ -15,7 +15,12 @@ public record NpyArray(Dtype dtype, int[] shape, ByteBuffer data) {
 
     /** Element types this project reads and writes. */
     public enum Dtype {
-        FLOAT16("<f2", 2), FLOAT32("<f4", 4), FLOAT64("<f8", 8), INT8("|i1", 1), INT32("<i4", 4), INT64("<i8", 8);
+        FLOAT16("<f2", 2),
+        FLOAT32("<f4", 4),
+        FLOAT64("<f8", 8),
+        INT8("|i1", 1),
+        INT32("<i4", 4),
+        INT64("<i8", 8);
 
         private final String descr;
         private final int size;

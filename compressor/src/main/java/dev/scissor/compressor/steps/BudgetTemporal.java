@@ -131,12 +131,20 @@ public final class BudgetTemporal implements TemporalStep {
         final int[] frameOf = window.frameOf;
         final int[] localOf = window.localOf;
         final SpatialFrame[] spatial = ring.spatial;
-        return cut.cut(window.tokens, k, frames, window.offset, windowBlocks, margin, (u, v) -> {
-            final SpatialFrame pu = spatial[slotOf[frameOf[u]]];
-            final SpatialFrame pv = spatial[slotOf[frameOf[v]]];
-            final int lu = localOf[u];
-            final int lv = localOf[v];
-            return Exact.cosine(pu.tokens, lu * d, pu.norms[lu], pv.tokens, lv * d, pv.norms[lv], d);
-        }, temporal);
+        return cut.cut(
+                window.tokens,
+                k,
+                frames,
+                window.offset,
+                windowBlocks,
+                margin,
+                (u, v) -> {
+                    final SpatialFrame pu = spatial[slotOf[frameOf[u]]];
+                    final SpatialFrame pv = spatial[slotOf[frameOf[v]]];
+                    final int lu = localOf[u];
+                    final int lv = localOf[v];
+                    return Exact.cosine(pu.tokens, lu * d, pu.norms[lu], pv.tokens, lv * d, pv.norms[lv], d);
+                },
+                temporal);
     }
 }

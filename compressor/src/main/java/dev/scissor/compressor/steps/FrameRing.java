@@ -14,6 +14,7 @@ public final class FrameRing {
     final int capacity;
     /** Rows of {@link #x}: W * N. */
     final int rows;
+
     final float[] x;
     final double[] xNorm; // float32-accurate norms of the ring's tokens (bounds, zero test)
     final long[] seq;

@@ -157,8 +157,8 @@ public final class MergeColumns {
     private void ensureSlots(final int needed) {
         if (needed > slotCapacity) {
             WorkArrays.length((long) needed * ringRows);
-            final int cap = (int) Math.min(Math.max(needed, slotCapacity + slotCapacity / 2),
-                    WorkArrays.MAX_ARRAY / ringRows);
+            final int cap =
+                    (int) Math.min(Math.max(needed, slotCapacity + slotCapacity / 2), WorkArrays.MAX_ARRAY / ringRows);
             cols = Arrays.copyOf(cols, cap * ringRows);
             retainedOf = Arrays.copyOf(retainedOf, cap);
             retainedNOf = Arrays.copyOf(retainedNOf, cap);
@@ -179,8 +179,12 @@ public final class MergeColumns {
      * tokens in ascending global order, their float32 normalisations and double norms.
      * {@code memberStart[j + 1]} holds component j's member count and is made cumulative here.
      */
-    private void retainedTokens(final WindowLayout window, final int[] temporal, final int[] memberStart,
-                                final int[] idx, final int[] slots) {
+    private void retainedTokens(
+            final WindowLayout window,
+            final int[] temporal,
+            final int[] memberStart,
+            final int[] idx,
+            final int[] slots) {
         final int m = memberStart.length - 1;
         final int s = window.tokens;
         for (int j = 0; j < m; j++) {

@@ -80,9 +80,14 @@ public final class MergeOutput {
      * @param started when the emit started ({@link System#nanoTime()})
      * @return the compressed window
      */
-    public WindowResult finish(final WindowLayout window, final int[] temporal, final int m,
-                               final MergeColumns columns, final int[] slots, final int[] assignment,
-                               final long started) {
+    public WindowResult finish(
+            final WindowLayout window,
+            final int[] temporal,
+            final int m,
+            final MergeColumns columns,
+            final int[] slots,
+            final int[] assignment,
+            final long started) {
         final int frames = window.frames;
         final int[] slotOf = window.slotOf;
         final int[] offset = window.offset;
@@ -168,8 +173,22 @@ public final class MergeOutput {
                 meanCol[j] = (float) (memberCol[j] / memberTokens[j]);
             }
         }
-        return new WindowResult(frames, n, d, seqs, tokens, window.spatialCounts, spatialLabels, temporal, assignment,
-                merged, first, last, meanRow, meanCol, System.nanoTime() - started);
+        return new WindowResult(
+                frames,
+                n,
+                d,
+                seqs,
+                tokens,
+                window.spatialCounts,
+                spatialLabels,
+                temporal,
+                assignment,
+                merged,
+                first,
+                last,
+                meanRow,
+                meanCol,
+                System.nanoTime() - started);
     }
 
     /**

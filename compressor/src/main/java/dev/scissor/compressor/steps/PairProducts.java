@@ -123,7 +123,8 @@ final class PairProducts {
             final int live = windowEnd - windowStart;
             final long needed = (long) (live + sf.count) * d;
             final long grown = Math.max(2 * needed, needed * ring.capacity / ring.count * 5 / 4);
-            final float[] to = 2 * needed <= normalized.length ? normalized
+            final float[] to = 2 * needed <= normalized.length
+                    ? normalized
                     : new float[(int) Math.min(grown, (long) ring.rows * d)];
             System.arraycopy(normalized, windowStart * d, to, 0, live * d);
             normalized = to;

@@ -104,7 +104,21 @@ public final class RefinedOutput {
                 meanCol[j] = (a % n) % gridWidth;
             }
         }
-        return new WindowResult(frames, n, d, seqs, r.tokens, classic.spatialCounts(), spatialLabels, newTemporal,
-                r.labels, merged, first, last, meanRow, meanCol, System.nanoTime() - started);
+        return new WindowResult(
+                frames,
+                n,
+                d,
+                seqs,
+                r.tokens,
+                classic.spatialCounts(),
+                spatialLabels,
+                newTemporal,
+                r.labels,
+                merged,
+                first,
+                last,
+                meanRow,
+                meanCol,
+                System.nanoTime() - started);
     }
 }

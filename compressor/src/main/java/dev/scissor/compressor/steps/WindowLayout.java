@@ -24,8 +24,15 @@ public final class WindowLayout {
     /** Index within its frame of each global spatial token (at least S long). */
     final int[] localOf;
 
-    WindowLayout(final int frames, final int tokens, final int[] slotOf, final int[] offset, final long[] seqs,
-                 final int[] spatialCounts, final int[] frameOf, final int[] localOf) {
+    WindowLayout(
+            final int frames,
+            final int tokens,
+            final int[] slotOf,
+            final int[] offset,
+            final long[] seqs,
+            final int[] spatialCounts,
+            final int[] frameOf,
+            final int[] localOf) {
         this.frames = frames;
         this.tokens = tokens;
         this.slotOf = slotOf;

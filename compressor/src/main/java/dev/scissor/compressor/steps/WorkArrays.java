@@ -6,8 +6,7 @@ final class WorkArrays {
     /** The largest array length the steps allocate. */
     static final int MAX_ARRAY = Integer.MAX_VALUE - 16;
 
-    private WorkArrays() {
-    }
+    private WorkArrays() {}
 
     /** The length of a work array, or a clear error when the window needs more than an array holds. */
     static int length(final long size) {

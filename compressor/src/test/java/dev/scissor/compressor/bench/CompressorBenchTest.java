@@ -31,7 +31,9 @@ class CompressorBenchTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(final String... args) {
-        return CompressorBench.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        return CompressorBench.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -90,7 +92,8 @@ class CompressorBenchTest {
 
     private void checkStages(final Path json, final String expectedShapePrefix) throws IOException {
         final List<Matcher> stages = stagesOf(json);
-        assertEquals(List.of("whole_window", "incremental_hop", "full_recompute"),
+        assertEquals(
+                List.of("whole_window", "incremental_hop", "full_recompute"),
                 stages.stream().map(s -> s.group(1)).toList());
         for (final Matcher s : stages) {
             final double median = Double.parseDouble(s.group(3));
@@ -110,8 +113,19 @@ class CompressorBenchTest {
     @Test
     void float16DumpThresholdMode() throws IOException {
         final Path json = dir.resolve("out.json");
-        assertEquals(0, run("--tokens", float16Tokens().toString(), "--frames", "4", "--quick", "--sgemm", "64",
-                "--json", json.toString()), err.toString());
+        assertEquals(
+                0,
+                run(
+                        "--tokens",
+                        float16Tokens().toString(),
+                        "--frames",
+                        "4",
+                        "--quick",
+                        "--sgemm",
+                        "64",
+                        "--json",
+                        json.toString()),
+                err.toString());
         checkStages(json, "T=4 N=16 D=24");
         final String report = out.toString();
         assertTrue(report.contains("| whole_window | T=4 N=16 D=24"), report);
@@ -124,8 +138,24 @@ class CompressorBenchTest {
         final Path tokens = float16Tokens();
         for (final String mode : new String[] {"classic", "refined"}) {
             final Path json = dir.resolve(mode + ".json");
-            assertEquals(0, run("--tokens", tokens.toString(), "--frames", "4", "--budget", "5", "--mode", mode,
-                    "--repeats", "3", "--sgemm", "64", "--json", json.toString()), err.toString());
+            assertEquals(
+                    0,
+                    run(
+                            "--tokens",
+                            tokens.toString(),
+                            "--frames",
+                            "4",
+                            "--budget",
+                            "5",
+                            "--mode",
+                            mode,
+                            "--repeats",
+                            "3",
+                            "--sgemm",
+                            "64",
+                            "--json",
+                            json.toString()),
+                    err.toString());
             checkStages(json, "T=4 N=16 D=24");
             assertTrue(Files.readString(json).contains("M=5\""), Files.readString(json));
         }
@@ -133,8 +163,20 @@ class CompressorBenchTest {
 
     @Test
     void projectedTokensSayWhatTheyAre() throws IOException {
-        assertEquals(0, run("--tokens", float16Tokens().toString(), "--frames", "3", "--project", "40", "--repeats", "1",
-                "--sgemm", "32"), err.toString());
+        assertEquals(
+                0,
+                run(
+                        "--tokens",
+                        float16Tokens().toString(),
+                        "--frames",
+                        "3",
+                        "--project",
+                        "40",
+                        "--repeats",
+                        "1",
+                        "--sgemm",
+                        "32"),
+                err.toString());
         assertTrue(out.toString().contains("projected 24 -> 40 dims by a fixed random matrix"), out.toString());
         assertTrue(out.toString().contains("| whole_window | T=3 N=16 D=40"), out.toString());
     }

@@ -26,7 +26,9 @@ class CompressCommandTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(final String... args) {
-        return CompressCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        return CompressCommand.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -44,8 +46,20 @@ class CompressCommandTest {
         final Path outFile = dir.resolve("out.npy");
         final Path labels = dir.resolve("labels.npy");
         final Path stats = dir.resolve("stats.json");
-        assertEquals(0, run("--tokens", tokens.toString(), "--out", outFile.toString(), "--tau", "0.9053",
-                "--labels", labels.toString(), "--stats", stats.toString()), err::toString);
+        assertEquals(
+                0,
+                run(
+                        "--tokens",
+                        tokens.toString(),
+                        "--out",
+                        outFile.toString(),
+                        "--tau",
+                        "0.9053",
+                        "--labels",
+                        labels.toString(),
+                        "--stats",
+                        stats.toString()),
+                err::toString);
         final Map<String, NpyArray> expected = Npy.readNpz(golden.resolve("realistic_v1_ret10.npz"));
         final NpyArray got = Npy.read(outFile);
         assertArrayEquals(expected.get("out_tokens").shape(), got.shape());
@@ -54,7 +68,8 @@ class CompressCommandTest {
         for (int i = 0; i < e.length; i++) {
             assertEquals(e[i], g[i], 1e-4f * 8);
         }
-        assertArrayEquals(expected.get("spatial_labels").toInts(), Npy.read(labels).toInts());
+        assertArrayEquals(
+                expected.get("spatial_labels").toInts(), Npy.read(labels).toInts());
         assertArrayEquals(new int[] {16, 196}, Npy.read(labels).shape());
         final String json = Files.readString(stats);
         assertTrue(json.contains("\"tokens_in\": 3136"), json);
@@ -113,7 +128,12 @@ class CompressCommandTest {
             {"--tokens", good.toString(), "--out", o.toString(), "--tau", "1.5"},
             {"--tokens", good.toString(), "--out", o.toString(), "--tau", "abc"},
             {"--tokens", good.toString(), "--out", o.toString(), "--epsilon", "-1"},
-            {"--tokens", good.toString(), "--out", dir.resolve("no/such/dir/o.npy").toString()},
+            {
+                "--tokens",
+                good.toString(),
+                "--out",
+                dir.resolve("no/such/dir/o.npy").toString()
+            },
             {"--tokens", good.toString()},
             {"--tokens", good.toString(), "--out", o.toString(), "--bogus"},
         };
@@ -139,12 +159,26 @@ class CompressCommandTest {
         Npy.writeFloats(tokens, video, 4, 9, 3);
         final Path o = dir.resolve("o.npy");
         final Path stats = dir.resolve("s.json");
-        assertEquals(0, run("--tokens", tokens.toString(), "--out", o.toString(), "--retention", "0.2", "--mode",
-                "refined", "--stats", stats.toString()), err::toString);
+        assertEquals(
+                0,
+                run(
+                        "--tokens",
+                        tokens.toString(),
+                        "--out",
+                        o.toString(),
+                        "--retention",
+                        "0.2",
+                        "--mode",
+                        "refined",
+                        "--stats",
+                        stats.toString()),
+                err::toString);
         assertArrayEquals(new int[] {7, 3}, Npy.read(o).shape()); // round(0.2 * 36)
         assertTrue(Files.readString(stats).contains("\"mode\": \"refined\""));
-        assertEquals(0, run("--tokens", tokens.toString(), "--out", o.toString(), "--budget", "5", "--mode",
-                "classic"), err::toString);
+        assertEquals(
+                0,
+                run("--tokens", tokens.toString(), "--out", o.toString(), "--budget", "5", "--mode", "classic"),
+                err::toString);
         assertArrayEquals(new int[] {5, 3}, Npy.read(o).shape());
         final Path never = dir.resolve("never.npy");
         for (final String[] c : new String[][] {

@@ -21,7 +21,10 @@ class DistortionTest {
         final Distortion m = Distortion.of(x, 3, new float[] {1, 2}, 1, 2);
         assertEquals(1 - 3 / Math.sqrt(10), m.drift(), 1e-6);
         assertEquals(1 - 1 / Math.sqrt(5), m.worst(), 1e-6);
-        assertEquals(((1 - 1 / Math.sqrt(5)) + (1 - 2 / Math.sqrt(5)) + (1 - 3 / Math.sqrt(10))) / 3, m.meanDistance(), 1e-6);
+        assertEquals(
+                ((1 - 1 / Math.sqrt(5)) + (1 - 2 / Math.sqrt(5)) + (1 - 3 / Math.sqrt(10))) / 3,
+                m.meanDistance(),
+                1e-6);
         assertEquals(1.0 / 3, m.coverage(), 1e-9); // only (1, 1) reaches 0.9
     }
 
@@ -56,7 +59,18 @@ class DistortionTest {
     }
 
     private static List<Evaluation.Row> withoutTime(final List<Evaluation.Row> rows) {
-        return rows.stream().map(r -> new Evaluation.Row(r.method(), r.kind(), r.retention(), r.target(), r.tokens(),
-                r.meanDistance(), r.coverage(), r.worst(), r.drift(), 0)).toList();
+        return rows.stream()
+                .map(r -> new Evaluation.Row(
+                        r.method(),
+                        r.kind(),
+                        r.retention(),
+                        r.target(),
+                        r.tokens(),
+                        r.meanDistance(),
+                        r.coverage(),
+                        r.worst(),
+                        r.drift(),
+                        0))
+                .toList();
     }
 }

@@ -18,8 +18,8 @@ class MethodsTest {
 
     /** 8 tokens of width 3: four near (1, 0, 0), then four near (0, 0, 1). */
     private static final float[] TWO_CLUSTERS = {
-        1, 0.1f, 0, 1, 0.2f, 0, 1, -0.1f, 0, 1, 0.05f, 0,
-        0, 0.1f, 1, 0, -0.2f, 1, 0, 0.3f, 1, 0, 0, 1};
+        1, 0.1f, 0, 1, 0.2f, 0, 1, -0.1f, 0, 1, 0.05f, 0, 0, 0.1f, 1, 0, -0.2f, 1, 0, 0.3f, 1, 0, 0, 1
+    };
 
     private static float[] mean(final float[] x, final int from, final int to, final int d) {
         final float[] m = new float[d];
@@ -84,7 +84,10 @@ class MethodsTest {
         for (int i = 0; i < 32; i++) {
             two[i] = i;
         }
-        assertArrayEquals(new float[] {7.5f, 23.5f}, new UniformPooling().reduce(two, 2, 16, 1, 2).tokens(), 1e-6f);
+        assertArrayEquals(
+                new float[] {7.5f, 23.5f},
+                new UniformPooling().reduce(two, 2, 16, 1, 2).tokens(),
+                1e-6f);
     }
 
     @Test

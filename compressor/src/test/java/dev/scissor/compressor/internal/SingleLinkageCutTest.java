@@ -26,7 +26,8 @@ class SingleLinkageCutTest {
                 pairs.add(new int[] {i, j});
             }
         }
-        pairs.sort((p, q) -> sim[p[0]][p[1]] != sim[q[0]][q[1]] ? Double.compare(sim[q[0]][q[1]], sim[p[0]][p[1]])
+        pairs.sort((p, q) -> sim[p[0]][p[1]] != sim[q[0]][q[1]]
+                ? Double.compare(sim[q[0]][q[1]], sim[p[0]][p[1]])
                 : p[0] != q[0] ? Integer.compare(p[0], q[0]) : Integer.compare(p[1], q[1]));
         final int[] parent = new int[n];
         final int[] degree = new int[n];

@@ -11,8 +11,7 @@ import java.nio.file.Path;
 /** Test files in NumPy's float16 format. */
 public final class Float16Files {
 
-    private Float16Files() {
-    }
+    private Float16Files() {}
 
     /** A float16 .npy file as NumPy writes it ({@code np.save(f, x.astype(np.float16))}). */
     public static void writeHalves(final Path file, final short[] halves, final int... shape) throws IOException {
@@ -20,7 +19,8 @@ public final class Float16Files {
         for (final int s : shape) {
             dims.append(s).append(", ");
         }
-        final StringBuilder h = new StringBuilder("{'descr': '<f2', 'fortran_order': False, 'shape': (" + dims + "), }");
+        final StringBuilder h =
+                new StringBuilder("{'descr': '<f2', 'fortran_order': False, 'shape': (" + dims + "), }");
         while ((10 + h.length() + 1) % 64 != 0) {
             h.append(' ');
         }

@@ -24,8 +24,10 @@ class NpyFloat16Test {
         assertEquals(NpyArray.Dtype.FLOAT16, a.dtype());
         assertArrayEquals(new int[] {3, 3}, a.shape());
         final float[] v = a.toFloats();
-        assertArrayEquals(new float[] {0f, -0f, 1f, -2f, 0.0999755859375f, 65504f, 0x1.0p-24f, 0x1.0p-14f,
-            Float.POSITIVE_INFINITY}, v);
+        assertArrayEquals(
+                new float[] {0f, -0f, 1f, -2f, 0.0999755859375f, 65504f, 0x1.0p-24f, 0x1.0p-14f, Float.POSITIVE_INFINITY
+                },
+                v);
         assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(v[1]), "negative zero keeps its sign");
         assertEquals(0.0999755859375, a.toDoubles()[4]);
     }
@@ -40,7 +42,8 @@ class NpyFloat16Test {
             if (exp == 0x1F) {
                 assertTrue(mant == 0 ? Float.isInfinite(v) && Math.signum(v) == sign : Float.isNaN(v), "bits " + bits);
             } else {
-                final double expected = exp == 0 ? sign * mant * 0x1.0p-24 : sign * (1 + mant / 1024.0) * Math.pow(2, exp - 15);
+                final double expected =
+                        exp == 0 ? sign * mant * 0x1.0p-24 : sign * (1 + mant / 1024.0) * Math.pow(2, exp - 15);
                 assertEquals(expected, v, 0.0, "bits " + Integer.toHexString(bits));
             }
         }

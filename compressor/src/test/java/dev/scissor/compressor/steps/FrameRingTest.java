@@ -30,8 +30,8 @@ class FrameRingTest {
             if (ring.size() == ring.capacity()) {
                 ring.evictOldest();
             }
-            final SpatialFrame sf = scc.compute(frames[f], 0, N, D, ScissorParams.defaults(), SampleOrders.seeded(0),
-                    10 + f);
+            final SpatialFrame sf =
+                    scc.compute(frames[f], 0, N, D, ScissorParams.defaults(), SampleOrders.seeded(0), 10 + f);
             final int slot = ring.add(10 + f, frames[f], 0, sf);
             assertEquals(f % 3, slot);
             assertEquals(10 + f, ring.newestSeq());

@@ -11,11 +11,11 @@ package dev.scissor.encoder.capture;
  * @param bgr packed BGR24 pixels, {@code 3 * width * height} bytes, no padding
  */
 public record CapturedFrame(long ptsMicros, long timestampMs, int width, int height, byte[] bgr) {
-  // Checks the pixel count.
-  public CapturedFrame {
-    if (width <= 0 || height <= 0 || bgr.length != 3 * width * height) {
-      throw new IllegalArgumentException("a " + width + "x" + height + " bgr24 frame needs "
-          + 3L * width * height + " bytes, got " + bgr.length);
+    // Checks the pixel count.
+    public CapturedFrame {
+        if (width <= 0 || height <= 0 || bgr.length != 3 * width * height) {
+            throw new IllegalArgumentException("a " + width + "x" + height + " bgr24 frame needs " + 3L * width * height
+                    + " bytes, got " + bgr.length);
+        }
     }
-  }
 }

@@ -14,12 +14,12 @@ import java.util.Objects;
  * @param format the encoding of {@code image}
  * @param image the encoded image
  */
-public record EncodedFrame(String streamId, long sequence, long timestampMs, int width, int height,
-    ImageFormat format, byte[] image) {
-  // Null checks.
-  public EncodedFrame {
-    Objects.requireNonNull(streamId, "streamId");
-    Objects.requireNonNull(format, "format");
-    Objects.requireNonNull(image, "image");
-  }
+public record EncodedFrame(
+        String streamId, long sequence, long timestampMs, int width, int height, ImageFormat format, byte[] image) {
+    // Null checks.
+    public EncodedFrame {
+        Objects.requireNonNull(streamId, "streamId");
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(image, "image");
+    }
 }

@@ -26,52 +26,52 @@ package dev.scissor.encoder.capture;
  */
 public final class SequenceNumbers {
 
-  /** Returned by {@link #last()} before the first frame. */
-  public static final long NONE = Long.MIN_VALUE;
+    /** Returned by {@link #last()} before the first frame. */
+    public static final long NONE = Long.MIN_VALUE;
 
-  private final double fps;
-  private final long first;
-  private long last = NONE;
+    private final double fps;
+    private final long first;
+    private long last = NONE;
 
-  /**
-   * Creates a numbering.
-   *
-   * @param fps the sampling rate (0: every frame, numbered in milliseconds)
-   * @param first the lowest number to hand out (0 for none)
-   */
-  public SequenceNumbers(final double fps, final long first) {
-    if (!(fps >= 0) || Double.isInfinite(fps)) {
-      throw new IllegalArgumentException("fps must be >= 0, got " + fps);
+    /**
+     * Creates a numbering.
+     *
+     * @param fps the sampling rate (0: every frame, numbered in milliseconds)
+     * @param first the lowest number to hand out (0 for none)
+     */
+    public SequenceNumbers(final double fps, final long first) {
+        if (!(fps >= 0) || Double.isInfinite(fps)) {
+            throw new IllegalArgumentException("fps must be >= 0, got " + fps);
+        }
+        if (first < 0) {
+            throw new IllegalArgumentException("first sequence must be >= 0, got " + first);
+        }
+        this.fps = fps;
+        this.first = first;
     }
-    if (first < 0) {
-      throw new IllegalArgumentException("first sequence must be >= 0, got " + first);
-    }
-    this.fps = fps;
-    this.first = first;
-  }
 
-  /**
-   * The number of a frame captured at {@code timestampMs}.
-   *
-   * @param timestampMs capture time, epoch milliseconds
-   * @return a number above every number returned before
-   */
-  public long next(final long timestampMs) {
-    final long slot = fps == 0 ? timestampMs : (long) Math.floor(timestampMs * fps / 1000.0);
-    long seq = Math.max(first, slot);
-    if (last != NONE && seq <= last) {
-      seq = last + 1;
+    /**
+     * The number of a frame captured at {@code timestampMs}.
+     *
+     * @param timestampMs capture time, epoch milliseconds
+     * @return a number above every number returned before
+     */
+    public long next(final long timestampMs) {
+        final long slot = fps == 0 ? timestampMs : (long) Math.floor(timestampMs * fps / 1000.0);
+        long seq = Math.max(first, slot);
+        if (last != NONE && seq <= last) {
+            seq = last + 1;
+        }
+        last = seq;
+        return seq;
     }
-    last = seq;
-    return seq;
-  }
 
-  /**
-   * The last number handed out.
-   *
-   * @return it, or {@link #NONE}
-   */
-  public long last() {
-    return last;
-  }
+    /**
+     * The last number handed out.
+     *
+     * @return it, or {@link #NONE}
+     */
+    public long last() {
+        return last;
+    }
 }

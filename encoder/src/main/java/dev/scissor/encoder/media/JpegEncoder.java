@@ -8,19 +8,19 @@ import java.io.IOException;
  */
 public interface JpegEncoder extends AutoCloseable {
 
-  /**
-   * Encodes one frame.
-   *
-   * @param bgr packed pixels, row {@code y} at byte {@code y * 3 * width}
-   * @param width pixels per row
-   * @param height rows
-   * @return the JPEG file bytes
-   * @throws IOException if the encoder fails
-   * @throws IllegalArgumentException if {@code bgr} is shorter than {@code 3 * width * height}
-   */
-  byte[] encode(byte[] bgr, int width, int height) throws IOException;
+    /**
+     * Encodes one frame.
+     *
+     * @param bgr packed pixels, row {@code y} at byte {@code y * 3 * width}
+     * @param width pixels per row
+     * @param height rows
+     * @return the JPEG file bytes
+     * @throws IOException if the encoder fails
+     * @throws IllegalArgumentException if {@code bgr} is shorter than {@code 3 * width * height}
+     */
+    byte[] encode(byte[] bgr, int width, int height) throws IOException;
 
-  /** Releases the encoder's resources. Idempotent. */
-  @Override
-  void close();
+    /** Releases the encoder's resources. Idempotent. */
+    @Override
+    void close();
 }

@@ -10,54 +10,56 @@ import java.util.Map;
 /** How a model's declared tensors are held against a descriptor ({@link EncoderModelDescriptor#validate}). */
 final class DescriptorChecks {
 
-  private DescriptorChecks() {
-  }
+    private DescriptorChecks() {}
 
-  static void checkTensor(final List<String> problems, final String kind,
-      final NodeInfo info, final long[] expected, final String expectedText) {
-    if (!(info.getInfo() instanceof TensorInfo)) {
-      problems.add(kind + " '" + info.getName() + "' is not a tensor (" + info.getInfo() + ")");
-      return;
+    static void checkTensor(
+            final List<String> problems,
+            final String kind,
+            final NodeInfo info,
+            final long[] expected,
+            final String expectedText) {
+        if (!(info.getInfo() instanceof TensorInfo)) {
+            problems.add(kind + " '" + info.getName() + "' is not a tensor (" + info.getInfo() + ")");
+            return;
+        }
+        final TensorInfo t = (TensorInfo) info.getInfo();
+        if (t.type != OnnxJavaType.FLOAT) {
+            problems.add(kind + " '" + info.getName() + "' has element type " + t.type + ", expected FLOAT");
+        }
+        final long[] shape = t.getShape();
+        if (shape.length == 0) {
+            return; // declared without a shape: checked at run time
+        }
+        boolean ok = shape.length == expected.length;
+        for (int k = 0; ok && k < shape.length; k++) {
+            ok = shape[k] < 0 || expected[k] < 0 || shape[k] == expected[k];
+        }
+        if (!ok) {
+            problems.add(
+                    kind + " '" + info.getName() + "' has shape " + shapeText(shape) + ", expected " + expectedText);
+        }
     }
-    final TensorInfo t = (TensorInfo) info.getInfo();
-    if (t.type != OnnxJavaType.FLOAT) {
-      problems.add(kind + " '" + info.getName() + "' has element type " + t.type
-          + ", expected FLOAT");
-    }
-    final long[] shape = t.getShape();
-    if (shape.length == 0) {
-      return; // declared without a shape: checked at run time
-    }
-    boolean ok = shape.length == expected.length;
-    for (int k = 0; ok && k < shape.length; k++) {
-      ok = shape[k] < 0 || expected[k] < 0 || shape[k] == expected[k];
-    }
-    if (!ok) {
-      problems.add(kind + " '" + info.getName() + "' has shape " + shapeText(shape)
-          + ", expected " + expectedText);
-    }
-  }
 
-  static String describe(final Map<String, NodeInfo> infos) {
-    final List<String> parts = new ArrayList<>();
-    for (final NodeInfo n : infos.values()) {
-      if (n.getInfo() instanceof TensorInfo t) {
-        parts.add(n.getName() + " " + shapeText(t.getShape()));
-      } else {
-        parts.add(n.getName());
-      }
+    static String describe(final Map<String, NodeInfo> infos) {
+        final List<String> parts = new ArrayList<>();
+        for (final NodeInfo n : infos.values()) {
+            if (n.getInfo() instanceof TensorInfo t) {
+                parts.add(n.getName() + " " + shapeText(t.getShape()));
+            } else {
+                parts.add(n.getName());
+            }
+        }
+        return parts.toString();
     }
-    return parts.toString();
-  }
 
-  static String shapeText(final long[] shape) {
-    if (shape.length == 0) {
-      return "[?]";
+    static String shapeText(final long[] shape) {
+        if (shape.length == 0) {
+            return "[?]";
+        }
+        final StringBuilder sb = new StringBuilder("[");
+        for (int k = 0; k < shape.length; k++) {
+            sb.append(k == 0 ? "" : ",").append(shape[k] < 0 ? "?" : Long.toString(shape[k]));
+        }
+        return sb.append(']').toString();
     }
-    final StringBuilder sb = new StringBuilder("[");
-    for (int k = 0; k < shape.length; k++) {
-      sb.append(k == 0 ? "" : ",").append(shape[k] < 0 ? "?" : Long.toString(shape[k]));
-    }
-    return sb.append(']').toString();
-  }
 }

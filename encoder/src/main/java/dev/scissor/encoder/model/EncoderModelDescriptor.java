@@ -1,11 +1,8 @@
 package dev.scissor.encoder.model;
 
 import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
-import dev.scissor.encoder.tfjs.JsLiteral;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -14,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -81,493 +77,557 @@ import java.util.TreeMap;
  *     TokenDtype#FLOAT16} for a VLM's exported vision tower
  */
 public record EncoderModelDescriptor(
-    String id,
-    String model,
-    String inputName,
-    int inputHeight,
-    int inputWidth,
-    ChannelOrder channelOrder,
-    Normalization normalization,
-    String outputName,
-    OutputLayout outputLayout,
-    int gridHeight,
-    int gridWidth,
-    int tokenDim,
-    Resample resample,
-    String modelDtype,
-    String checkpoint,
-    TokenDtype tokenDtype) {
+        String id,
+        String model,
+        String inputName,
+        int inputHeight,
+        int inputWidth,
+        ChannelOrder channelOrder,
+        Normalization normalization,
+        String outputName,
+        OutputLayout outputLayout,
+        int gridHeight,
+        int gridWidth,
+        int tokenDim,
+        Resample resample,
+        String modelDtype,
+        String checkpoint,
+        TokenDtype tokenDtype) {
 
-  /** File name of the descriptor inside a model directory. */
-  public static final String DIRECTORY_DESCRIPTOR = "encoder.properties";
+    /** File name of the descriptor inside a model directory. */
+    public static final String DIRECTORY_DESCRIPTOR = "encoder.properties";
 
-  /** Prefix of built-in model references in the {@code model} field. */
-  public static final String BUILTIN_PREFIX = "builtin:";
+    /** Prefix of built-in model references in the {@code model} field. */
+    public static final String BUILTIN_PREFIX = "builtin:";
 
-  private static final String RESOURCE_DIR = "/dev/scissor/encoder/model/";
-  private static final List<String> BUILTIN_DESCRIPTORS =
-      List.of("mnv2-nsfwjs", "mnv2-nsfwjs-136", "mnv3-centernet");
+    private static final String RESOURCE_DIR = "/dev/scissor/encoder/model/";
+    private static final List<String> BUILTIN_DESCRIPTORS = List.of("mnv2-nsfwjs", "mnv2-nsfwjs-136", "mnv3-centernet");
 
-  /** Channel order of the model input planes. */
-  public enum ChannelOrder {
-    /** Plane 0 is red. */
-    RGB,
-    /** Plane 0 is blue. */
-    BGR
-  }
+    /** Channel order of the model input planes. */
+    public enum ChannelOrder {
+        /** Plane 0 is red. */
+        RGB,
+        /** Plane 0 is blue. */
+        BGR
+    }
 
-  /** How a frame is resized to the model input size. */
-  public enum Resample {
-    /** Bilinear, half-pixel centres, no antialiasing (TF {@code resize_bilinear}). */
-    BILINEAR("bilinear"),
-    /** Pillow's {@code Image.BILINEAR} resize (antialiased when shrinking, 8-bit result). */
-    PIL_BILINEAR("pil-bilinear"),
-    /** Pillow's {@code Image.BICUBIC} resize (antialiased when shrinking, 8-bit result). */
-    PIL_BICUBIC("pil-bicubic");
+    /** How a frame is resized to the model input size. */
+    public enum Resample {
+        /** Bilinear, half-pixel centres, no antialiasing (TF {@code resize_bilinear}). */
+        BILINEAR("bilinear"),
+        /** Pillow's {@code Image.BILINEAR} resize (antialiased when shrinking, 8-bit result). */
+        PIL_BILINEAR("pil-bilinear"),
+        /** Pillow's {@code Image.BICUBIC} resize (antialiased when shrinking, 8-bit result). */
+        PIL_BICUBIC("pil-bicubic");
 
-    private final String key;
+        private final String key;
 
-    Resample(final String key) {
-      this.key = key;
+        Resample(final String key) {
+            this.key = key;
+        }
+
+        /**
+         * The descriptor value.
+         *
+         * @return e.g. {@code pil-bicubic}
+         */
+        public String key() {
+            return key;
+        }
+
+        static Resample parse(final String s) {
+            for (final Resample r : values()) {
+                if (r.key.equalsIgnoreCase(s) || r.name().equalsIgnoreCase(s)) {
+                    return r;
+                }
+            }
+            throw new IllegalArgumentException("encoder descriptor: 'input.resample' must be one of "
+                    + "bilinear, pil-bilinear, pil-bicubic, got '" + s + "'");
+        }
+    }
+
+    /** Element type of the tokens on the wire ({@code token.dtype}). */
+    public enum TokenDtype {
+        /** IEEE 754 single precision, 4 bytes ({@code float32}). */
+        FLOAT32,
+        /** IEEE 754 half precision, 2 bytes ({@code float16}). */
+        FLOAT16
+    }
+
+    /** Layout of the token output. */
+    public enum OutputLayout {
+        /** {@code [N, C, H, W]}: a feature map; token {@code r*W + c} is the column at (r, c). */
+        NCHW,
+        /** {@code [N, T, D]}: tokens already flattened row-major, {@code T = H*W}. */
+        NTD
+    }
+
+    // Validates every field.
+    public EncoderModelDescriptor {
+        requireText(id, "id");
+        requireText(model, "model");
+        requireText(inputName, "input.name");
+        requireText(outputName, "output.name");
+        Objects.requireNonNull(channelOrder, "input.channelOrder");
+        Objects.requireNonNull(normalization, "normalization");
+        Objects.requireNonNull(outputLayout, "output.layout");
+        requirePositive(inputHeight, "input.height");
+        requirePositive(inputWidth, "input.width");
+        requirePositive(gridHeight, "grid.height");
+        requirePositive(gridWidth, "grid.width");
+        requirePositive(tokenDim, "token.dim");
+        Objects.requireNonNull(resample, "input.resample");
+        if (!"float32".equals(modelDtype) && !"float16".equals(modelDtype)) {
+            throw new IllegalArgumentException(
+                    "encoder descriptor: 'model.dtype' must be float32 or " + "float16, got '" + modelDtype + "'");
+        }
+        Objects.requireNonNull(tokenDtype, "token.dtype");
     }
 
     /**
-     * The descriptor value.
+     * A descriptor of a float32 model resized with {@link Resample#BILINEAR}, no recorded checkpoint
+     * and float32 tokens on the wire (the built-in encoders).
      *
-     * @return e.g. {@code pil-bicubic}
+     * @param id a short name
+     * @param model built-in id or ONNX path
+     * @param inputName image input
+     * @param inputHeight input height
+     * @param inputWidth input width
+     * @param channelOrder plane order
+     * @param normalization pixel scaling
+     * @param outputName token output
+     * @param outputLayout its layout
+     * @param gridHeight token rows
+     * @param gridWidth token columns
+     * @param tokenDim channels per token
      */
-    public String key() {
-      return key;
+    public EncoderModelDescriptor(
+            final String id,
+            final String model,
+            final String inputName,
+            final int inputHeight,
+            final int inputWidth,
+            final ChannelOrder channelOrder,
+            final Normalization normalization,
+            final String outputName,
+            final OutputLayout outputLayout,
+            final int gridHeight,
+            final int gridWidth,
+            final int tokenDim) {
+        this(
+                id,
+                model,
+                inputName,
+                inputHeight,
+                inputWidth,
+                channelOrder,
+                normalization,
+                outputName,
+                outputLayout,
+                gridHeight,
+                gridWidth,
+                tokenDim,
+                Resample.BILINEAR,
+                "float32",
+                null,
+                TokenDtype.FLOAT32);
     }
 
-    static Resample parse(final String s) {
-      for (final Resample r : values()) {
-        if (r.key.equalsIgnoreCase(s) || r.name().equalsIgnoreCase(s)) {
-          return r;
+    private static void requireText(final String v, final String key) {
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("encoder descriptor: '" + key + "' is required");
         }
-      }
-      throw new IllegalArgumentException("encoder descriptor: 'input.resample' must be one of "
-          + "bilinear, pil-bilinear, pil-bicubic, got '" + s + "'");
     }
-  }
 
-  /** Element type of the tokens on the wire ({@code token.dtype}). */
-  public enum TokenDtype {
-    /** IEEE 754 single precision, 4 bytes ({@code float32}). */
-    FLOAT32,
-    /** IEEE 754 half precision, 2 bytes ({@code float16}). */
-    FLOAT16
-  }
-
-  /** Layout of the token output. */
-  public enum OutputLayout {
-    /** {@code [N, C, H, W]}: a feature map; token {@code r*W + c} is the column at (r, c). */
-    NCHW,
-    /** {@code [N, T, D]}: tokens already flattened row-major, {@code T = H*W}. */
-    NTD
-  }
-
-  // Validates every field.
-  public EncoderModelDescriptor {
-    requireText(id, "id");
-    requireText(model, "model");
-    requireText(inputName, "input.name");
-    requireText(outputName, "output.name");
-    Objects.requireNonNull(channelOrder, "input.channelOrder");
-    Objects.requireNonNull(normalization, "normalization");
-    Objects.requireNonNull(outputLayout, "output.layout");
-    requirePositive(inputHeight, "input.height");
-    requirePositive(inputWidth, "input.width");
-    requirePositive(gridHeight, "grid.height");
-    requirePositive(gridWidth, "grid.width");
-    requirePositive(tokenDim, "token.dim");
-    Objects.requireNonNull(resample, "input.resample");
-    if (!"float32".equals(modelDtype) && !"float16".equals(modelDtype)) {
-      throw new IllegalArgumentException("encoder descriptor: 'model.dtype' must be float32 or "
-          + "float16, got '" + modelDtype + "'");
+    private static void requirePositive(final int v, final String key) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(
+                    "encoder descriptor: '" + key + "' must be a positive integer, got " + v);
+        }
     }
-    Objects.requireNonNull(tokenDtype, "token.dtype");
-  }
 
-  /**
-   * A descriptor of a float32 model resized with {@link Resample#BILINEAR}, no recorded checkpoint
-   * and float32 tokens on the wire (the built-in encoders).
-   *
-   * @param id a short name
-   * @param model built-in id or ONNX path
-   * @param inputName image input
-   * @param inputHeight input height
-   * @param inputWidth input width
-   * @param channelOrder plane order
-   * @param normalization pixel scaling
-   * @param outputName token output
-   * @param outputLayout its layout
-   * @param gridHeight token rows
-   * @param gridWidth token columns
-   * @param tokenDim channels per token
-   */
-  public EncoderModelDescriptor(final String id, final String model, final String inputName,
-      final int inputHeight, final int inputWidth, final ChannelOrder channelOrder,
-      final Normalization normalization, final String outputName,
-      final OutputLayout outputLayout, final int gridHeight, final int gridWidth,
-      final int tokenDim) {
-    this(id, model, inputName, inputHeight, inputWidth, channelOrder, normalization, outputName,
-        outputLayout, gridHeight, gridWidth, tokenDim, Resample.BILINEAR, "float32", null,
-        TokenDtype.FLOAT32);
-  }
-
-  private static void requireText(final String v, final String key) {
-    if (v == null || v.isBlank()) {
-      throw new IllegalArgumentException("encoder descriptor: '" + key + "' is required");
+    /**
+     * Number of tokens per frame.
+     *
+     * @return {@code gridHeight * gridWidth}
+     */
+    public int tokenCount() {
+        return gridHeight * gridWidth;
     }
-  }
 
-  private static void requirePositive(final int v, final String key) {
-    if (v <= 0) {
-      throw new IllegalArgumentException("encoder descriptor: '" + key
-          + "' must be a positive integer, got " + v);
+    /**
+     * Floats per preprocessed frame.
+     *
+     * @return {@code 3 * inputHeight * inputWidth}
+     */
+    public int inputFloatsPerFrame() {
+        return 3 * inputHeight * inputWidth;
     }
-  }
 
-  /**
-   * Number of tokens per frame.
-   *
-   * @return {@code gridHeight * gridWidth}
-   */
-  public int tokenCount() {
-    return gridHeight * gridWidth;
-  }
-
-  /**
-   * Floats per preprocessed frame.
-   *
-   * @return {@code 3 * inputHeight * inputWidth}
-   */
-  public int inputFloatsPerFrame() {
-    return 3 * inputHeight * inputWidth;
-  }
-
-  /**
-   * Whether {@link #model()} names a built-in model rather than a file.
-   *
-   * @return true for {@code builtin:<id>} or a bare built-in id
-   */
-  public boolean isBuiltinModel() {
-    return model.startsWith(BUILTIN_PREFIX) || BuiltinModels.isBuiltin(model);
-  }
-
-  /**
-   * The ONNX file to load: built-in models are obtained through {@code store} (converted and
-   * cached on first use), anything else is taken as a path.
-   *
-   * @param store the model store for built-in models
-   * @return the model file
-   * @throws ModelUnavailableException if a built-in model cannot be obtained
-   * @throws IllegalArgumentException if the file does not exist
-   */
-  public Path resolveModel(final ModelStore store) throws ModelUnavailableException {
-    if (isBuiltinModel()) {
-      final String builtinId = model.startsWith(BUILTIN_PREFIX)
-          ? model.substring(BUILTIN_PREFIX.length()) : model;
-      return store.resolve(BuiltinModels.byId(builtinId));
+    /**
+     * Whether {@link #model()} names a built-in model rather than a file.
+     *
+     * @return true for {@code builtin:<id>} or a bare built-in id
+     */
+    public boolean isBuiltinModel() {
+        return model.startsWith(BUILTIN_PREFIX) || BuiltinModels.isBuiltin(model);
     }
-    final Path p = Path.of(model);
-    if (!Files.isRegularFile(p)) {
-      throw new IllegalArgumentException("encoder '" + id + "': model file " + p.toAbsolutePath()
-          + " does not exist");
+
+    /**
+     * The ONNX file to load: built-in models are obtained through {@code store} (converted and
+     * cached on first use), anything else is taken as a path.
+     *
+     * @param store the model store for built-in models
+     * @return the model file
+     * @throws ModelUnavailableException if a built-in model cannot be obtained
+     * @throws IllegalArgumentException if the file does not exist
+     */
+    public Path resolveModel(final ModelStore store) throws ModelUnavailableException {
+        if (isBuiltinModel()) {
+            final String builtinId =
+                    model.startsWith(BUILTIN_PREFIX) ? model.substring(BUILTIN_PREFIX.length()) : model;
+            return store.resolve(BuiltinModels.byId(builtinId));
+        }
+        final Path p = Path.of(model);
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalArgumentException(
+                    "encoder '" + id + "': model file " + p.toAbsolutePath() + " does not exist");
+        }
+        if (!Files.isReadable(p)) {
+            throw new IllegalArgumentException("encoder '" + id + "': model file " + p.toAbsolutePath()
+                    + " is not readable: check its permissions (the encoder runs as "
+                    + System.getProperty("user.name") + ")");
+        }
+        return p;
     }
-    if (!Files.isReadable(p)) {
-      throw new IllegalArgumentException("encoder '" + id + "': model file " + p.toAbsolutePath()
-          + " is not readable: check its permissions (the encoder runs as "
-          + System.getProperty("user.name") + ")");
+
+    /**
+     * A copy that reads another output of the same model.
+     *
+     * @param name output name
+     * @param layout its layout
+     * @param gridH token rows
+     * @param gridW token columns
+     * @param dim channels per token
+     * @return the new descriptor
+     */
+    public EncoderModelDescriptor withOutput(
+            final String name, final OutputLayout layout, final int gridH, final int gridW, final int dim) {
+        return new EncoderModelDescriptor(
+                id,
+                model,
+                inputName,
+                inputHeight,
+                inputWidth,
+                channelOrder,
+                normalization,
+                name,
+                layout,
+                gridH,
+                gridW,
+                dim,
+                resample,
+                modelDtype,
+                checkpoint,
+                tokenDtype);
     }
-    return p;
-  }
 
-  /**
-   * A copy that reads another output of the same model.
-   *
-   * @param name output name
-   * @param layout its layout
-   * @param gridH token rows
-   * @param gridW token columns
-   * @param dim channels per token
-   * @return the new descriptor
-   */
-  public EncoderModelDescriptor withOutput(final String name, final OutputLayout layout,
-      final int gridH, final int gridW, final int dim) {
-    return new EncoderModelDescriptor(id, model, inputName, inputHeight, inputWidth, channelOrder,
-        normalization, name, layout, gridH, gridW, dim, resample, modelDtype, checkpoint, tokenDtype);
-  }
-
-  /**
-   * A copy whose tokens go on the wire in another element type.
-   *
-   * @param dtype the element type
-   * @return the new descriptor
-   */
-  public EncoderModelDescriptor withTokenDtype(final TokenDtype dtype) {
-    return new EncoderModelDescriptor(id, model, inputName, inputHeight, inputWidth,
-        channelOrder, normalization, outputName, outputLayout, gridHeight, gridWidth, tokenDim,
-        resample, modelDtype, checkpoint, dtype);
-  }
-
-  /**
-   * A copy with another model reference (for example a file path instead of a built-in id).
-   *
-   * @param newModel built-in id or path
-   * @return the new descriptor
-   */
-  public EncoderModelDescriptor withModel(final String newModel) {
-    return new EncoderModelDescriptor(id, newModel, inputName, inputHeight, inputWidth,
-        channelOrder, normalization, outputName, outputLayout, gridHeight, gridWidth, tokenDim,
-        resample, modelDtype, checkpoint, tokenDtype);
-  }
-
-  // ---------------------------------------------------------------- validation
-
-  /**
-   * Checks the model's declared inputs and outputs against this descriptor. Unknown (symbolic)
-   * dimensions and outputs declared without a shape pass; the encoder checks the actual output
-   * shape on every run.
-   *
-   * @param session a session of the model
-   * @throws ModelContractException listing every mismatch, with what the model declares
-   * @throws OrtException if ONNX Runtime cannot report the model's metadata
-   */
-  public void validate(final OrtSession session) throws OrtException {
-    final List<String> problems = new ArrayList<>();
-    final Map<String, NodeInfo> inputs = session.getInputInfo();
-    final Map<String, NodeInfo> outputs = session.getOutputInfo();
-    final NodeInfo in = inputs.get(inputName);
-    if (in == null) {
-      problems.add("model has no input '" + inputName + "'; inputs are " + DescriptorChecks.describe(inputs));
-    } else {
-      if (inputs.size() > 1) {
-        problems.add("model has " + inputs.size() + " inputs " + DescriptorChecks.describe(inputs)
-            + " but the encoder feeds only '" + inputName + "'");
-      }
-      DescriptorChecks.checkTensor(problems, "input", in, new long[] {-1, 3, inputHeight, inputWidth},
-          "[N,3," + inputHeight + "," + inputWidth + "]");
+    /**
+     * A copy whose tokens go on the wire in another element type.
+     *
+     * @param dtype the element type
+     * @return the new descriptor
+     */
+    public EncoderModelDescriptor withTokenDtype(final TokenDtype dtype) {
+        return new EncoderModelDescriptor(
+                id,
+                model,
+                inputName,
+                inputHeight,
+                inputWidth,
+                channelOrder,
+                normalization,
+                outputName,
+                outputLayout,
+                gridHeight,
+                gridWidth,
+                tokenDim,
+                resample,
+                modelDtype,
+                checkpoint,
+                dtype);
     }
-    final NodeInfo out = outputs.get(outputName);
-    if (out == null) {
-      problems.add("model has no output '" + outputName + "'; outputs are " + DescriptorChecks.describe(outputs));
-    } else if (outputLayout == OutputLayout.NCHW) {
-      DescriptorChecks.checkTensor(problems, "output", out, new long[] {-1, tokenDim, gridHeight, gridWidth},
-          "[N," + tokenDim + "," + gridHeight + "," + gridWidth + "]");
-    } else {
-      DescriptorChecks.checkTensor(problems, "output", out, new long[] {-1, tokenCount(), tokenDim},
-          "[N," + tokenCount() + "," + tokenDim + "]");
+
+    /**
+     * A copy with another model reference (for example a file path instead of a built-in id).
+     *
+     * @param newModel built-in id or path
+     * @return the new descriptor
+     */
+    public EncoderModelDescriptor withModel(final String newModel) {
+        return new EncoderModelDescriptor(
+                id,
+                newModel,
+                inputName,
+                inputHeight,
+                inputWidth,
+                channelOrder,
+                normalization,
+                outputName,
+                outputLayout,
+                gridHeight,
+                gridWidth,
+                tokenDim,
+                resample,
+                modelDtype,
+                checkpoint,
+                tokenDtype);
     }
-    if (!problems.isEmpty()) {
-      throw new ModelContractException("encoder '" + id + "' (" + model + "): "
-          + String.join("; ", problems));
+
+    // ---------------------------------------------------------------- validation
+
+    /**
+     * Checks the model's declared inputs and outputs against this descriptor. Unknown (symbolic)
+     * dimensions and outputs declared without a shape pass; the encoder checks the actual output
+     * shape on every run.
+     *
+     * @param session a session of the model
+     * @throws ModelContractException listing every mismatch, with what the model declares
+     * @throws OrtException if ONNX Runtime cannot report the model's metadata
+     */
+    public void validate(final OrtSession session) throws OrtException {
+        final List<String> problems = new ArrayList<>();
+        final Map<String, NodeInfo> inputs = session.getInputInfo();
+        final Map<String, NodeInfo> outputs = session.getOutputInfo();
+        final NodeInfo in = inputs.get(inputName);
+        if (in == null) {
+            problems.add("model has no input '" + inputName + "'; inputs are " + DescriptorChecks.describe(inputs));
+        } else {
+            if (inputs.size() > 1) {
+                problems.add("model has " + inputs.size() + " inputs " + DescriptorChecks.describe(inputs)
+                        + " but the encoder feeds only '" + inputName + "'");
+            }
+            DescriptorChecks.checkTensor(
+                    problems,
+                    "input",
+                    in,
+                    new long[] {-1, 3, inputHeight, inputWidth},
+                    "[N,3," + inputHeight + "," + inputWidth + "]");
+        }
+        final NodeInfo out = outputs.get(outputName);
+        if (out == null) {
+            problems.add("model has no output '" + outputName + "'; outputs are " + DescriptorChecks.describe(outputs));
+        } else if (outputLayout == OutputLayout.NCHW) {
+            DescriptorChecks.checkTensor(
+                    problems,
+                    "output",
+                    out,
+                    new long[] {-1, tokenDim, gridHeight, gridWidth},
+                    "[N," + tokenDim + "," + gridHeight + "," + gridWidth + "]");
+        } else {
+            DescriptorChecks.checkTensor(
+                    problems,
+                    "output",
+                    out,
+                    new long[] {-1, tokenCount(), tokenDim},
+                    "[N," + tokenCount() + "," + tokenDim + "]");
+        }
+        if (!problems.isEmpty()) {
+            throw new ModelContractException("encoder '" + id + "' (" + model + "): " + String.join("; ", problems));
+        }
     }
-  }
 
-
-  /**
-   * Checks an actual output shape against this descriptor.
-   *
-   * @param shape the shape ONNX Runtime returned
-   * @param batch the batch size that was fed
-   * @throws ModelContractException if it does not match
-   */
-  public void checkOutputShape(final long[] shape, final int batch) {
-    final long[] expected = outputLayout == OutputLayout.NCHW
-        ? new long[] {batch, tokenDim, gridHeight, gridWidth}
-        : new long[] {batch, tokenCount(), tokenDim};
-    if (!Arrays.equals(shape, expected)) {
-      throw new ModelContractException("encoder '" + id + "': output '" + outputName
-          + "' has shape " + DescriptorChecks.shapeText(shape) + " but the descriptor expects "
-          + DescriptorChecks.shapeText(expected) + " (" + outputLayout + ", grid " + gridHeight + "x" + gridWidth
-          + ", dim " + tokenDim + ")");
+    /**
+     * Checks an actual output shape against this descriptor.
+     *
+     * @param shape the shape ONNX Runtime returned
+     * @param batch the batch size that was fed
+     * @throws ModelContractException if it does not match
+     */
+    public void checkOutputShape(final long[] shape, final int batch) {
+        final long[] expected = outputLayout == OutputLayout.NCHW
+                ? new long[] {batch, tokenDim, gridHeight, gridWidth}
+                : new long[] {batch, tokenCount(), tokenDim};
+        if (!Arrays.equals(shape, expected)) {
+            throw new ModelContractException("encoder '" + id + "': output '" + outputName
+                    + "' has shape " + DescriptorChecks.shapeText(shape) + " but the descriptor expects "
+                    + DescriptorChecks.shapeText(expected) + " (" + outputLayout + ", grid " + gridHeight + "x"
+                    + gridWidth
+                    + ", dim " + tokenDim + ")");
+        }
     }
-  }
 
+    // ---------------------------------------------------------------- loading
 
-
-  // ---------------------------------------------------------------- loading
-
-  /**
-   * A built-in descriptor: {@code mnv2-nsfwjs} (default), {@code mnv2-nsfwjs-136} or {@code
-   * mnv3-centernet}.
-   *
-   * @param name descriptor name
-   * @return the descriptor
-   * @throws IllegalArgumentException if unknown
-   */
-  public static EncoderModelDescriptor builtin(final String name) {
-    final String key = name.toLowerCase(Locale.ROOT);
-    if (!BUILTIN_DESCRIPTORS.contains(key)) {
-      throw new IllegalArgumentException("unknown built-in encoder descriptor '" + name
-          + "'; known: " + String.join(", ", BUILTIN_DESCRIPTORS));
+    /**
+     * A built-in descriptor: {@code mnv2-nsfwjs} (default), {@code mnv2-nsfwjs-136} or {@code
+     * mnv3-centernet}.
+     *
+     * @param name descriptor name
+     * @return the descriptor
+     * @throws IllegalArgumentException if unknown
+     */
+    public static EncoderModelDescriptor builtin(final String name) {
+        final String key = name.toLowerCase(Locale.ROOT);
+        if (!BUILTIN_DESCRIPTORS.contains(key)) {
+            throw new IllegalArgumentException("unknown built-in encoder descriptor '" + name + "'; known: "
+                    + String.join(", ", BUILTIN_DESCRIPTORS));
+        }
+        try (InputStream in = EncoderModelDescriptor.class.getResourceAsStream(RESOURCE_DIR + key + ".properties")) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + RESOURCE_DIR + key + ".properties");
+            }
+            final Properties p = new Properties();
+            try (Reader r = new java.io.InputStreamReader(in, StandardCharsets.UTF_8)) {
+                p.load(r);
+            }
+            return fromProperties(p, null);
+        } catch (final IOException e) {
+            throw new IllegalStateException("cannot read built-in descriptor " + key, e);
+        }
     }
-    try (InputStream in = EncoderModelDescriptor.class.getResourceAsStream(
-        RESOURCE_DIR + key + ".properties")) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + RESOURCE_DIR + key + ".properties");
-      }
-      final Properties p = new Properties();
-      try (Reader r = new java.io.InputStreamReader(in, StandardCharsets.UTF_8)) {
-        p.load(r);
-      }
-      return fromProperties(p, null);
-    } catch (final IOException e) {
-      throw new IllegalStateException("cannot read built-in descriptor " + key, e);
+
+    /**
+     * The default encoder: MobileNetV2-1.4 from nsfwjs, tokens from {@code feat_14x14_wide}
+     * (196 tokens × 816).
+     *
+     * @return the descriptor
+     */
+    public static EncoderModelDescriptor defaultDescriptor() {
+        return builtin("mnv2-nsfwjs");
     }
-  }
 
-  /**
-   * The default encoder: MobileNetV2-1.4 from nsfwjs, tokens from {@code feat_14x14_wide}
-   * (196 tokens × 816).
-   *
-   * @return the descriptor
-   */
-  public static EncoderModelDescriptor defaultDescriptor() {
-    return builtin("mnv2-nsfwjs");
-  }
-
-  /**
-   * A descriptor named on a command line or in a config: a built-in name ({@link
-   * #builtin(String)}), a descriptor file, or a model directory holding {@value
-   * #DIRECTORY_DESCRIPTOR} (as written by {@code scissor export-encoder}).
-   *
-   * @param spec the name or path
-   * @return the descriptor
-   * @throws IOException if a descriptor file cannot be read
-   * @throws IllegalArgumentException if it is none of these, or the descriptor is invalid
-   */
-  public static EncoderModelDescriptor resolve(final String spec) throws IOException {
-    final String s = Objects.requireNonNull(spec, "spec").strip();
-    final Path p = Path.of(s);
-    if (Files.isDirectory(p) || Files.isRegularFile(p)) {
-      return load(p);
+    /**
+     * A descriptor named on a command line or in a config: a built-in name ({@link
+     * #builtin(String)}), a descriptor file, or a model directory holding {@value
+     * #DIRECTORY_DESCRIPTOR} (as written by {@code scissor export-encoder}).
+     *
+     * @param spec the name or path
+     * @return the descriptor
+     * @throws IOException if a descriptor file cannot be read
+     * @throws IllegalArgumentException if it is none of these, or the descriptor is invalid
+     */
+    public static EncoderModelDescriptor resolve(final String spec) throws IOException {
+        final String s = Objects.requireNonNull(spec, "spec").strip();
+        final Path p = Path.of(s);
+        if (Files.isDirectory(p) || Files.isRegularFile(p)) {
+            return load(p);
+        }
+        if (BUILTIN_DESCRIPTORS.contains(s.toLowerCase(Locale.ROOT))) {
+            return builtin(s);
+        }
+        throw new IllegalArgumentException("encoder '" + s + "' is neither a built-in encoder ("
+                + String.join(", ", BUILTIN_DESCRIPTORS) + "), nor a descriptor file, nor a model "
+                + "directory with " + DIRECTORY_DESCRIPTOR);
     }
-    if (BUILTIN_DESCRIPTORS.contains(s.toLowerCase(Locale.ROOT))) {
-      return builtin(s);
+
+    /**
+     * Loads a descriptor file: JSON if the name ends in {@code .json} or the content starts with
+     * <code>{</code>, else Java properties. A relative {@code model} path is resolved against the
+     * file's directory. A directory stands for its {@value #DIRECTORY_DESCRIPTOR}.
+     *
+     * @param path the descriptor file, or a model directory holding {@value #DIRECTORY_DESCRIPTOR}
+     * @return the descriptor
+     * @throws IOException if it cannot be read
+     * @throws IllegalArgumentException if a key is missing or invalid, or a directory has no
+     *     descriptor
+     */
+    public static EncoderModelDescriptor load(final Path path) throws IOException {
+        Path file = path;
+        if (Files.isDirectory(path)) {
+            file = path.resolve(DIRECTORY_DESCRIPTOR);
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("encoder model directory " + path.toAbsolutePath()
+                        + " has no " + DIRECTORY_DESCRIPTOR + " (write one with `scissor export-encoder "
+                        + "--from CHECKPOINT --out DIR`)");
+            }
+        }
+        final String text = Files.readString(file, StandardCharsets.UTF_8);
+        final Path base = file.toAbsolutePath().getParent();
+        try {
+            if (file.getFileName().toString().endsWith(".json") || text.strip().startsWith("{")) {
+                return fromJson(text, base);
+            }
+            final Properties p = new Properties();
+            p.load(new java.io.StringReader(text));
+            return fromProperties(p, base);
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
     }
-    throw new IllegalArgumentException("encoder '" + s + "' is neither a built-in encoder ("
-        + String.join(", ", BUILTIN_DESCRIPTORS) + "), nor a descriptor file, nor a model "
-        + "directory with " + DIRECTORY_DESCRIPTOR);
-  }
 
-  /**
-   * Loads a descriptor file: JSON if the name ends in {@code .json} or the content starts with
-   * <code>{</code>, else Java properties. A relative {@code model} path is resolved against the
-   * file's directory. A directory stands for its {@value #DIRECTORY_DESCRIPTOR}.
-   *
-   * @param path the descriptor file, or a model directory holding {@value #DIRECTORY_DESCRIPTOR}
-   * @return the descriptor
-   * @throws IOException if it cannot be read
-   * @throws IllegalArgumentException if a key is missing or invalid, or a directory has no
-   *     descriptor
-   */
-  public static EncoderModelDescriptor load(final Path path) throws IOException {
-    Path file = path;
-    if (Files.isDirectory(path)) {
-      file = path.resolve(DIRECTORY_DESCRIPTOR);
-      if (!Files.isRegularFile(file)) {
-        throw new IllegalArgumentException("encoder model directory " + path.toAbsolutePath()
-            + " has no " + DIRECTORY_DESCRIPTOR + " (write one with `scissor export-encoder "
-            + "--from CHECKPOINT --out DIR`)");
-      }
+    /**
+     * Builds a descriptor from JSON text (flat dotted keys or nested objects).
+     *
+     * @param json the JSON text
+     * @param baseDir directory against which a relative model path is resolved, or null
+     * @return the descriptor
+     */
+    public static EncoderModelDescriptor fromJson(final String json, final Path baseDir) {
+        return DescriptorParser.fromJson(json, baseDir);
     }
-    final String text = Files.readString(file, StandardCharsets.UTF_8);
-    final Path base = file.toAbsolutePath().getParent();
-    try {
-      if (file.getFileName().toString().endsWith(".json") || text.strip().startsWith("{")) {
-        return fromJson(text, base);
-      }
-      final Properties p = new Properties();
-      p.load(new java.io.StringReader(text));
-      return fromProperties(p, base);
-    } catch (final IllegalArgumentException e) {
-      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+
+    /**
+     * Builds a descriptor from properties.
+     *
+     * @param p the properties (keys as in the class docs)
+     * @param baseDir directory against which a relative model path is resolved, or null
+     * @return the descriptor
+     */
+    public static EncoderModelDescriptor fromProperties(final Properties p, final Path baseDir) {
+        final Map<String, String> m = new TreeMap<>();
+        for (final String k : p.stringPropertyNames()) {
+            m.put(k, p.getProperty(k));
+        }
+        return fromMap(m, baseDir);
     }
-  }
 
-  /**
-   * Builds a descriptor from JSON text (flat dotted keys or nested objects).
-   *
-   * @param json the JSON text
-   * @param baseDir directory against which a relative model path is resolved, or null
-   * @return the descriptor
-   */
-  public static EncoderModelDescriptor fromJson(final String json, final Path baseDir) {
-    return DescriptorParser.fromJson(json, baseDir);
-  }
-
-
-
-  /**
-   * Builds a descriptor from properties.
-   *
-   * @param p the properties (keys as in the class docs)
-   * @param baseDir directory against which a relative model path is resolved, or null
-   * @return the descriptor
-   */
-  public static EncoderModelDescriptor fromProperties(final Properties p, final Path baseDir) {
-    final Map<String, String> m = new TreeMap<>();
-    for (final String k : p.stringPropertyNames()) {
-      m.put(k, p.getProperty(k));
+    /**
+     * Builds a descriptor from a key → value map (keys as in the class docs).
+     *
+     * @param m the values
+     * @param baseDir directory against which a relative model path is resolved, or null
+     * @return the descriptor
+     */
+    public static EncoderModelDescriptor fromMap(final Map<String, String> m, final Path baseDir) {
+        return DescriptorParser.fromMap(m, baseDir);
     }
-    return fromMap(m, baseDir);
-  }
 
-  /**
-   * Builds a descriptor from a key → value map (keys as in the class docs).
-   *
-   * @param m the values
-   * @param baseDir directory against which a relative model path is resolved, or null
-   * @return the descriptor
-   */
-  public static EncoderModelDescriptor fromMap(final Map<String, String> m, final Path baseDir) {
-    return DescriptorParser.fromMap(m, baseDir);
-  }
-
-
-  /**
-   * The descriptor as properties (loadable with {@link #fromProperties}).
-   *
-   * @return the properties
-   */
-  public Properties toProperties() {
-    final Properties p = new Properties();
-    p.setProperty("id", id);
-    p.setProperty("model", model);
-    p.setProperty("input.name", inputName);
-    p.setProperty("input.height", Integer.toString(inputHeight));
-    p.setProperty("input.width", Integer.toString(inputWidth));
-    p.setProperty("input.channelOrder", channelOrder.name());
-    p.setProperty("input.scale", Float.toString(normalization.scale()));
-    p.setProperty("input.mean", joined(normalization.mean()));
-    p.setProperty("input.std", joined(normalization.std()));
-    p.setProperty("output.name", outputName);
-    p.setProperty("output.layout", outputLayout.name());
-    p.setProperty("grid.height", Integer.toString(gridHeight));
-    p.setProperty("grid.width", Integer.toString(gridWidth));
-    p.setProperty("token.dim", Integer.toString(tokenDim));
-    p.setProperty("input.resample", resample.key());
-    p.setProperty("token.dtype", tokenDtype.name().toLowerCase(Locale.ROOT));
-    p.setProperty("model.dtype", modelDtype);
-    if (checkpoint != null) {
-      p.setProperty("checkpoint", checkpoint);
+    /**
+     * The descriptor as properties (loadable with {@link #fromProperties}).
+     *
+     * @return the properties
+     */
+    public Properties toProperties() {
+        final Properties p = new Properties();
+        p.setProperty("id", id);
+        p.setProperty("model", model);
+        p.setProperty("input.name", inputName);
+        p.setProperty("input.height", Integer.toString(inputHeight));
+        p.setProperty("input.width", Integer.toString(inputWidth));
+        p.setProperty("input.channelOrder", channelOrder.name());
+        p.setProperty("input.scale", Float.toString(normalization.scale()));
+        p.setProperty("input.mean", joined(normalization.mean()));
+        p.setProperty("input.std", joined(normalization.std()));
+        p.setProperty("output.name", outputName);
+        p.setProperty("output.layout", outputLayout.name());
+        p.setProperty("grid.height", Integer.toString(gridHeight));
+        p.setProperty("grid.width", Integer.toString(gridWidth));
+        p.setProperty("token.dim", Integer.toString(tokenDim));
+        p.setProperty("input.resample", resample.key());
+        p.setProperty("token.dtype", tokenDtype.name().toLowerCase(Locale.ROOT));
+        p.setProperty("model.dtype", modelDtype);
+        if (checkpoint != null) {
+            p.setProperty("checkpoint", checkpoint);
+        }
+        return p;
     }
-    return p;
-  }
 
-  private static String joined(final float[] v) {
-    final StringBuilder sb = new StringBuilder();
-    for (int k = 0; k < v.length; k++) {
-      sb.append(k == 0 ? "" : ",").append(v[k]);
+    private static String joined(final float[] v) {
+        final StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < v.length; k++) {
+            sb.append(k == 0 ? "" : ",").append(v[k]);
+        }
+        return sb.toString();
     }
-    return sb.toString();
-  }
-
-
-
-
-
 }

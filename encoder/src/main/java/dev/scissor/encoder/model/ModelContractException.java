@@ -7,14 +7,14 @@ package dev.scissor.encoder.model;
  */
 public class ModelContractException extends IllegalArgumentException {
 
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  /**
-   * Creates the exception.
-   *
-   * @param message the problems found
-   */
-  public ModelContractException(final String message) {
-    super(message);
-  }
+    /**
+     * Creates the exception.
+     *
+     * @param message the problems found
+     */
+    public ModelContractException(final String message) {
+        super(message);
+    }
 }

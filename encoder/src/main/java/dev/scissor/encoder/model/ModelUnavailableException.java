@@ -9,24 +9,24 @@ import java.io.IOException;
  */
 public class ModelUnavailableException extends IOException {
 
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  /**
-   * Creates the exception.
-   *
-   * @param message what went wrong and what to do
-   */
-  public ModelUnavailableException(final String message) {
-    super(message);
-  }
+    /**
+     * Creates the exception.
+     *
+     * @param message what went wrong and what to do
+     */
+    public ModelUnavailableException(final String message) {
+        super(message);
+    }
 
-  /**
-   * Creates the exception with a cause.
-   *
-   * @param message what went wrong and what to do
-   * @param cause the underlying error
-   */
-  public ModelUnavailableException(final String message, final Throwable cause) {
-    super(message, cause);
-  }
+    /**
+     * Creates the exception with a cause.
+     *
+     * @param message what went wrong and what to do
+     * @param cause the underlying error
+     */
+    public ModelUnavailableException(final String message, final Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -16,67 +16,67 @@ import java.util.Arrays;
  */
 public record Normalization(float scale, float[] mean, float[] std) {
 
-  /** Pixels scaled to [0,1], no mean/std. */
-  public static final Normalization UNIT =
-      new Normalization(1f / 255f, new float[] {0, 0, 0}, new float[] {1, 1, 1});
+    /** Pixels scaled to [0,1], no mean/std. */
+    public static final Normalization UNIT = new Normalization(1f / 255f, new float[] {0, 0, 0}, new float[] {1, 1, 1});
 
-  /** Pixels scaled to [-1,1] ({@code (x/255 - 0.5)/0.5}), as SigLIP towers expect. */
-  public static final Normalization SIGLIP =
-      new Normalization(1f / 255f, new float[] {.5f, .5f, .5f}, new float[] {.5f, .5f, .5f});
+    /** Pixels scaled to [-1,1] ({@code (x/255 - 0.5)/0.5}), as SigLIP towers expect. */
+    public static final Normalization SIGLIP =
+            new Normalization(1f / 255f, new float[] {.5f, .5f, .5f}, new float[] {.5f, .5f, .5f});
 
-  // Validates and copies the arrays.
-  public Normalization {
-    if (!(scale > 0) || Float.isInfinite(scale)) {
-      throw new IllegalArgumentException("normalisation scale must be positive, got " + scale);
+    // Validates and copies the arrays.
+    public Normalization {
+        if (!(scale > 0) || Float.isInfinite(scale)) {
+            throw new IllegalArgumentException("normalisation scale must be positive, got " + scale);
+        }
+        if (mean == null || mean.length != 3 || std == null || std.length != 3) {
+            throw new IllegalArgumentException("normalisation needs 3 mean and 3 std values");
+        }
+        for (final float s : std) {
+            if (!(s > 0)) {
+                throw new IllegalArgumentException("normalisation std must be positive: " + Arrays.toString(std));
+            }
+        }
+        mean = mean.clone();
+        std = std.clone();
     }
-    if (mean == null || mean.length != 3 || std == null || std.length != 3) {
-      throw new IllegalArgumentException("normalisation needs 3 mean and 3 std values");
+
+    @Override
+    public float[] mean() {
+        return mean.clone();
     }
-    for (final float s : std) {
-      if (!(s > 0)) {
-        throw new IllegalArgumentException("normalisation std must be positive: "
-            + Arrays.toString(std));
-      }
+
+    @Override
+    public float[] std() {
+        return std.clone();
     }
-    mean = mean.clone();
-    std = std.clone();
-  }
 
-  @Override
-  public float[] mean() {
-    return mean.clone();
-  }
+    /**
+     * Normalises one 0..255 value of channel {@code c}.
+     *
+     * @param c channel index in model order
+     * @param pixel value 0..255 (may be fractional after interpolation)
+     * @return the model input value
+     */
+    public float apply(final int c, final float pixel) {
+        return (pixel * scale - mean[c]) / std[c];
+    }
 
-  @Override
-  public float[] std() {
-    return std.clone();
-  }
+    @Override
+    public boolean equals(final Object o) {
+        return o instanceof Normalization n
+                && n.scale == scale
+                && Arrays.equals(n.mean, mean)
+                && Arrays.equals(n.std, std);
+    }
 
-  /**
-   * Normalises one 0..255 value of channel {@code c}.
-   *
-   * @param c channel index in model order
-   * @param pixel value 0..255 (may be fractional after interpolation)
-   * @return the model input value
-   */
-  public float apply(final int c, final float pixel) {
-    return (pixel * scale - mean[c]) / std[c];
-  }
+    @Override
+    public int hashCode() {
+        return Float.hashCode(scale) * 31 * 31 + Arrays.hashCode(mean) * 31 + Arrays.hashCode(std);
+    }
 
-  @Override
-  public boolean equals(final Object o) {
-    return o instanceof Normalization n && n.scale == scale && Arrays.equals(n.mean, mean)
-        && Arrays.equals(n.std, std);
-  }
-
-  @Override
-  public int hashCode() {
-    return Float.hashCode(scale) * 31 * 31 + Arrays.hashCode(mean) * 31 + Arrays.hashCode(std);
-  }
-
-  @Override
-  public String toString() {
-    return "Normalization[scale=" + scale + ", mean=" + Arrays.toString(mean) + ", std="
-        + Arrays.toString(std) + "]";
-  }
+    @Override
+    public String toString() {
+        return "Normalization[scale=" + scale + ", mean=" + Arrays.toString(mean) + ", std=" + Arrays.toString(std)
+                + "]";
+    }
 }

@@ -23,63 +23,62 @@ import java.util.Objects;
  * @param onnxSha256 expected sha256 (hex) of the converted file, or null if not recorded
  */
 public record NpmModelRecipe(
-    String id,
-    String npmPackage,
-    String version,
-    String integrity,
-    String modelEntry,
-    List<String> entries,
-    String licenseEntry,
-    ConversionSpec spec,
-    String onnxFileName,
-    String onnxSha256) {
+        String id,
+        String npmPackage,
+        String version,
+        String integrity,
+        String modelEntry,
+        List<String> entries,
+        String licenseEntry,
+        ConversionSpec spec,
+        String onnxFileName,
+        String onnxSha256) {
 
-  // Validates and copies.
-  public NpmModelRecipe {
-    Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(npmPackage, "npmPackage");
-    Objects.requireNonNull(version, "version");
-    Objects.requireNonNull(integrity, "integrity");
-    Objects.requireNonNull(modelEntry, "modelEntry");
-    Objects.requireNonNull(spec, "spec");
-    Objects.requireNonNull(onnxFileName, "onnxFileName");
-    if (!integrity.startsWith("sha512-")) {
-      throw new IllegalArgumentException("integrity must be an npm sha512-… string: " + integrity);
+    // Validates and copies.
+    public NpmModelRecipe {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(npmPackage, "npmPackage");
+        Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(integrity, "integrity");
+        Objects.requireNonNull(modelEntry, "modelEntry");
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(onnxFileName, "onnxFileName");
+        if (!integrity.startsWith("sha512-")) {
+            throw new IllegalArgumentException("integrity must be an npm sha512-… string: " + integrity);
+        }
+        entries = List.copyOf(entries);
+        if (!entries.contains(modelEntry)) {
+            throw new IllegalArgumentException("entries must include the model entry " + modelEntry);
+        }
     }
-    entries = List.copyOf(entries);
-    if (!entries.contains(modelEntry)) {
-      throw new IllegalArgumentException("entries must include the model entry " + modelEntry);
+
+    /**
+     * The {@code name@version} spec given to {@code npm pack}.
+     *
+     * @return e.g. {@code nsfwjs@4.4.0}
+     */
+    public String packageSpec() {
+        return npmPackage + "@" + version;
     }
-  }
 
-  /**
-   * The {@code name@version} spec given to {@code npm pack}.
-   *
-   * @return e.g. {@code nsfwjs@4.4.0}
-   */
-  public String packageSpec() {
-    return npmPackage + "@" + version;
-  }
+    /**
+     * The file name {@code npm pack} writes: scope and name joined by {@code -}, without {@code @}.
+     *
+     * @return e.g. {@code vladmandic-human-3.3.6.tgz}
+     */
+    public String tarballFileName() {
+        final String base = npmPackage.startsWith("@") ? npmPackage.substring(1).replace('/', '-') : npmPackage;
+        return base + "-" + version + ".tgz";
+    }
 
-  /**
-   * The file name {@code npm pack} writes: scope and name joined by {@code -}, without {@code @}.
-   *
-   * @return e.g. {@code vladmandic-human-3.3.6.tgz}
-   */
-  public String tarballFileName() {
-    final String base = npmPackage.startsWith("@")
-        ? npmPackage.substring(1).replace('/', '-') : npmPackage;
-    return base + "-" + version + ".tgz";
-  }
-
-  /**
-   * The registry URL of the tarball (for manual download instructions).
-   *
-   * @return e.g. {@code https://registry.npmjs.org/nsfwjs/-/nsfwjs-4.4.0.tgz}
-   */
-  public String registryUrl() {
-    final String unscoped = npmPackage.contains("/")
-        ? npmPackage.substring(npmPackage.indexOf('/') + 1) : npmPackage;
-    return "https://registry.npmjs.org/" + npmPackage + "/-/" + unscoped + "-" + version + ".tgz";
-  }
+    /**
+     * The registry URL of the tarball (for manual download instructions).
+     *
+     * @return e.g. {@code https://registry.npmjs.org/nsfwjs/-/nsfwjs-4.4.0.tgz}
+     */
+    public String registryUrl() {
+        final String unscoped =
+                npmPackage.contains("/") ? npmPackage.substring(npmPackage.indexOf('/') + 1) : npmPackage;
+        return "https://registry.npmjs.org/" + npmPackage + "/-/" + unscoped + "-" + version + ".tgz";
+    }
 }

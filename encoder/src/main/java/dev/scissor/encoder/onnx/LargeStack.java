@@ -17,8 +17,7 @@ public final class LargeStack {
     /** Stack size of the threads made here: 16 MiB (reserved, committed only as used). */
     public static final long STACK_BYTES = 16L << 20;
 
-    private LargeStack() {
-    }
+    private LargeStack() {}
 
     /**
      * Makes an unstarted thread with a large stack.

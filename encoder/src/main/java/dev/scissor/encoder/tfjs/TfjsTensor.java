@@ -12,47 +12,47 @@ import java.util.Arrays;
  */
 public record TfjsTensor(String name, int[] shape, float[] floats, int[] ints) {
 
-  // Canonical constructor; checks that the element count matches the shape.
-  public TfjsTensor {
-    if ((floats == null) == (ints == null)) {
-      throw new IllegalArgumentException(name + ": exactly one of floats/ints must be set");
+    // Canonical constructor; checks that the element count matches the shape.
+    public TfjsTensor {
+        if ((floats == null) == (ints == null)) {
+            throw new IllegalArgumentException(name + ": exactly one of floats/ints must be set");
+        }
+        final long n = size(shape);
+        final int have = floats != null ? floats.length : ints.length;
+        if (n != have) {
+            throw new IllegalArgumentException(
+                    name + ": shape " + Arrays.toString(shape) + " needs " + n + " values, got " + have);
+        }
     }
-    final long n = size(shape);
-    final int have = floats != null ? floats.length : ints.length;
-    if (n != have) {
-      throw new IllegalArgumentException(
-          name + ": shape " + Arrays.toString(shape) + " needs " + n + " values, got " + have);
+
+    /**
+     * Whether this is a float tensor.
+     *
+     * @return true for float32 data
+     */
+    public boolean isFloat() {
+        return floats != null;
     }
-  }
 
-  /**
-   * Whether this is a float tensor.
-   *
-   * @return true for float32 data
-   */
-  public boolean isFloat() {
-    return floats != null;
-  }
-
-  /**
-   * Number of elements.
-   *
-   * @return product of the shape
-   */
-  public int size() {
-    return floats != null ? floats.length : ints.length;
-  }
-
-  static long size(final int[] shape) {
-    long n = 1;
-    for (final int d : shape) {
-      n *= d;
+    /**
+     * Number of elements.
+     *
+     * @return product of the shape
+     */
+    public int size() {
+        return floats != null ? floats.length : ints.length;
     }
-    return n;
-  }
 
-  @Override
-  public String toString() {
-    return "TfjsTensor[" + name + " " + Arrays.toString(shape) + (isFloat() ? " float" : " int") + "]";
-  }
+    static long size(final int[] shape) {
+        long n = 1;
+        for (final int d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    @Override
+    public String toString() {
+        return "TfjsTensor[" + name + " " + Arrays.toString(shape) + (isFloat() ? " float" : " int") + "]";
+    }
 }

@@ -21,31 +21,30 @@ import org.slf4j.LoggerFactory;
  */
 class BuiltinModelsIT {
 
-  private static final Logger LOG = LoggerFactory.getLogger(BuiltinModelsIT.class);
+    private static final Logger LOG = LoggerFactory.getLogger(BuiltinModelsIT.class);
 
-  static Stream<NpmModelRecipe> recipes() {
-    return BuiltinModels.all().stream();
-  }
+    static Stream<NpmModelRecipe> recipes() {
+        return BuiltinModels.all().stream();
+    }
 
-  @ParameterizedTest
-  @MethodSource("recipes")
-  void conversionIsByteIdenticalToTheReference(final NpmModelRecipe recipe) throws Exception {
-    final Path cached = TestAssets.model(recipe); // fetches the tarball if needed
-    final Path tgz = ModelStore.fromEnvironment().fetchTarball(recipe);
-    assertEquals(recipe.integrity(), ModelStore.integrityOf(tgz));
+    @ParameterizedTest
+    @MethodSource("recipes")
+    void conversionIsByteIdenticalToTheReference(final NpmModelRecipe recipe) throws Exception {
+        final Path cached = TestAssets.model(recipe); // fetches the tarball if needed
+        final Path tgz = ModelStore.fromEnvironment().fetchTarball(recipe);
+        assertEquals(recipe.integrity(), ModelStore.integrityOf(tgz));
 
-    final long t0 = System.nanoTime();
-    final byte[] converted = ModelStore.convert(recipe, tgz);
-    LOG.info("{}: converted {} bytes in {} ms", recipe.id(), converted.length,
-        (System.nanoTime() - t0) / 1_000_000);
-    assertEquals(recipe.onnxSha256(), ModelStore.sha256Hex(converted));
-    assertArrayEquals(converted, Files.readAllBytes(cached));
-    assertTrue(Files.readString(ModelStore.licensePath(cached)).startsWith("MIT License"));
-    assertTrue(Files.readString(ModelStore.provenancePath(cached))
-        .contains("npm.integrity=" + recipe.integrity().replace("=", "\\=")));
+        final long t0 = System.nanoTime();
+        final byte[] converted = ModelStore.convert(recipe, tgz);
+        LOG.info(
+                "{}: converted {} bytes in {} ms", recipe.id(), converted.length, (System.nanoTime() - t0) / 1_000_000);
+        assertEquals(recipe.onnxSha256(), ModelStore.sha256Hex(converted));
+        assertArrayEquals(converted, Files.readAllBytes(cached));
+        assertTrue(Files.readString(ModelStore.licensePath(cached)).startsWith("MIT License"));
+        assertTrue(Files.readString(ModelStore.provenancePath(cached))
+                .contains("npm.integrity=" + recipe.integrity().replace("=", "\\=")));
 
-    final Path reference = TestAssets.referenceModel(recipe.onnxFileName());
-    assertArrayEquals(Files.readAllBytes(reference), converted,
-        "converted model differs from " + reference);
-  }
+        final Path reference = TestAssets.referenceModel(recipe.onnxFileName());
+        assertArrayEquals(Files.readAllBytes(reference), converted, "converted model differs from " + reference);
+    }
 }

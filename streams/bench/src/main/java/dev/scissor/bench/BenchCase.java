@@ -75,15 +75,20 @@ final class BenchCase {
         }
         err.printf(Locale.ROOT, "[%d streams] creating topics and starting the application %s%n", streams, appId);
         try {
-            KafkaTopics.ensure(admin, topics, (short) 1, Map.of(
-                    "max.message.bytes", Integer.toString(CompressorTopology.MAX_MESSAGE_BYTES),
-                    "segment.bytes", Integer.toString(64 << 20),
-                    "retention.bytes", Integer.toString(256 << 20)), Duration.ofSeconds(60));
-            final CompressorConfig config = new CompressorConfig(options.appSettings(kafka.bootstrapServers(), appId,
-                    tokensTopic, windowsTopic, dlqTopic, stateDir));
+            KafkaTopics.ensure(
+                    admin,
+                    topics,
+                    (short) 1,
+                    Map.of(
+                            "max.message.bytes", Integer.toString(CompressorTopology.MAX_MESSAGE_BYTES),
+                            "segment.bytes", Integer.toString(64 << 20),
+                            "retention.bytes", Integer.toString(256 << 20)),
+                    Duration.ofSeconds(60));
+            final CompressorConfig config = new CompressorConfig(options.appSettings(
+                    kafka.bootstrapServers(), appId, tokensTopic, windowsTopic, dlqTopic, stateDir));
             try (CompressorApp app = new CompressorApp(config);
-                 KafkaProducer<byte[], byte[]> producer = producer(kafka.bootstrapServers());
-                 WindowReader reader = new WindowReader(kafka.bootstrapServers(), windowsTopic, dlqTopic)) {
+                    KafkaProducer<byte[], byte[]> producer = producer(kafka.bootstrapServers());
+                    WindowReader reader = new WindowReader(kafka.bootstrapServers(), windowsTopic, dlqTopic)) {
                 app.start();
                 if (!app.awaitRunning(Duration.ofSeconds(120))) {
                     throw new IllegalStateException("the application did not reach RUNNING in 120 s (state "
@@ -96,18 +101,23 @@ final class BenchCase {
                 byteParts.put(windowsTopic, "windows");
                 byteParts.put(appId + "-" + CompressorTopology.LATEST_STORE + "-changelog", "latest-window changelog");
                 byteParts.put(appId + "-" + CompressorTopology.STATE_STORE + "-changelog", "stream-state changelog");
-                final BenchDriver driver = new BenchDriver(options, frames, err, app, producer, reader,
-                        tokensTopic, streams, warmupSeconds, byteParts);
+                final BenchDriver driver = new BenchDriver(
+                        options, frames, err, app, producer, reader, tokensTopic, streams, warmupSeconds, byteParts);
                 final List<ResourceSampler.Sample> samples = new ArrayList<>();
                 final BenchResult result;
-                try (ResourceSampler sampler = ResourceSampler.start(stateDir, options.sampleSeconds, () -> {
-                    final int measured = reader.latencyCount();
-                    return new ResourceSampler.Progress(driver.phase, driver.processed(), reader.windows.get(),
-                            measured);
-                }, reader::latencyPercentile, sample -> {
-                    samples.add(sample);
-                    err.printf(Locale.ROOT, "[%d streams] %s%n", streams, sample.line());
-                })) {
+                try (ResourceSampler sampler = ResourceSampler.start(
+                        stateDir,
+                        options.sampleSeconds,
+                        () -> {
+                            final int measured = reader.latencyCount();
+                            return new ResourceSampler.Progress(
+                                    driver.phase, driver.processed(), reader.windows.get(), measured);
+                        },
+                        reader::latencyPercentile,
+                        sample -> {
+                            samples.add(sample);
+                            err.printf(Locale.ROOT, "[%d streams] %s%n", streams, sample.line());
+                        })) {
                     result = driver.run();
                 }
                 result.samples.addAll(samples);

@@ -47,12 +47,21 @@ final class BenchDriver {
     private volatile Exception sendError;
     /** The phase, for the resource samples. */
     volatile String phase = "warm-up";
+
     private long sent;
     private int nextStream;
 
-    BenchDriver(final StreamsBenchOptions options, final BenchFrames frames, final PrintStream err,
-            final CompressorApp app, final KafkaProducer<byte[], byte[]> producer, final WindowReader reader,
-            final String topic, final int streams, final int warmupSeconds, final Map<String, String> byteParts) {
+    BenchDriver(
+            final StreamsBenchOptions options,
+            final BenchFrames frames,
+            final PrintStream err,
+            final CompressorApp app,
+            final KafkaProducer<byte[], byte[]> producer,
+            final WindowReader reader,
+            final String topic,
+            final int streams,
+            final int warmupSeconds,
+            final Map<String, String> byteParts) {
         this.options = options;
         this.frames = frames;
         this.err = err;
@@ -108,7 +117,8 @@ final class BenchDriver {
     }
 
     private void checkHealthy() {
-        if (app.failure() != null || app.state() == org.apache.kafka.streams.KafkaStreams.State.ERROR
+        if (app.failure() != null
+                || app.state() == org.apache.kafka.streams.KafkaStreams.State.ERROR
                 || app.state() == org.apache.kafka.streams.KafkaStreams.State.NOT_RUNNING) {
             throw new IllegalStateException("the application stopped: " + app.state()
                     + (app.failure() == null ? "" : " after " + app.failure()));
@@ -174,8 +184,10 @@ final class BenchDriver {
                     final Map<String, Long> bytes1 = brokerBytesIn();
                     for (final Map.Entry<String, Long> e : bytes1.entrySet()) {
                         final String part = byteParts.getOrDefault(e.getKey(), "other");
-                        r.kbPerFrame.merge(part, (e.getValue() - bytes0.getOrDefault(e.getKey(), 0L)) / 1024.0
-                                / r.cpuFrames, Double::sum);
+                        r.kbPerFrame.merge(
+                                part,
+                                (e.getValue() - bytes0.getOrDefault(e.getKey(), 0L)) / 1024.0 / r.cpuFrames,
+                                Double::sum);
                     }
                     r.computeMsPerFrame = (reader.computeMicros.get() - compute0) / 1e3 / r.cpuFrames;
                     break;
@@ -193,10 +205,17 @@ final class BenchDriver {
             if (now >= nextProgress) {
                 checkHealthy();
                 final long p = processed();
-                err.printf(Locale.ROOT, "[%d streams] throughput %s %4.0f s: %7d frames processed, %6.1f frames/s,"
-                                + " %6d windows, backlog %d%n", streams, slice < 0 ? "warm-up" : "measure",
-                        (now - t0) / 1e9, p, (p - lastProgressP) * 1e9 / (now - lastProgressT),
-                        reader.windows.get(), sent - p);
+                err.printf(
+                        Locale.ROOT,
+                        "[%d streams] throughput %s %4.0f s: %7d frames processed, %6.1f frames/s,"
+                                + " %6d windows, backlog %d%n",
+                        streams,
+                        slice < 0 ? "warm-up" : "measure",
+                        (now - t0) / 1e9,
+                        p,
+                        (p - lastProgressP) * 1e9 / (now - lastProgressT),
+                        reader.windows.get(),
+                        sent - p);
                 lastProgressP = p;
                 lastProgressT = now;
                 nextProgress = now + TimeUnit.SECONDS.toNanos(2);
@@ -205,8 +224,13 @@ final class BenchDriver {
         r.framesPerSecond = median(frameRates);
         r.windowsPerSecond = median(windowRates);
         r.frameRange = new double[] {min(frameRates), max(frameRates)};
-        err.printf(Locale.ROOT, "[%d streams] throughput: %.1f frames/s (slices %s), %.1f windows/s%n", streams,
-                r.framesPerSecond, format(frameRates), r.windowsPerSecond);
+        err.printf(
+                Locale.ROOT,
+                "[%d streams] throughput: %.1f frames/s (slices %s), %.1f windows/s%n",
+                streams,
+                r.framesPerSecond,
+                format(frameRates),
+                r.windowsPerSecond);
 
         // --- Drain the backlog, so the latency phase starts from an idle application. ---
         producer.flush();
@@ -215,8 +239,8 @@ final class BenchDriver {
 
         // --- Latency phase: paced frames, N x rate per second round-robin. ---
         phase = "paced";
-        final double perStream = options.rate > 0 ? options.rate
-                : Math.max(0.05, Math.min(2.0, 0.7 * r.framesPerSecond / streams));
+        final double perStream =
+                options.rate > 0 ? options.rate : Math.max(0.05, Math.min(2.0, 0.7 * r.framesPerSecond / streams));
         final double offered = streams * perStream;
         r.offered = offered;
         r.perStream = perStream;
@@ -243,10 +267,17 @@ final class BenchDriver {
                 checkHealthy();
                 final long p = processed();
                 final int n = reader.latencyCount();
-                err.printf(Locale.ROOT, "[%d streams] latency at %.1f frames/s %4.0f s: %d frames processed, "
-                                + "backlog %d, %d windows measured%s%n", streams, offered, (now - l0) / 1e9, p,
-                        sent - p, n, n > 0 ? String.format(Locale.ROOT, ", p50 so far %.0f ms",
-                                reader.latencyPercentile(0.5)) : "");
+                err.printf(
+                        Locale.ROOT,
+                        "[%d streams] latency at %.1f frames/s %4.0f s: %d frames processed, "
+                                + "backlog %d, %d windows measured%s%n",
+                        streams,
+                        offered,
+                        (now - l0) / 1e9,
+                        p,
+                        sent - p,
+                        n,
+                        n > 0 ? String.format(Locale.ROOT, ", p50 so far %.0f ms", reader.latencyPercentile(0.5)) : "");
                 nextProgress = now + TimeUnit.SECONDS.toNanos(2);
             }
         }
@@ -265,8 +296,15 @@ final class BenchDriver {
         r.maxLatency = reader.latencyPercentile(1.0);
         r.deadLetters = reader.deadLetters.get();
         r.overloaded |= offered > r.framesPerSecond;
-        err.printf(Locale.ROOT, "[%d streams] latency at %.1f frames/s: p50 %.0f ms, p99 %.0f ms, max %.0f ms "
-                + "over %d windows%s%n", streams, offered, r.p50, r.p99, r.maxLatency, r.latencyWindows,
+        err.printf(
+                Locale.ROOT,
+                "[%d streams] latency at %.1f frames/s: p50 %.0f ms, p99 %.0f ms, max %.0f ms " + "over %d windows%s%n",
+                streams,
+                offered,
+                r.p50,
+                r.p99,
+                r.maxLatency,
+                r.latencyWindows,
                 r.overloaded ? " (over capacity)" : "");
         return r;
     }
@@ -292,7 +330,8 @@ final class BenchDriver {
             for (final ObjectName name : server.queryNames(
                     new ObjectName("kafka.server:type=BrokerTopicMetrics,name=BytesInPerSec,topic=*"), null)) {
                 final String topic = name.getKeyProperty("topic");
-                bytes.put(topic.startsWith("\"") ? ObjectName.unquote(topic) : topic,
+                bytes.put(
+                        topic.startsWith("\"") ? ObjectName.unquote(topic) : topic,
                         ((Number) server.getAttribute(name, "Count")).longValue());
             }
         } catch (final JMException | RuntimeException e) {

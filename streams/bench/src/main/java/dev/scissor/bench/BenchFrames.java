@@ -51,17 +51,20 @@ final class BenchFrames {
             tails[f] = concat(concat(zigzagVarint(len), t), modelEnc);
         }
         final byte[] probe = serde.serializer().serialize("tokens", head("camera-0", 0, 0));
-        if (probe[probe.length - tailCut] != 0 || !Arrays.equals(Arrays.copyOfRange(probe,
-                probe.length - tailCut + 1, probe.length), modelEnc)) {
+        if (probe[probe.length - tailCut] != 0
+                || !Arrays.equals(Arrays.copyOfRange(probe, probe.length - tailCut + 1, probe.length), modelEnc)) {
             throw new IllegalStateException("unexpected FrameTokens encoding: the tensor is not the second-"
                     + "to-last field; the pre-encoding needs updating");
         }
         // The spliced record must decode to exactly the frame.
         final FrameTokens back = serde.deserializer().deserialize("tokens", encode("camera-3", 12345, 678, 3));
         final int f = frameIndex(12345, 3);
-        if (!back.getStreamId().equals("camera-3") || back.getSequence() != 12345 || back.getTimestamp() != 678
-                || !back.getModelId().equals(MODEL) || !Arrays.equals(TensorBytes.decode(back),
-                Arrays.copyOfRange(video, f * N * DIM, (f + 1) * N * DIM))) {
+        if (!back.getStreamId().equals("camera-3")
+                || back.getSequence() != 12345
+                || back.getTimestamp() != 678
+                || !back.getModelId().equals(MODEL)
+                || !Arrays.equals(
+                        TensorBytes.decode(back), Arrays.copyOfRange(video, f * N * DIM, (f + 1) * N * DIM))) {
             throw new IllegalStateException("a pre-encoded frame does not decode to its frame");
         }
     }
@@ -71,27 +74,33 @@ final class BenchFrames {
         if (!synthetic) {
             final String root = System.getProperty("scissor.repo.root", ".");
             for (Path p = Paths.get(root).toAbsolutePath(); p != null; p = p.getParent()) {
-                final Path g = p.resolve("../shared/golden/realistic_v1_input.npz").normalize();
+                final Path g =
+                        p.resolve("../shared/golden/realistic_v1_input.npz").normalize();
                 if (Files.exists(g)) {
                     final Map<String, NpyArray> z = Npy.readNpz(g);
                     final NpyArray q = z.get("input_q");
                     final int[] shape = q.shape();
                     if (shape.length != 3 || shape[1] != N || shape[2] != DIM) {
-                        throw new IllegalArgumentException(g + ": input_q must be [T, " + N + ", " + DIM + "], got "
-                                + Arrays.toString(shape));
+                        throw new IllegalArgumentException(
+                                g + ": input_q must be [T, " + N + ", " + DIM + "], got " + Arrays.toString(shape));
                     }
                     final float[] v = q.toFloats();
                     final float scale = (float) z.get("input_scale").scalar();
                     for (int i = 0; i < v.length; i++) {
                         v[i] *= scale;
                     }
-                    return new BenchFrames(v, shape[0], "the realistic golden video (" + g.getFileName() + ", "
-                            + shape[0] + " frames played forwards and backwards)");
+                    return new BenchFrames(
+                            v,
+                            shape[0],
+                            "the realistic golden video (" + g.getFileName() + ", " + shape[0]
+                                    + " frames played forwards and backwards)");
                 }
             }
         }
         final int frames = 32;
-        return new BenchFrames(SyntheticVideo.generate(7, frames, GRID, DIM, 9, 0.8), frames,
+        return new BenchFrames(
+                SyntheticVideo.generate(7, frames, GRID, DIM, 9, 0.8),
+                frames,
                 "a synthetic video (" + frames + " frames played forwards and backwards)");
     }
 

@@ -10,7 +10,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** The benchmark commands of the {@code scissor} launcher: {@code bench-streams} and {@code bench-encoder}. */
-@Command(name = "scissor", synopsisSubcommandLabel = "bench-streams|bench-encoder",
+@Command(
+        name = "scissor",
+        synopsisSubcommandLabel = "bench-streams|bench-encoder",
         description = "The benchmarks that need a broker or the encoder (the ./scissor launcher runs them here).",
         footer = {"", "run 'scissor <command> --help' for a command's options"})
 public final class BenchMain implements Callable<Integer> {
@@ -18,11 +20,13 @@ public final class BenchMain implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "print this help and exit")
     private boolean help;
 
-    private BenchMain() {
-    }
+    private BenchMain() {}
 
     /**
      * Entry point.
@@ -41,9 +45,12 @@ public final class BenchMain implements Callable<Integer> {
      * @return the command line, configured
      */
     static CommandLine commandLine(final PrintStream out, final PrintStream err) {
-        return CommandLines.configure(new CommandLine(new BenchMain())
-                .addSubcommand(new StreamsBenchOptions(out, err))
-                .addSubcommand(new EncoderBenchCommand(out, err)), out, err);
+        return CommandLines.configure(
+                new CommandLine(new BenchMain())
+                        .addSubcommand(new StreamsBenchOptions(out, err))
+                        .addSubcommand(new EncoderBenchCommand(out, err)),
+                out,
+                err);
     }
 
     static int run(final String[] args, final PrintStream out, final PrintStream err) {

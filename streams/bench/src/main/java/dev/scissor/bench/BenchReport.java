@@ -31,40 +31,81 @@ final class BenchReport {
      * @param results the cases' figures, in order
      */
     void print(final List<BenchResult> results) {
-        final CompressorConfig probe = new CompressorConfig(
-                options.appSettings("localhost:9092", "probe", "t", "w", "d", Paths.get(".")));
+        final CompressorConfig probe =
+                new CompressorConfig(options.appSettings("localhost:9092", "probe", "t", "w", "d", Paths.get(".")));
         final Properties app = probe.streamsProperties();
-        out.printf(Locale.ROOT, "BLAS: %s, OPENBLAS_NUM_THREADS=%s, cores=%d%s, java %s%n", Scissor.blasImplementation(),
+        out.printf(
+                Locale.ROOT,
+                "BLAS: %s, OPENBLAS_NUM_THREADS=%s, cores=%d%s, java %s%n",
+                Scissor.blasImplementation(),
                 System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)"),
-                Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("java.version"));
-        out.printf(Locale.ROOT, "app: %s, commit.interval.ms=%s, num.stream.threads=%s, W=%d H=%d, %d partitions; "
+                Runtime.getRuntime().availableProcessors(),
+                cpuModel(),
+                System.getProperty("java.version"));
+        out.printf(
+                Locale.ROOT,
+                "app: %s, commit.interval.ms=%s, num.stream.threads=%s, W=%d H=%d, %d partitions; "
                         + "broker, app, producer and reader in one JVM%n",
-                app.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG), app.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG),
-                app.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG), probe.windowFrames(), probe.hopFrames(),
+                app.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG),
+                app.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG),
+                app.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG),
+                probe.windowFrames(),
+                probe.hopFrames(),
                 options.partitions);
-        out.printf(Locale.ROOT, "frames: %s, %dx%d tokens x %d float32 (%d KB a record), producer compression %s%s%n",
-                frames.source, BenchFrames.GRID, BenchFrames.GRID, BenchFrames.DIM, frames.recordBytes() / 1024,
-                options.compression, options.extra.isEmpty() ? "" : ", settings " + options.extra);
-        out.printf(Locale.ROOT, "throughput: saturated, medians of %d x %.1f s slices after a %d s warm-up (%d s for "
+        out.printf(
+                Locale.ROOT,
+                "frames: %s, %dx%d tokens x %d float32 (%d KB a record), producer compression %s%s%n",
+                frames.source,
+                BenchFrames.GRID,
+                BenchFrames.GRID,
+                BenchFrames.DIM,
+                frames.recordBytes() / 1024,
+                options.compression,
+                options.extra.isEmpty() ? "" : ", settings " + options.extra);
+        out.printf(
+                Locale.ROOT,
+                "throughput: saturated, medians of %d x %.1f s slices after a %d s warm-up (%d s for "
                         + "the first case); latency: token CreateTime -> window at a read_committed consumer, %s, "
-                        + "%d s after a 2 s warm-up%n%n", BenchDriver.SLICES,
-                options.seconds / (double) BenchDriver.SLICES, options.warmupSeconds, 3 * options.warmupSeconds, options.rate > 0
+                        + "%d s after a 2 s warm-up%n%n",
+                BenchDriver.SLICES,
+                options.seconds / (double) BenchDriver.SLICES,
+                options.warmupSeconds,
+                3 * options.warmupSeconds,
+                options.rate > 0
                         ? trim(options.rate) + " fps per stream"
-                        : "2 fps per stream or 70% of the measured maximum where that is less", options.latencySeconds);
+                        : "2 fps per stream or 70% of the measured maximum where that is less",
+                options.latencySeconds);
         out.println("| streams | frames/s | (slices) | windows/s | 2-fps cameras | latency load | p50 ms | p99 ms "
                 + "| windows |");
         out.println("|---|---|---|---|---|---|---|---|---|");
         for (final BenchResult r : results) {
-            final String load = String.format(Locale.ROOT, "%s fps (%s/stream%s)%s", trim(r.offered), trim(r.perStream),
+            final String load = String.format(
+                    Locale.ROOT,
+                    "%s fps (%s/stream%s)%s",
+                    trim(r.offered),
+                    trim(r.perStream),
                     options.rate <= 0 && r.perStream < 2.0 ? ", 70% of max" : "",
                     r.overloaded ? " over capacity" : "");
-            out.printf(Locale.ROOT, "| %d | %.1f | %.0f-%.0f | %.1f | %d | %s | %.0f | %.0f | %d |%n", r.streams,
-                    r.framesPerSecond, r.frameRange[0], r.frameRange[1], r.windowsPerSecond,
-                    (long) Math.floor(r.framesPerSecond / 2), load, r.p50, r.p99, r.latencyWindows);
+            out.printf(
+                    Locale.ROOT,
+                    "| %d | %.1f | %.0f-%.0f | %.1f | %d | %s | %.0f | %.0f | %d |%n",
+                    r.streams,
+                    r.framesPerSecond,
+                    r.frameRange[0],
+                    r.frameRange[1],
+                    r.windowsPerSecond,
+                    (long) Math.floor(r.framesPerSecond / 2),
+                    load,
+                    r.p50,
+                    r.p99,
+                    r.latencyWindows);
         }
         out.println();
-        out.printf(Locale.ROOT, "CPU in the throughput phase: the machine's busy cores (of %d), and this JVM's CPU "
-                + "time per frame processed, by part:%n%n", Runtime.getRuntime().availableProcessors());
+        out.printf(
+                Locale.ROOT,
+                "CPU in the throughput phase: the machine's busy cores (of %d), and this JVM's CPU "
+                        + "time per frame processed, by part:%n%n",
+                Runtime.getRuntime().availableProcessors());
         out.println("| streams | machine cores | other processes | JVM ms/frame | stream threads | (compressor "
                 + "compute) | app client I/O | broker | bench producer + reader | GC, JIT, RocksDB native |");
         out.println("|---|---|---|---|---|---|---|---|---|---|");
@@ -76,15 +117,28 @@ final class BenchReport {
                 worstOther = Math.max(worstOther, other);
             }
             final double frames = r.cpuFrames;
-            out.printf(Locale.ROOT, "| %d | %s | %s | %.1f | %.1f | (%.1f) | %.1f | %.1f | %.1f | %.1f |%n",
-                    r.streams, num(c.machineCores()), num(Math.max(0, other)), c.processNanos / 1e6 / frames,
-                    c.get(Category.STREAM) / 1e6 / frames, r.computeMsPerFrame, c.get(Category.APP_IO) / 1e6 / frames,
-                    c.get(Category.BROKER) / 1e6 / frames, c.get(Category.BENCH) / 1e6 / frames,
+            out.printf(
+                    Locale.ROOT,
+                    "| %d | %s | %s | %.1f | %.1f | (%.1f) | %.1f | %.1f | %.1f | %.1f |%n",
+                    r.streams,
+                    num(c.machineCores()),
+                    num(Math.max(0, other)),
+                    c.processNanos / 1e6 / frames,
+                    c.get(Category.STREAM) / 1e6 / frames,
+                    r.computeMsPerFrame,
+                    c.get(Category.APP_IO) / 1e6 / frames,
+                    c.get(Category.BROKER) / 1e6 / frames,
+                    c.get(Category.BENCH) / 1e6 / frames,
                     (c.processNanos - c.threadTotal()) / 1e6 / frames);
         }
         if (results.stream().anyMatch(r -> !r.kbPerFrame.isEmpty())) {
-            final List<String> parts = List.of("tokens", "frame-store changelog", "windows", "latest-window changelog",
-                    "stream-state changelog", "other");
+            final List<String> parts = List.of(
+                    "tokens",
+                    "frame-store changelog",
+                    "windows",
+                    "latest-window changelog",
+                    "stream-state changelog",
+                    "other");
             out.println();
             out.println("Bytes the broker took in per frame processed (KB; BrokerTopicMetrics BytesIn):");
             out.println();
@@ -103,17 +157,27 @@ final class BenchReport {
         }
         if (results.stream().anyMatch(r -> !r.samples.isEmpty())) {
             out.println();
-            out.printf(Locale.ROOT, "Heap and state over time (every %d s; heap after GC = live data after the last "
-                    + "collection; state = the application's state directory, RocksDB included; p99 = windows "
-                    + "measured since the previous sample):%n%n", options.sampleSeconds);
+            out.printf(
+                    Locale.ROOT,
+                    "Heap and state over time (every %d s; heap after GC = live data after the last "
+                            + "collection; state = the application's state directory, RocksDB included; p99 = windows "
+                            + "measured since the previous sample):%n%n",
+                    options.sampleSeconds);
             out.println("| streams | t s | phase | frames/s | heap used MB | heap after GC MB | state MB | p99 ms |");
             out.println("|---|---|---|---|---|---|---|---|");
             for (final BenchResult r : results) {
                 for (final ResourceSampler.Sample x : r.samples) {
-                    out.printf(Locale.ROOT, "| %d | %.0f | %s | %.1f | %s | %s | %s | %s |%n", r.streams, x.seconds(),
-                            x.phase(), x.framesPerSecond(), mb(x.heapUsedBytes()), mb(x.heapAfterGcBytes()),
-                            mb(x.stateBytes()), Double.isNaN(x.p99Ms()) ? "-" : String.format(Locale.ROOT, "%.0f",
-                                    x.p99Ms()));
+                    out.printf(
+                            Locale.ROOT,
+                            "| %d | %.0f | %s | %.1f | %s | %s | %s | %s |%n",
+                            r.streams,
+                            x.seconds(),
+                            x.phase(),
+                            x.framesPerSecond(),
+                            mb(x.heapUsedBytes()),
+                            mb(x.heapAfterGcBytes()),
+                            mb(x.stateBytes()),
+                            Double.isNaN(x.p99Ms()) ? "-" : String.format(Locale.ROOT, "%.0f", x.p99Ms()));
                 }
             }
         }
@@ -123,14 +187,18 @@ final class BenchReport {
                 + "measurement / frames processed in it. compressor compute: the windows' stats.computeMicros per "
                 + "frame (wall time inside the compressor, within the stream threads). machine: busy cores of all "
                 + "processes (/proc/stat); other processes = machine - this JVM.");
-        if (!"1".equals(System.getenv("OPENBLAS_NUM_THREADS")) && Scissor.blasImplementation().contains("JNI")) {
+        if (!"1".equals(System.getenv("OPENBLAS_NUM_THREADS"))
+                && Scissor.blasImplementation().contains("JNI")) {
             out.println("note: OPENBLAS_NUM_THREADS is not 1: OpenBLAS's own threads spin on the cores the broker "
                     + "and the stream threads need; run with OPENBLAS_NUM_THREADS=1 (on the 2-core build machine it "
                     + "cut the CPU per frame by a third).");
         }
         if (worstOther > 0.25) {
-            out.printf(Locale.ROOT, "note: other processes used up to %.2f cores during the measurements: this "
-                    + "machine was shared, so the figures are lower than on an idle machine.%n", worstOther);
+            out.printf(
+                    Locale.ROOT,
+                    "note: other processes used up to %.2f cores during the measurements: this "
+                            + "machine was shared, so the figures are lower than on an idle machine.%n",
+                    worstOther);
         }
     }
 

@@ -23,6 +23,7 @@ final class BenchResult {
     long cpuFrames;
     /** Bytes the broker took in per frame processed, KB, by part (topic). */
     final Map<String, Double> kbPerFrame = new LinkedHashMap<>();
+
     double computeMsPerFrame;
     /** Heap and state-directory samples over the case. */
     final List<ResourceSampler.Sample> samples = new ArrayList<>();

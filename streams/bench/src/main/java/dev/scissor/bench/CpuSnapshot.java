@@ -14,7 +14,10 @@ final class CpuSnapshot {
 
     /** Which part of the deployment a thread belongs to, by its name. */
     enum Category {
-        STREAM, APP_IO, BROKER, BENCH;
+        STREAM,
+        APP_IO,
+        BROKER,
+        BENCH;
 
         static Category of(final String name) {
             if (name.startsWith("kafka-producer-network-thread")) {
@@ -41,8 +44,13 @@ final class CpuSnapshot {
     final Map<Long, Category> categories;
     final Map<Category, Long> byCategory = new HashMap<>();
 
-    private CpuSnapshot(final long wall, final long process, final long busy, final long total,
-            final Map<Long, Long> threadNanos, final Map<Long, Category> categories) {
+    private CpuSnapshot(
+            final long wall,
+            final long process,
+            final long busy,
+            final long total,
+            final Map<Long, Long> threadNanos,
+            final Map<Long, Category> categories) {
         this.wallNanos = wall;
         this.processNanos = process;
         this.machineBusyTicks = busy;
@@ -72,7 +80,8 @@ final class CpuSnapshot {
         long busy = -1;
         long total = -1;
         try {
-            final String[] f = Files.readAllLines(Paths.get("/proc/stat")).get(0).trim().split("\\s+");
+            final String[] f =
+                    Files.readAllLines(Paths.get("/proc/stat")).get(0).trim().split("\\s+");
             total = 0;
             for (int i = 1; i < f.length && i <= 8; i++) {
                 total += Long.parseLong(f[i]);
@@ -89,10 +98,15 @@ final class CpuSnapshot {
     CpuSnapshot minus(final CpuSnapshot before) {
         final Map<Long, Long> delta = new HashMap<>();
         threadNanos.forEach((id, ns) -> delta.put(id, ns - before.threadNanos.getOrDefault(id, 0L)));
-        final CpuSnapshot d = new CpuSnapshot(wallNanos - before.wallNanos, processNanos - before.processNanos,
+        final CpuSnapshot d = new CpuSnapshot(
+                wallNanos - before.wallNanos,
+                processNanos - before.processNanos,
                 machineBusyTicks < 0 || before.machineBusyTicks < 0 ? -1 : machineBusyTicks - before.machineBusyTicks,
-                machineTotalTicks < 0 || before.machineTotalTicks < 0 ? -1
-                        : machineTotalTicks - before.machineTotalTicks, delta, categories);
+                machineTotalTicks < 0 || before.machineTotalTicks < 0
+                        ? -1
+                        : machineTotalTicks - before.machineTotalTicks,
+                delta,
+                categories);
         delta.forEach((id, ns) -> d.byCategory.merge(categories.get(id), ns, Long::sum));
         return d;
     }

@@ -19,13 +19,13 @@ import dev.scissor.encoder.media.JpegEncoder;
 import dev.scissor.encoder.model.EncoderModelDescriptor;
 import dev.scissor.encoder.model.ModelStore;
 import dev.scissor.encoder.onnx.ImagePreprocessor;
+import dev.scissor.encoder.onnx.LargeStack;
 import dev.scissor.encoder.onnx.OnnxVisionEncoder;
-import dev.scissor.testkit.EmbeddedKafka;
 import dev.scissor.pipeline.CaptureConfig;
 import dev.scissor.pipeline.CaptureStage;
 import dev.scissor.pipeline.EncoderConfig;
 import dev.scissor.pipeline.EncoderWorkers;
-import dev.scissor.encoder.onnx.LargeStack;
+import dev.scissor.testkit.EmbeddedKafka;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -68,15 +68,20 @@ import picocli.CommandLine.Spec;
  *
  * <p>Times are medians of repeated runs; the build machines are small and shared, so expect noise.
  */
-@Command(name = "bench-encoder", sortOptions = false, sortSynopsis = false,
-        description = {"capture decode, encoder ms/frame and 2 fps cameras per machine, end to end",
+@Command(
+        name = "bench-encoder",
+        sortOptions = false,
+        sortSynopsis = false,
+        description = {
+            "capture decode, encoder ms/frame and 2 fps cameras per machine, end to end",
             "",
             "Measures on this machine (CPU): capture decode ms/frame of a real clip, JPEG compression, the "
-                + "encoder's decode+preprocess and model ms/frame at batch 1 and 8, derives how many 2 fps cameras "
-                + "the cores sustain end to end, and checks that number by running the capture stage and one "
-                + "encoder worker per core (1 intra-op thread each) with an in-process broker, measuring CPU per "
-                + "thread group.",
-            ""})
+                    + "encoder's decode+preprocess and model ms/frame at batch 1 and 8, derives how many 2 fps cameras "
+                    + "the cores sustain end to end, and checks that number by running the capture stage and one "
+                    + "encoder worker per core (1 intra-op thread each) with an in-process broker, measuring CPU per "
+                    + "thread group.",
+            ""
+        })
 final class EncoderBenchCommand implements Callable<Integer> {
 
     private static final double FPS = 2.0;
@@ -84,10 +89,15 @@ final class EncoderBenchCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "print this help and exit")
     private boolean help;
 
-    @Option(names = "--clip", paramLabel = "FILE",
+    @Option(
+            names = "--clip",
+            paramLabel = "FILE",
             description = "the clip (default: SCISSOR_TEST_CLIP, /opt/opencv-clip/vtest.avi, else a synthetic "
                     + "640x480 MPEG-4 clip); fetch vtest.avi with encoder/scripts/fetch-test-clip.sh")
     private Path clip;
@@ -95,18 +105,25 @@ final class EncoderBenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", paramLabel = "N", description = "repeats of each capture measurement (default 3)")
     private int repeats = 3;
 
-    @Option(names = "--e2e-seconds", paramLabel = "S",
+    @Option(
+            names = "--e2e-seconds",
+            paramLabel = "S",
             description = "length of the end-to-end check (default 60; at least 10)")
     private int e2eSeconds = 60;
 
-    @Option(names = "--cameras", paramLabel = "N",
+    @Option(
+            names = "--cameras",
+            paramLabel = "N",
             description = "cameras in the end-to-end check (default: the derived number)")
     private Integer cameras;
 
     @Option(names = "--no-e2e", description = "skip the end-to-end check")
     private boolean noE2e;
 
-    @Option(names = "--utilisation", paramLabel = "U", converter = CommandLines.FiniteDouble.class,
+    @Option(
+            names = "--utilisation",
+            paramLabel = "U",
+            converter = CommandLines.FiniteDouble.class,
             description = "share of the CPU budget the derivation may plan for (default 0.8)")
     private double utilisation = 0.8;
 
@@ -132,8 +149,8 @@ final class EncoderBenchCommand implements Callable<Integer> {
         final int cams = cameras == null ? -1 : Math.max(1, cameras);
         try {
             // ONNX Runtime's native start-up needs more than the default 1 MiB stack (see LargeStack).
-            return LargeStack.call("scissor-bench-encoder", () -> bench(clip, rep, !noE2e, seconds, cams, utilisation,
-                    out));
+            return LargeStack.call(
+                    "scissor-bench-encoder", () -> bench(clip, rep, !noE2e, seconds, cams, utilisation, out));
         } catch (final Exception e) {
             err.println("scissor bench-encoder: " + e);
             return 1;
@@ -141,8 +158,7 @@ final class EncoderBenchCommand implements Callable<Integer> {
     }
 
     /** Wall-clock and CPU time of one measurement, per frame. */
-    private record Cost(double wallMs, double cpuMs) {
-    }
+    private record Cost(double wallMs, double cpuMs) {}
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -150,12 +166,20 @@ final class EncoderBenchCommand implements Callable<Integer> {
         return THREADS.getCurrentThreadCpuTime();
     }
 
-    private static int bench(final Path clipArg, final int repeats, final boolean e2e, final int e2eSeconds,
-                             final int camerasArg, final double utilisation, final PrintStream out) throws Exception {
+    private static int bench(
+            final Path clipArg,
+            final int repeats,
+            final boolean e2e,
+            final int e2eSeconds,
+            final int camerasArg,
+            final double utilisation,
+            final PrintStream out)
+            throws Exception {
         Ffmpeg.init();
         final int cores = Runtime.getRuntime().availableProcessors();
-        out.printf("scissor bench-encoder: %d cores, %s, Java %s, load average %s%n", cores, cpuName(),
-                System.getProperty("java.version"), loadAverage());
+        out.printf(
+                "scissor bench-encoder: %d cores, %s, Java %s, load average %s%n",
+                cores, cpuName(), System.getProperty("java.version"), loadAverage());
         out.println("  (wall = elapsed time; cpu = CPU time, of the process for capture (FFmpeg may decode on its own");
         out.println("   threads), of the measuring thread otherwise; on a shared machine trust the cpu figures: the");
         out.println("   derivation below uses them)");
@@ -188,8 +212,8 @@ final class EncoderBenchCommand implements Callable<Integer> {
                 while (g.grabFrame(false, true, false, false) != null) {
                     n++;
                 }
-                decodeOnly[r] = new Cost((System.nanoTime() - t0) / 1e6 / Math.max(1, n),
-                        (processCpu() - c0) / 1e6 / Math.max(1, n));
+                decodeOnly[r] = new Cost(
+                        (System.nanoTime() - t0) / 1e6 / Math.max(1, n), (processCpu() - c0) / 1e6 / Math.max(1, n));
                 decodedFrames = n;
                 g.releaseUnsafe();
             }
@@ -198,7 +222,8 @@ final class EncoderBenchCommand implements Callable<Integer> {
                 final long t0 = System.nanoTime();
                 final long c0 = processCpu();
                 final long n;
-                try (FfmpegFrameSource src = FfmpegFrameSource.open(SourceSpec.parse(clip.toString()),
+                try (FfmpegFrameSource src = FfmpegFrameSource.open(
+                        SourceSpec.parse(clip.toString()),
                         CaptureOptions.DEFAULT.withRealtime(false).withDecoderThreads(threads))) {
                     CapturedFrame f;
                     while ((f = src.next()) != null) {
@@ -209,8 +234,8 @@ final class EncoderBenchCommand implements Callable<Integer> {
                     n = src.framesDecoded();
                     converted = src.framesConverted();
                 }
-                final Cost cost = new Cost((System.nanoTime() - t0) / 1e6 / Math.max(1, n),
-                        (processCpu() - c0) / 1e6 / Math.max(1, n));
+                final Cost cost = new Cost(
+                        (System.nanoTime() - t0) / 1e6 / Math.max(1, n), (processCpu() - c0) / 1e6 / Math.max(1, n));
                 if (threads == 1) {
                     capturePath[r] = cost;
                 } else {
@@ -221,8 +246,19 @@ final class EncoderBenchCommand implements Callable<Integer> {
         }
         final int outW = sampled.get(0).width();
         final int outH = sampled.get(0).height();
-        out.printf(Locale.ROOT, "  source %s %dx%d at %.1f fps, %d frames; sampled at %.0f fps: %d frames at %dx%d "
-                + "(%d converted to BGR)%n", codec, srcW, srcH, srcFps, decodedFrames, FPS, sampled.size(), outW, outH,
+        out.printf(
+                Locale.ROOT,
+                "  source %s %dx%d at %.1f fps, %d frames; sampled at %.0f fps: %d frames at %dx%d "
+                        + "(%d converted to BGR)%n",
+                codec,
+                srcW,
+                srcH,
+                srcFps,
+                decodedFrames,
+                FPS,
+                sampled.size(),
+                outW,
+                outH,
                 converted);
         final Cost decode = median(decodeOnly);
         final Cost capture = median(capturePath);
@@ -236,23 +272,34 @@ final class EncoderBenchCommand implements Callable<Integer> {
         final long[] ffBytes = new long[1];
         final long[] ioBytes = new long[1];
         try (JpegEncoder ff = new FfmpegJpegEncoder(FfmpegJpegEncoder.DEFAULT_QSCALE);
-             JpegEncoder io = new ImageIoJpegEncoder(0.75f)) {
+                JpegEncoder io = new ImageIoJpegEncoder(0.75f)) {
             ffJpeg = perFrame(sampled, ff, repeats, ffBytes);
             ioJpeg = perFrame(sampled, io, repeats, ioBytes);
             for (final CapturedFrame f : sampled) {
                 jpegs.add(ff.encode(f.bgr(), f.width(), f.height()));
             }
         }
-        row(out, String.format(Locale.ROOT, "JPEG, FFmpeg mjpeg qscale %d (%.1f KB)", FfmpegJpegEncoder.DEFAULT_QSCALE,
-                ffBytes[0] / 1024.0), ffJpeg);
+        row(
+                out,
+                String.format(
+                        Locale.ROOT,
+                        "JPEG, FFmpeg mjpeg qscale %d (%.1f KB)",
+                        FfmpegJpegEncoder.DEFAULT_QSCALE,
+                        ffBytes[0] / 1024.0),
+                ffJpeg);
         row(out, String.format(Locale.ROOT, "JPEG, javax.imageio quality 0.75 (%.1f KB)", ioBytes[0] / 1024.0), ioJpeg);
 
         // ---------------------------------------------------------------- encoder
         out.println();
         final EncoderModelDescriptor d = EncoderModelDescriptor.defaultDescriptor();
         final Path model = d.resolveModel(ModelStore.fromEnvironment());
-        out.printf("encoder (%s, %dx%dx%d, ONNX Runtime %s on CPU)%n", d.id(), d.gridHeight(), d.gridWidth(),
-                d.tokenDim(), ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion());
+        out.printf(
+                "encoder (%s, %dx%dx%d, ONNX Runtime %s on CPU)%n",
+                d.id(),
+                d.gridHeight(),
+                d.gridWidth(),
+                d.tokenDim(),
+                ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion());
         final ImagePreprocessor pre = ImagePreprocessor.forDescriptor(d);
         final FloatBuffer batch8 = pre.allocate(8);
         final Cost[] dec = new Cost[repeats];
@@ -269,8 +316,14 @@ final class EncoderBenchCommand implements Callable<Integer> {
                     final DecodedImage img = decoder.decode(ImageFormat.JPEG, ByteBuffer.wrap(jpegs.get(i)), 0, 0);
                     final long t1 = System.nanoTime();
                     final long c1 = threadCpu();
-                    pre.preprocess(img.pixels(), img.width(), img.height(), img.stride(),
-                            ImagePreprocessor.PixelFormat.BGR24, batch8, i % 8);
+                    pre.preprocess(
+                            img.pixels(),
+                            img.width(),
+                            img.height(),
+                            img.stride(),
+                            ImagePreprocessor.PixelFormat.BGR24,
+                            batch8,
+                            i % 8);
                     wallDec += t1 - t0;
                     cpuDec += c1 - c0;
                     wallPre += System.nanoTime() - t1;
@@ -283,8 +336,16 @@ final class EncoderBenchCommand implements Callable<Integer> {
         final Cost jpegDecode = median(dec);
         final Cost preprocess = median(prep);
         row(out, "JPEG decode to BGR (FFmpeg)", jpegDecode);
-        row(out, String.format(Locale.ROOT, "preprocess %dx%d -> 3x%dx%d (direct buffers)", outW, outH,
-                d.inputHeight(), d.inputWidth()), preprocess);
+        row(
+                out,
+                String.format(
+                        Locale.ROOT,
+                        "preprocess %dx%d -> 3x%dx%d (direct buffers)",
+                        outW,
+                        outH,
+                        d.inputHeight(),
+                        d.inputWidth()),
+                preprocess);
         final Map<String, Cost> modelCost = new LinkedHashMap<>();
         for (final int threads : cores > 1 ? new int[] {1, cores} : new int[] {1}) {
             try (OnnxVisionEncoder enc = OnnxVisionEncoder.open(d, model, OnnxVisionEncoder.Options.cpu(threads))) {
@@ -304,8 +365,15 @@ final class EncoderBenchCommand implements Callable<Integer> {
                     }
                     final Cost c = median(ms);
                     modelCost.put(threads + "/" + b, c);
-                    row(out, String.format(Locale.ROOT, "model, batch %d, %d intra-op thread%s", b, threads,
-                            threads > 1 ? "s" : ""), c);
+                    row(
+                            out,
+                            String.format(
+                                    Locale.ROOT,
+                                    "model, batch %d, %d intra-op thread%s",
+                                    b,
+                                    threads,
+                                    threads > 1 ? "s" : ""),
+                            c);
                 }
             }
         }
@@ -319,13 +387,32 @@ final class EncoderBenchCommand implements Callable<Integer> {
         final double budget = cores * 1000.0 * utilisation;
         final int derived = (int) Math.floor(budget / perCamera);
         out.println("2 fps cameras per machine, from CPU time (ms of CPU per camera per second of video)");
-        out.printf(Locale.ROOT, "  capture  %4.1f fps x %.2f ms capture path + %.0f fps x %.2f ms JPEG           = %6.1f%n",
-                srcFps, capture.cpuMs(), FPS, ffJpeg.cpuMs(), captureCpu);
-        out.printf(Locale.ROOT, "  encoder  %.0f fps x (%.2f decode + %.2f preprocess + %.2f model, batch 8, 1 thread) = %6.1f%n",
-                FPS, jpegDecode.cpuMs(), preprocess.cpuMs(), model8.cpuMs(), encoderCpu);
-        out.printf(Locale.ROOT, "  per camera %.1f ms/s; %d cores x 1000 ms x %.0f%% utilisation = %.0f ms/s  ->  %d cameras%n",
-                perCamera, cores, utilisation * 100, budget, derived);
-        out.println("  assumptions: cameras like the clip (resolution, codec, frame rate); the broker on another machine;");
+        out.printf(
+                Locale.ROOT,
+                "  capture  %4.1f fps x %.2f ms capture path + %.0f fps x %.2f ms JPEG           = %6.1f%n",
+                srcFps,
+                capture.cpuMs(),
+                FPS,
+                ffJpeg.cpuMs(),
+                captureCpu);
+        out.printf(
+                Locale.ROOT,
+                "  encoder  %.0f fps x (%.2f decode + %.2f preprocess + %.2f model, batch 8, 1 thread) = %6.1f%n",
+                FPS,
+                jpegDecode.cpuMs(),
+                preprocess.cpuMs(),
+                model8.cpuMs(),
+                encoderCpu);
+        out.printf(
+                Locale.ROOT,
+                "  per camera %.1f ms/s; %d cores x 1000 ms x %.0f%% utilisation = %.0f ms/s  ->  %d cameras%n",
+                perCamera,
+                cores,
+                utilisation * 100,
+                budget,
+                derived);
+        out.println(
+                "  assumptions: cameras like the clip (resolution, codec, frame rate); the broker on another machine;");
         out.println("  Kafka clients, GC and JIT within the remaining " + Math.round((1 - utilisation) * 100)
                 + "%; one encoder worker per core with one intra-op");
         out.println("  thread each (scissor encoder --workers " + cores + " --threads 1); no GPU.");
@@ -368,19 +455,23 @@ final class EncoderBenchCommand implements Callable<Integer> {
                 continue;
             }
             final String n = t.getThreadName();
-            final String group = n.startsWith("capture-") ? "capture"
-                    : n.equals("scissor-encoder") ? "encoder"
-                    : n.contains("scissor-capture") || n.contains("scissor-encoder") ? "clients" : "other java";
+            final String group = n.startsWith("capture-")
+                    ? "capture"
+                    : n.equals("scissor-encoder")
+                            ? "encoder"
+                            : n.contains("scissor-capture") || n.contains("scissor-encoder") ? "clients" : "other java";
             g.merge(group, cpu, Long::sum);
         }
         return g;
     }
 
-    private static void endToEnd(final Path clip, final int cameras, final int seconds, final double utilisation,
-                                 final PrintStream out) throws Exception {
-        out.printf("end to end: %d camera(s) (%s paced at real time, sampled at %.0f fps) -> capture -> frames -> "
-                + "encoder (%d workers x 1 thread, batch 8) -> tokens, in-process broker, %d s%n", cameras,
-                clip.getFileName(), FPS, Runtime.getRuntime().availableProcessors(), seconds);
+    private static void endToEnd(
+            final Path clip, final int cameras, final int seconds, final double utilisation, final PrintStream out)
+            throws Exception {
+        out.printf(
+                "end to end: %d camera(s) (%s paced at real time, sampled at %.0f fps) -> capture -> frames -> "
+                        + "encoder (%d workers x 1 thread, batch 8) -> tokens, in-process broker, %d s%n",
+                cameras, clip.getFileName(), FPS, Runtime.getRuntime().availableProcessors(), seconds);
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             kafka.createTopics(Map.of("frames", 4, "tokens", 4, "dlq", 1));
             final Map<String, Object> c = new LinkedHashMap<>();
@@ -393,8 +484,9 @@ final class EncoderBenchCommand implements Callable<Integer> {
             e.put("bootstrap.servers", kafka.bootstrapServers());
             e.put(EncoderConfig.BATCH_MAX, 8);
             e.put(EncoderConfig.THREADS, 1);
-            try (EncoderWorkers encoder = new EncoderWorkers(e, Runtime.getRuntime().availableProcessors());
-                 CaptureStage capture = new CaptureStage(new CaptureConfig(c), sources)) {
+            try (EncoderWorkers encoder =
+                            new EncoderWorkers(e, Runtime.getRuntime().availableProcessors());
+                    CaptureStage capture = new CaptureStage(new CaptureConfig(c), sources)) {
                 encoder.start();
                 capture.start();
                 final long t0 = System.nanoTime();
@@ -434,26 +526,39 @@ final class EncoderBenchCommand implements Callable<Integer> {
                 final long endBacklog = capture.framesSent() - encoder.tokensOut();
                 capture.close();
                 final long drainStart = System.nanoTime();
-                while (encoder.tokensOut() < capture.framesSent()
-                        && System.nanoTime() - drainStart < 30_000_000_000L) {
+                while (encoder.tokensOut() < capture.framesSent() && System.nanoTime() - drainStart < 30_000_000_000L) {
                     Thread.sleep(100);
                 }
                 final double drain = (System.nanoTime() - drainStart) / 1e9;
                 final boolean keptUp = tokens >= 0.95 * sent && endBacklog <= 8 + 2 * FPS * cameras;
-                out.printf(Locale.ROOT, "  steady window %.0f s after %d s warm-up: captured %.2f frames/s (expected "
-                        + "%.1f), encoded %.2f frames/s%n", window, warmup, sent / window, FPS * cameras,
+                out.printf(
+                        Locale.ROOT,
+                        "  steady window %.0f s after %d s warm-up: captured %.2f frames/s (expected "
+                                + "%.1f), encoded %.2f frames/s%n",
+                        window,
+                        warmup,
+                        sent / window,
+                        FPS * cameras,
                         tokens / window);
-                out.printf(Locale.ROOT, "  backlog (captured, not yet encoded) every 5 s: %s; drained %s%n", backlog,
+                out.printf(
+                        Locale.ROOT,
+                        "  backlog (captured, not yet encoded) every 5 s: %s; drained %s%n",
+                        backlog,
                         encoder.tokensOut() >= capture.framesSent()
                                 ? String.format(Locale.ROOT, "in %.1f s after capture stopped", drain)
                                 : "NOT within 30 s");
-                out.printf(Locale.ROOT, "  process CPU %.2f cores of %d; model %.1f ms/frame in the stage, %.1f frames/"
-                                + "batch, %d dead letters%n", processCpuMs / 1000 / window,
+                out.printf(
+                        Locale.ROOT,
+                        "  process CPU %.2f cores of %d; model %.1f ms/frame in the stage, %.1f frames/"
+                                + "batch, %d dead letters%n",
+                        processCpuMs / 1000 / window,
                         Runtime.getRuntime().availableProcessors(),
                         encoder.encodeNanos() / 1e6 / Math.max(1, encoder.tokensOut()),
-                        (double) encoder.tokensOut() / Math.max(1, encoder.batches()), encoder.deadLetters());
-                out.printf("  => on this machine, now: %d camera(s) at %.0f fps %s%n", cameras, FPS,
-                        keptUp ? "SUSTAINED" : "NOT sustained (the backlog grows)");
+                        (double) encoder.tokensOut() / Math.max(1, encoder.batches()),
+                        encoder.deadLetters());
+                out.printf(
+                        "  => on this machine, now: %d camera(s) at %.0f fps %s%n",
+                        cameras, FPS, keptUp ? "SUSTAINED" : "NOT sustained (the backlog grows)");
                 // CPU per camera-second, measured in the pipeline itself (broker threads excluded): each
                 // group's CPU per frame it handled, times the frames a camera sends per second.
                 final double frames = Math.max(1, (sent + tokens) / 2.0);
@@ -463,20 +568,33 @@ final class EncoderBenchCommand implements Callable<Integer> {
                 final double nativeShare = nativeMs / frames * FPS;
                 final double perCamera = captureMs + encoderMs + clientsMs + nativeShare;
                 final int cores = Runtime.getRuntime().availableProcessors();
-                out.printf(Locale.ROOT, "  measured CPU per camera-second: capture threads %.1f ms + encoder threads %.1f ms "
-                        + "+ Kafka client threads %.1f ms + GC, JIT and other native %.1f ms = %.1f ms%n",
-                        captureMs, encoderMs, clientsMs, nativeShare, perCamera);
-                out.printf(Locale.ROOT, "  (broker and other JVM threads: %.2f cores, not counted: the broker runs "
-                        + "elsewhere)%n", groupMs.get("other java") / 1000 / window);
-                out.printf(Locale.ROOT, "  => a dedicated %d-core machine at %.0f%% CPU: %d cameras at %.0f fps end to "
-                        + "end%n", cores, utilisation * 100, (int) Math.floor(cores * 1000 * utilisation / perCamera),
+                out.printf(
+                        Locale.ROOT,
+                        "  measured CPU per camera-second: capture threads %.1f ms + encoder threads %.1f ms "
+                                + "+ Kafka client threads %.1f ms + GC, JIT and other native %.1f ms = %.1f ms%n",
+                        captureMs,
+                        encoderMs,
+                        clientsMs,
+                        nativeShare,
+                        perCamera);
+                out.printf(
+                        Locale.ROOT,
+                        "  (broker and other JVM threads: %.2f cores, not counted: the broker runs " + "elsewhere)%n",
+                        groupMs.get("other java") / 1000 / window);
+                out.printf(
+                        Locale.ROOT,
+                        "  => a dedicated %d-core machine at %.0f%% CPU: %d cameras at %.0f fps end to " + "end%n",
+                        cores,
+                        utilisation * 100,
+                        (int) Math.floor(cores * 1000 * utilisation / perCamera),
                         FPS);
             }
         }
     }
 
-    private static Cost perFrame(final List<CapturedFrame> frames, final JpegEncoder enc, final int repeats,
-                                 final long[] meanBytes) throws Exception {
+    private static Cost perFrame(
+            final List<CapturedFrame> frames, final JpegEncoder enc, final int repeats, final long[] meanBytes)
+            throws Exception {
         final Cost[] runs = new Cost[repeats];
         for (int r = 0; r < repeats; r++) {
             long bytes = 0;
@@ -485,15 +603,19 @@ final class EncoderBenchCommand implements Callable<Integer> {
             for (final CapturedFrame f : frames) {
                 bytes += enc.encode(f.bgr(), f.width(), f.height()).length;
             }
-            runs[r] = new Cost((System.nanoTime() - t0) / 1e6 / frames.size(), (threadCpu() - c0) / 1e6 / frames.size());
+            runs[r] =
+                    new Cost((System.nanoTime() - t0) / 1e6 / frames.size(), (threadCpu() - c0) / 1e6 / frames.size());
             meanBytes[0] = bytes / frames.size();
         }
         return median(runs);
     }
 
     private static Path defaultClip(final PrintStream out) throws Exception {
-        for (final String c : new String[] {System.getenv("SCISSOR_TEST_CLIP"), "/opt/opencv-clip/vtest.avi",
-                "/usr/share/doc/opencv-doc/examples/data/vtest.avi"}) {
+        for (final String c : new String[] {
+            System.getenv("SCISSOR_TEST_CLIP"),
+            "/opt/opencv-clip/vtest.avi",
+            "/usr/share/doc/opencv-doc/examples/data/vtest.avi"
+        }) {
             if (c != null && !c.isBlank() && Files.isRegularFile(Path.of(c))) {
                 return Path.of(c);
             }

@@ -29,8 +29,7 @@ import java.util.function.Supplier;
 final class ResourceSampler implements AutoCloseable {
 
     /** The run's progress at a sample. */
-    record Progress(String phase, long frames, long windows, int latencies) {
-    }
+    record Progress(String phase, long frames, long windows, int latencies) {}
 
     /** The p-quantile latency (ms) of the windows measured from the {@code from}-th on. */
     @FunctionalInterface
@@ -55,17 +54,39 @@ final class ResourceSampler implements AutoCloseable {
      * @param framesPerSecond frames processed per second since the previous sample
      * @param p99Ms p99 latency of the windows measured since the previous sample; NaN if none
      */
-    record Sample(double seconds, String phase, long heapUsedBytes, long heapAfterGcBytes, long heapMaxBytes,
-                  long heapCommittedBytes, long rssBytes, long openFiles, long stateBytes, long frames, long windows,
-                  double framesPerSecond, double p99Ms) {
+    record Sample(
+            double seconds,
+            String phase,
+            long heapUsedBytes,
+            long heapAfterGcBytes,
+            long heapMaxBytes,
+            long heapCommittedBytes,
+            long rssBytes,
+            long openFiles,
+            long stateBytes,
+            long frames,
+            long windows,
+            double framesPerSecond,
+            double p99Ms) {
 
         /** The sample as one progress line. */
         String line() {
-            return String.format(Locale.ROOT, "t=%4.0f s %-10s heap used %s, after GC %s (max %s, committed %s), RSS "
-                            + "%s, %d open files, state dir %s, %d frames (%.1f/s), %d windows, p99 %s", seconds, phase,
-                    mb(heapUsedBytes), mb(heapAfterGcBytes), mb(heapMaxBytes), mb(heapCommittedBytes), mb(rssBytes),
-                    openFiles, mb(stateBytes),
-                    frames, framesPerSecond, windows,
+            return String.format(
+                    Locale.ROOT,
+                    "t=%4.0f s %-10s heap used %s, after GC %s (max %s, committed %s), RSS "
+                            + "%s, %d open files, state dir %s, %d frames (%.1f/s), %d windows, p99 %s",
+                    seconds,
+                    phase,
+                    mb(heapUsedBytes),
+                    mb(heapAfterGcBytes),
+                    mb(heapMaxBytes),
+                    mb(heapCommittedBytes),
+                    mb(rssBytes),
+                    openFiles,
+                    mb(stateBytes),
+                    frames,
+                    framesPerSecond,
+                    windows,
                     Double.isNaN(p99Ms) ? "-" : String.format(Locale.ROOT, "%.0f ms", p99Ms));
         }
 
@@ -86,8 +107,12 @@ final class ResourceSampler implements AutoCloseable {
     private int lastLatencies;
     private volatile boolean running = true;
 
-    private ResourceSampler(final Path stateDir, final int periodSeconds, final Supplier<Progress> progress,
-            final Percentile latency, final Consumer<Sample> sink) {
+    private ResourceSampler(
+            final Path stateDir,
+            final int periodSeconds,
+            final Supplier<Progress> progress,
+            final Percentile latency,
+            final Consumer<Sample> sink) {
         this.stateDir = Objects.requireNonNull(stateDir, "stateDir");
         this.periodNanos = TimeUnit.SECONDS.toNanos(periodSeconds);
         this.progress = progress;
@@ -107,8 +132,12 @@ final class ResourceSampler implements AutoCloseable {
      * @param sink receives each sample, on the sampler's thread (the last one on the closing thread)
      * @return the running sampler; close it to take the last sample and stop
      */
-    static ResourceSampler start(final Path stateDir, final int periodSeconds, final Supplier<Progress> progress,
-            final Percentile latency, final Consumer<Sample> sink) {
+    static ResourceSampler start(
+            final Path stateDir,
+            final int periodSeconds,
+            final Supplier<Progress> progress,
+            final Percentile latency,
+            final Consumer<Sample> sink) {
         if (periodSeconds < 1) {
             throw new IllegalArgumentException("the sampling period must be at least 1 s, got " + periodSeconds);
         }
@@ -144,8 +173,19 @@ final class ResourceSampler implements AutoCloseable {
         lastNanos = now;
         lastFrames = p.frames();
         lastLatencies = p.latencies();
-        sink.accept(new Sample((now - t0) / 1e9, p.phase(), heap.getUsed(), heapAfterGc(), heap.getMax(),
-                heap.getCommitted(), residentBytes(), openFiles(), sizeOnDisk(stateDir), p.frames(), p.windows(), fps,
+        sink.accept(new Sample(
+                (now - t0) / 1e9,
+                p.phase(),
+                heap.getUsed(),
+                heapAfterGc(),
+                heap.getMax(),
+                heap.getCommitted(),
+                residentBytes(),
+                openFiles(),
+                sizeOnDisk(stateDir),
+                p.frames(),
+                p.windows(),
+                fps,
                 p99));
     }
 

@@ -56,8 +56,8 @@ public final class StreamsBench {
     private final PrintStream err;
     private final BenchFrames frames;
 
-    private StreamsBench(final StreamsBenchOptions options, final BenchFrames frames, final PrintStream out,
-            final PrintStream err) {
+    private StreamsBench(
+            final StreamsBenchOptions options, final BenchFrames frames, final PrintStream out, final PrintStream err) {
         this.options = options;
         this.frames = frames;
         this.out = out;
@@ -97,8 +97,8 @@ public final class StreamsBench {
     static int run(final StreamsBenchOptions options, final PrintStream out, final PrintStream err) {
         try {
             // Validate the application settings once, before anything starts.
-            new CompressorConfig(options.appSettings("localhost:9092", "probe", "probe-tokens", "probe-windows",
-                    "probe-dlq", Paths.get(".")));
+            new CompressorConfig(options.appSettings(
+                    "localhost:9092", "probe", "probe-tokens", "probe-windows", "probe-dlq", Paths.get(".")));
         } catch (final ConfigException e) {
             err.println("scissor bench-streams: " + e.getMessage()
                     + "\n(run 'scissor compressor --describe-config' for every setting)");
@@ -116,14 +116,16 @@ public final class StreamsBench {
         // data (gigabytes under the temporary directory) before the JVM exits.
         final Thread caller = Thread.currentThread();
         final CountDownLatch done = new CountDownLatch(1);
-        final Thread hook = new Thread(() -> {
-            caller.interrupt();
-            try {
-                done.await(60, TimeUnit.SECONDS);
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "scissor-bench-shutdown");
+        final Thread hook = new Thread(
+                () -> {
+                    caller.interrupt();
+                    try {
+                        done.await(60, TimeUnit.SECONDS);
+                    } catch (final InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "scissor-bench-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             return new StreamsBench(options, frames, out, err).runAll();
@@ -146,15 +148,18 @@ public final class StreamsBench {
 
     private int runAll() throws InterruptedException {
         final long perCase = options.warmupSeconds + options.seconds + options.latencySeconds + 2 + 12;
-        err.printf(Locale.ROOT, "bench-streams: %d case(s) %s, about %d s in all; frames from %s%n",
-                options.streams.length, Arrays.toString(options.streams),
-                perCase * options.streams.length + 2L * options.warmupSeconds, frames.source);
+        err.printf(
+                Locale.ROOT,
+                "bench-streams: %d case(s) %s, about %d s in all; frames from %s%n",
+                options.streams.length,
+                Arrays.toString(options.streams),
+                perCase * options.streams.length + 2L * options.warmupSeconds,
+                frames.source);
         final List<BenchResult> results = new ArrayList<>();
         // Segments roll (and the log cleaner compacts the changelogs) as they would in steady state, and
         // retention checks run often, so that the disk holds only a few GB however long the run.
-        final Map<String, String> broker = Map.of(
-                "log.segment.bytes", Integer.toString(64 << 20),
-                "log.retention.check.interval.ms", "5000");
+        final Map<String, String> broker =
+                Map.of("log.segment.bytes", Integer.toString(64 << 20), "log.retention.check.interval.ms", "5000");
         final BenchCase cases = new BenchCase(options, frames, err);
         try (EmbeddedKafka kafka = startBroker(broker)) {
             for (int c = 0; c < options.streams.length; c++) {
@@ -162,8 +167,10 @@ public final class StreamsBench {
                 final int warmup = c == 0 ? 3 * options.warmupSeconds : options.warmupSeconds;
                 final BenchResult r = cases.run(kafka, options.streams[c], c, warmup);
                 if (r.deadLetters > 0) {
-                    err.printf("bench-streams: %d dead letter(s) with %d streams: the benchmark's frames were "
-                            + "rejected; see the log above%n", r.deadLetters, r.streams);
+                    err.printf(
+                            "bench-streams: %d dead letter(s) with %d streams: the benchmark's frames were "
+                                    + "rejected; see the log above%n",
+                            r.deadLetters, r.streams);
                     return 1;
                 }
                 results.add(r);

@@ -20,8 +20,12 @@ import picocli.CommandLine.Spec;
  * The {@code bench-streams} command line: its options, once {@link #call} checked them and applied {@code --quick}
  * and {@code --minutes}; {@link #call} then runs {@link StreamsBench}.
  */
-@Command(name = "bench-streams", sortOptions = false, sortSynopsis = false,
-        description = {"frames/s and window latency of the Kafka Streams compressor through a broker",
+@Command(
+        name = "bench-streams",
+        sortOptions = false,
+        sortSynopsis = false,
+        description = {
+            "frames/s and window latency of the Kafka Streams compressor through a broker",
             "",
             "Runs an in-process KRaft broker and the compressor application in this JVM (exactly_once_v2,",
             "commit.interval.ms=100), and for each stream count N measures:",
@@ -31,28 +35,39 @@ import picocli.CommandLine.Spec;
             "              read_committed consumer, at a sustainable load: 2 fps per stream, or 70%% of",
             "              the measured maximum where that is less (or --rate)",
             "Frames: 14x14 tokens of dim 816 (float32, 627 KB a record).",
-            ""},
+            ""
+        },
         footer = {"", "Progress goes to stderr, the report (Markdown tables) to stdout."})
 final class StreamsBenchOptions implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "print this help and exit")
     private boolean help;
 
-    @Option(names = "--streams", paramLabel = "N", split = ",",
+    @Option(
+            names = "--streams",
+            paramLabel = "N",
+            split = ",",
             description = "stream counts to run, comma-separated (default 1,8,32)")
     int[] streams = {1, 8, 32};
 
     @Option(names = "--seconds", paramLabel = "S", description = "throughput measurement per case (default 30)")
     int seconds = 30;
 
-    @Option(names = "--warmup", paramLabel = "S",
+    @Option(
+            names = "--warmup",
+            paramLabel = "S",
             description = "warm-up before the throughput measurement (default 15; the first case warms up 3x as "
                     + "long, while the JVM compiles broker and app)")
     int warmupSeconds = 15;
 
-    @Option(names = "--latency-seconds", paramLabel = "S",
+    @Option(
+            names = "--latency-seconds",
+            paramLabel = "S",
             description = "latency measurement per case (default 30, after a 2 s warm-up)")
     int latencySeconds = 30;
 
@@ -63,40 +78,56 @@ final class StreamsBenchOptions implements Callable<Integer> {
     int hop = 4;
 
     /** Frames/s per stream in the latency phase; 0 = 2 fps capped at 70% of the measured maximum. */
-    @Option(names = "--rate", paramLabel = "FPS", converter = CommandLines.FiniteDouble.class,
+    @Option(
+            names = "--rate",
+            paramLabel = "FPS",
+            converter = CommandLines.FiniteDouble.class,
             description = "frames/s per stream in the latency phase, fixed (default: 2, capped at 70%% of the "
                     + "measured maximum)")
     double rate;
 
-    @Option(names = "--threads", paramLabel = "T",
+    @Option(
+            names = "--threads",
+            paramLabel = "T",
             description = "num.stream.threads of the application (default 1: best on 2 cores)")
     int threads = 1;
 
-    @Option(names = "--partitions", paramLabel = "P",
+    @Option(
+            names = "--partitions",
+            paramLabel = "P",
             description = "partitions of the tokens/windows/dlq topics (default 8)")
     int partitions = 8;
 
-    @Option(names = "--compression", paramLabel = "none|gzip|snappy|lz4|zstd",
+    @Option(
+            names = "--compression",
+            paramLabel = "none|gzip|snappy|lz4|zstd",
             description = "the benchmark producer's compression.type (default none)")
     String compression = "none";
 
     @Option(names = "--synthetic", description = "a synthetic video instead of the realistic golden one")
     boolean synthetic;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", converter = KeyValue.Converter.class,
+    @Option(
+            names = "--set",
+            paramLabel = "KEY=VALUE",
+            converter = KeyValue.Converter.class,
             description = "a Kafka Streams or scissor.* setting of the application; repeatable")
     private List<KeyValue> sets = new ArrayList<>();
 
     @Option(names = "--quick", description = "--streams 1,8 --warmup 3 --seconds 5 --latency-seconds 6")
     private boolean quick;
 
-    @Option(names = "--minutes", paramLabel = "M",
+    @Option(
+            names = "--minutes",
+            paramLabel = "M",
             description = "a long run: --streams 32 --warmup 5 --seconds 10, then the paced (latency) phase for "
                     + "M minutes; watch heap and state size over time")
     private Integer minutes;
 
     /** Seconds between heap and state-directory samples. */
-    @Option(names = "--sample-seconds", paramLabel = "S",
+    @Option(
+            names = "--sample-seconds",
+            paramLabel = "S",
             description = "every S seconds (default 10): heap used and after the last GC, the state directory's "
                     + "size on disk, frames, windows and the p99 of the windows measured since the last sample")
     int sampleSeconds = 10;
@@ -128,8 +159,10 @@ final class StreamsBenchOptions implements Callable<Integer> {
             throw CommandLines.usage(spec.commandLine(), "--rate must be positive, got %s", rate);
         }
         if (!List.of("none", "gzip", "snappy", "lz4", "zstd").contains(compression)) {
-            throw CommandLines.usage(spec.commandLine(), "--compression takes none, gzip, snappy, lz4 or zstd, "
-                    + "got '%s'", compression);
+            throw CommandLines.usage(
+                    spec.commandLine(),
+                    "--compression takes none, gzip, snappy, lz4 or zstd, " + "got '%s'",
+                    compression);
         }
         sets.forEach(kv -> extra.put(kv.key(), kv.value()));
         if (quick) {
@@ -141,8 +174,8 @@ final class StreamsBenchOptions implements Callable<Integer> {
         if (minutes != null) {
             atLeast(minutes, 1, "--minutes");
             if (given("--latency-seconds")) {
-                throw CommandLines.usage(spec.commandLine(),
-                        "--minutes sets the paced phase; leave out --latency-seconds");
+                throw CommandLines.usage(
+                        spec.commandLine(), "--minutes sets the paced phase; leave out --latency-seconds");
             }
             // A long run: a short throughput phase, then the paced phase for the given minutes.
             streams = given("--streams") ? streams : new int[] {32};
@@ -151,7 +184,8 @@ final class StreamsBenchOptions implements Callable<Integer> {
             latencySeconds = 60 * minutes;
         }
         if (seconds < BenchDriver.SLICES) {
-            throw CommandLines.usage(spec.commandLine(), "--seconds must be at least %d (one per slice)", BenchDriver.SLICES);
+            throw CommandLines.usage(
+                    spec.commandLine(), "--seconds must be at least %d (one per slice)", BenchDriver.SLICES);
         }
         return StreamsBench.run(this, out, err);
     }
@@ -167,8 +201,13 @@ final class StreamsBenchOptions implements Callable<Integer> {
     }
 
     /** The application's settings for one case. */
-    Map<String, Object> appSettings(final String bootstrap, final String appId, final String tokens,
-            final String windows, final String dlq, final Path stateDir) {
+    Map<String, Object> appSettings(
+            final String bootstrap,
+            final String appId,
+            final String tokens,
+            final String windows,
+            final String dlq,
+            final Path stateDir) {
         final Map<String, Object> s = new LinkedHashMap<>();
         s.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         s.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);

@@ -60,8 +60,8 @@ final class WindowReader implements AutoCloseable {
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
         c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 << 20);
         final var serde = ScissorSerdes.compressedWindow();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             final List<TopicPartition> parts = new ArrayList<>();
             for (final String t : List.of(windowsTopic, dlqTopic)) {
                 for (final PartitionInfo p : consumer.partitionsFor(t, Duration.ofSeconds(30))) {
@@ -115,7 +115,8 @@ final class WindowReader implements AutoCloseable {
         final long[] v;
         synchronized (latencies) {
             v = latencies.subList(Math.min(from, latencies.size()), latencies.size()).stream()
-                    .mapToLong(Long::longValue).toArray();
+                    .mapToLong(Long::longValue)
+                    .toArray();
         }
         if (v.length == 0) {
             return Double.NaN;

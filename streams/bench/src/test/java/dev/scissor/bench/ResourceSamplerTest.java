@@ -25,8 +25,8 @@ class ResourceSamplerTest {
             touched.put(i, (byte) 1);
         }
         final long after = ResourceSampler.residentBytes();
-        assertTrue(before > 0 && after - before >= 32L << 20,
-                "RSS " + before + " -> " + after + " after touching 64 MB");
+        assertTrue(
+                before > 0 && after - before >= 32L << 20, "RSS " + before + " -> " + after + " after touching 64 MB");
     }
 
     @Test
@@ -51,8 +51,8 @@ class ResourceSamplerTest {
     @Test
     void aSampleCarriesRssAndOpenFiles() throws Exception {
         final List<ResourceSampler.Sample> samples = new ArrayList<>();
-        try (ResourceSampler s = ResourceSampler.start(dir, 60, () -> new ResourceSampler.Progress("p", 0, 0, 0),
-                (from, q) -> Double.NaN, samples::add)) {
+        try (ResourceSampler s = ResourceSampler.start(
+                dir, 60, () -> new ResourceSampler.Progress("p", 0, 0, 0), (from, q) -> Double.NaN, samples::add)) {
             s.sample();
         }
         assertTrue(samples.size() >= 2, "on demand and at close: " + samples.size());

@@ -29,9 +29,24 @@ class StreamsBenchIT {
     void shortRunReportsPositiveThroughputAndLatency() {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final int rc = StreamsBench.run(new String[] {"--quick", "--streams", "2", "--warmup", "1", "--seconds", "5",
-            "--latency-seconds", "3", "--rate", "5",
-            "--sample-seconds", "2"}, print(out), print(err));
+        final int rc = StreamsBench.run(
+                new String[] {
+                    "--quick",
+                    "--streams",
+                    "2",
+                    "--warmup",
+                    "1",
+                    "--seconds",
+                    "5",
+                    "--latency-seconds",
+                    "3",
+                    "--rate",
+                    "5",
+                    "--sample-seconds",
+                    "2"
+                },
+                print(out),
+                print(err));
         final String report = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, rc, () -> report + "\n--- stderr ---\n" + err.toString(StandardCharsets.UTF_8));
         final Matcher m = ROW.matcher(report);
@@ -59,11 +74,21 @@ class StreamsBenchIT {
 
     @Test
     void badArgumentsExitWithTwoAndHelpWithZero() {
-        for (final String[] args : new String[][] {{"--streams", "0"}, {"--streams", "1,x"}, {"--bogus"},
-            {"--rate", "-1"}, {"--compression", "brotli"}, {"--seconds", "2"}, {"--set", "scissor.window.frames=0"},
-            {"--minutes", "3", "--latency-seconds", "60"}, {"--minutes", "0"}, {"--sample-seconds", "0"}}) {
+        for (final String[] args : new String[][] {
+            {"--streams", "0"},
+            {"--streams", "1,x"},
+            {"--bogus"},
+            {"--rate", "-1"},
+            {"--compression", "brotli"},
+            {"--seconds", "2"},
+            {"--set", "scissor.window.frames=0"},
+            {"--minutes", "3", "--latency-seconds", "60"},
+            {"--minutes", "0"},
+            {"--sample-seconds", "0"}
+        }) {
             final ByteArrayOutputStream err = new ByteArrayOutputStream();
-            assertEquals(2, StreamsBench.run(args, print(new ByteArrayOutputStream()), print(err)), String.join(" ", args));
+            assertEquals(
+                    2, StreamsBench.run(args, print(new ByteArrayOutputStream()), print(err)), String.join(" ", args));
             assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("scissor bench-streams: "));
         }
         final ByteArrayOutputStream out = new ByteArrayOutputStream();

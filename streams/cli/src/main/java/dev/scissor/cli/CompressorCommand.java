@@ -21,33 +21,49 @@ import picocli.CommandLine.Option;
  * {@code scissor compressor}: runs the Kafka Streams compressor against a broker until stopped
  * (Ctrl-C or SIGTERM, which commit and close cleanly).
  */
-@Command(name = "compressor", sortOptions = false, sortSynopsis = false,
-        description = {"run the Kafka Streams compressor against a broker (tokens -> windows)",
+@Command(
+        name = "compressor",
+        sortOptions = false,
+        sortSynopsis = false,
+        description = {
+            "run the Kafka Streams compressor against a broker (tokens -> windows)",
             "",
             "Reads FrameTokens from the tokens topic, writes CompressedWindows to the windows topic and dead "
-                + "letters to the dlq topic, exactly once. Run several with the same application id to share the "
-                + "streams (partitions) among them. --create-topics creates the tokens, windows and dlq topics.",
-            ""},
-        footer = {"",
+                    + "letters to the dlq topic, exactly once. Run several with the same application id to share the "
+                    + "streams (partitions) among them. --create-topics creates the tokens, windows and dlq topics.",
+            ""
+        },
+        footer = {
+            "",
             "example: scissor compressor --bootstrap localhost:9092 --create-topics \\",
-            "           --set scissor.window.frames=32 --set scissor.hop.frames=8 --set scissor.retention=0.1"})
+            "           --set scissor.window.frames=32 --set scissor.hop.frames=8 --set scissor.retention=0.1"
+        })
 final class CompressorCommand implements Callable<Integer> {
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "print this help and exit")
     private boolean help;
 
     @Mixin
     private KafkaCliOptions kafka;
 
-    @Option(names = "--application-id", paramLabel = "ID",
+    @Option(
+            names = "--application-id",
+            paramLabel = "ID",
             description = "Kafka Streams application id (default " + CompressorConfig.DEFAULT_APPLICATION_ID + ")")
     private String applicationId;
 
-    @Option(names = "--state-dir", paramLabel = "DIR",
+    @Option(
+            names = "--state-dir",
+            paramLabel = "DIR",
             description = "where the RocksDB state lives (default: Kafka Streams' default)")
     private String stateDir;
 
-    @Option(names = "--http-port", paramLabel = "PORT",
+    @Option(
+            names = "--http-port",
+            paramLabel = "PORT",
             description = "HTTP port of /metrics and GET /v1/streams/{id}/windows/latest (default 8081; 0 = any free "
                     + "port; -1 = none); other instances forward queries to scissor.http.advertised.host (default: "
                     + "this host's name) and this port")
@@ -84,8 +100,12 @@ final class CompressorCommand implements Callable<Integer> {
             return 2;
         }
         try {
-            kafka.ensureTopics(settings, List.of(config.tokensTopic(), config.windowsTopic(), config.dlqTopic()),
-                    CompressorTopology.MAX_MESSAGE_BYTES, "compressor", out);
+            kafka.ensureTopics(
+                    settings,
+                    List.of(config.tokensTopic(), config.windowsTopic(), config.dlqTopic()),
+                    CompressorTopology.MAX_MESSAGE_BYTES,
+                    "compressor",
+                    out);
             return serve(config, kafka.runForSeconds, out, err);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -96,16 +116,21 @@ final class CompressorCommand implements Callable<Integer> {
         }
     }
 
-    private static int serve(final CompressorConfig config, final long runForSeconds, final PrintStream out,
-                             final PrintStream err) throws InterruptedException, IOException {
+    private static int serve(
+            final CompressorConfig config, final long runForSeconds, final PrintStream out, final PrintStream err)
+            throws InterruptedException, IOException {
         final HttpService http;
         try {
-            http = config.httpPort() < 0 ? null
+            http = config.httpPort() < 0
+                    ? null
                     : HttpService.start("compressor", config.httpBind(), config.httpPort(), config.httpLimits());
         } catch (final IOException e) {
-            throw new IOException("cannot serve HTTP on " + config.httpBind() + ":" + config.httpPort() + " ("
-                    + e.getMessage() + "); set " + CompressorConfig.HTTP_PORT + " (--http-port) to a free port, or -1 "
-                    + "for none, or " + CompressorConfig.HTTP_BIND + " to an address of this machine", e);
+            throw new IOException(
+                    "cannot serve HTTP on " + config.httpBind() + ":" + config.httpPort() + " ("
+                            + e.getMessage() + "); set " + CompressorConfig.HTTP_PORT
+                            + " (--http-port) to a free port, or -1 "
+                            + "for none, or " + CompressorConfig.HTTP_BIND + " to an address of this machine",
+                    e);
         }
         try {
             return serve(config, http, runForSeconds, out, err);
@@ -116,32 +141,51 @@ final class CompressorCommand implements Callable<Integer> {
         }
     }
 
-    private static int serve(final CompressorConfig config, final HttpService http, final long runForSeconds,
-                             final PrintStream out, final PrintStream err) throws InterruptedException {
+    private static int serve(
+            final CompressorConfig config,
+            final HttpService http,
+            final long runForSeconds,
+            final PrintStream out,
+            final PrintStream err)
+            throws InterruptedException {
         final CompressorApp app = new CompressorApp(config, http);
         final Thread hook = new Thread(app::close, "scissor-compressor-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        out.printf("scissor compressor: %s -> %s (dlq %s), W=%d H=%d tau=%s%s, %s%n", config.tokensTopic(),
-                config.windowsTopic(), config.dlqTopic(), config.windowFrames(), config.hopFrames(),
-                config.params().tau(), config.params().budget() == null ? "" : " budget " + config.params().budget(),
+        out.printf(
+                "scissor compressor: %s -> %s (dlq %s), W=%d H=%d tau=%s%s, %s%n",
+                config.tokensTopic(),
+                config.windowsTopic(),
+                config.dlqTopic(),
+                config.windowFrames(),
+                config.hopFrames(),
+                config.params().tau(),
+                config.params().budget() == null
+                        ? ""
+                        : " budget " + config.params().budget(),
                 config.streamsProperties().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         if (http != null) {
-            out.printf("scissor compressor: HTTP on %s:%d (/metrics, %s%s), advertised as %s%n", config.httpBind(),
-                    http.port(), dev.scissor.streams.CompressorQueries.ROUTE,
-                    HttpService.environmentToken() == null ? "" : " with a bearer token", app.applicationServer());
+            out.printf(
+                    "scissor compressor: HTTP on %s:%d (/metrics, %s%s), advertised as %s%n",
+                    config.httpBind(),
+                    http.port(),
+                    dev.scissor.streams.CompressorQueries.ROUTE,
+                    HttpService.environmentToken() == null ? "" : " with a bearer token",
+                    app.applicationServer());
         }
         app.start();
         final long deadline = runForSeconds < 0 ? Long.MAX_VALUE : System.nanoTime() + runForSeconds * 1_000_000_000L;
         long lastCount = 0;
         long lastReport = System.nanoTime();
         while (System.nanoTime() < deadline) {
-            if (app.awaitStop(Duration.ofMillis(Math.min(10_000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000))))) {
+            if (app.awaitStop(Duration.ofMillis(
+                    Math.min(10_000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000))))) {
                 break;
             }
             final long now = System.nanoTime();
             final long count = app.recordsProcessed();
-            out.printf("scissor compressor: %s, %d token frames processed (%.1f/s)%n", app.state(), count,
-                    (count - lastCount) * 1e9 / (now - lastReport));
+            out.printf(
+                    "scissor compressor: %s, %d token frames processed (%.1f/s)%n",
+                    app.state(), count, (count - lastCount) * 1e9 / (now - lastReport));
             lastCount = count;
             lastReport = now;
         }

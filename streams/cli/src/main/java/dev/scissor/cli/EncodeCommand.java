@@ -29,20 +29,31 @@ import picocli.CommandLine.Spec;
  * the input size is not resampled). Bad input (a missing file, not an image, an unknown model) is
  * one line on stderr and exit code 2, and no output file.
  */
-@Command(name = "encode", sortOptions = false,
+@Command(
+        name = "encode",
+        sortOptions = false,
         description = {"encode images or a video with a vision encoder into a token dump [F, N, D]", ""},
-        footer = {"", "examples:",
+        footer = {
+            "",
+            "examples:",
             "  scissor encode --model models/ov-7b --images a.png b.png --out tokens.npy",
-            "  scissor encode --model mnv2-nsfwjs --video clip.mp4 --fps 2 --out tokens.npy"})
+            "  scissor encode --model mnv2-nsfwjs --video clip.mp4 --fps 2 --out tokens.npy"
+        })
 final class EncodeCommand implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "print this help and exit")
     private boolean help;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|NAME",
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "DIR|NAME",
             description = "an exported model directory (scissor export-encoder) or a built-in encoder "
                     + "(mnv2-nsfwjs, mnv2-nsfwjs-136, mnv3-centernet)")
     private String model;
@@ -52,7 +63,11 @@ final class EncodeCommand implements Callable<Integer> {
 
     /** Exactly one of the two inputs. */
     static final class Input {
-        @Option(names = "--images", arity = "1..*", paramLabel = "IMAGE", required = true,
+        @Option(
+                names = "--images",
+                arity = "1..*",
+                paramLabel = "IMAGE",
+                required = true,
                 description = "JPEG or PNG files, one frame each, in this order")
         private List<Path> images;
 
@@ -60,7 +75,11 @@ final class EncodeCommand implements Callable<Integer> {
         private Path video;
     }
 
-    @Option(names = "--fps", paramLabel = "FPS", defaultValue = "2", converter = CommandLines.FiniteDouble.class,
+    @Option(
+            names = "--fps",
+            paramLabel = "FPS",
+            defaultValue = "2",
+            converter = CommandLines.FiniteDouble.class,
             description = "frames per second of video time sampled from --video (default: ${DEFAULT-VALUE}; "
                     + "0 = every frame)")
     private double fps;
@@ -88,7 +107,8 @@ final class EncodeCommand implements Callable<Integer> {
             encoding = new TokenEncoding(model, stderr);
             // Full-size frames: the checkpoint's processor resizes them to its input, as transformers would.
             tokens = input.video != null
-                    ? encoding.video(input.video, CaptureOptions.DEFAULT.withFps(fps).withMaxSize(0, 0))
+                    ? encoding.video(
+                            input.video, CaptureOptions.DEFAULT.withFps(fps).withMaxSize(0, 0))
                     : encoding.images(input.images);
             final Path parent = out.toAbsolutePath().getParent();
             Files.createDirectories(parent);
@@ -106,8 +126,14 @@ final class EncodeCommand implements Callable<Integer> {
             stderr.println("scissor encode: " + e);
             return 1;
         }
-        stdout.printf(Locale.ROOT, "scissor encode: %d frames x %d tokens x %d dims with %s -> %s (%.1f s)%n",
-                tokens.frames(), tokens.tokens(), tokens.dim(), encoding.descriptor().id(), out,
+        stdout.printf(
+                Locale.ROOT,
+                "scissor encode: %d frames x %d tokens x %d dims with %s -> %s (%.1f s)%n",
+                tokens.frames(),
+                tokens.tokens(),
+                tokens.dim(),
+                encoding.descriptor().id(),
+                out,
                 (System.nanoTime() - t0) / 1e9);
         return 0;
     }

@@ -7,15 +7,7 @@ import dev.scissor.compressor.eval.Methods;
 import dev.scissor.compressor.io.Npy;
 import dev.scissor.compressor.io.NpyArray;
 import dev.scissor.encoder.capture.CaptureOptions;
-import dev.scissor.encoder.capture.CapturedFrame;
-import dev.scissor.encoder.capture.FfmpegFrameSource;
-import dev.scissor.encoder.capture.SourceSpec;
-import dev.scissor.encoder.media.Ffmpeg;
 import dev.scissor.encoder.model.EncoderModelDescriptor;
-import dev.scissor.encoder.model.ModelStore;
-import dev.scissor.encoder.onnx.ImagePreprocessor;
-import dev.scissor.encoder.onnx.OnnxVisionEncoder;
-import dev.scissor.encoder.onnx.LargeStack;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -24,7 +16,6 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,42 +37,62 @@ import picocli.CommandLine.Spec;
  * token dump or a video encoded with the default encoder; writes a CSV, a table and a
  * rate-distortion chart.
  */
-@Command(name = "eval", sortOptions = false, sortSynopsis = false,
-        description = {"LLaVA-Scissor vs pooling, random, L2 norm, ToMe, ... at matched token counts",
+@Command(
+        name = "eval",
+        sortOptions = false,
+        sortSynopsis = false,
+        description = {
+            "LLaVA-Scissor vs pooling, random, L2 norm, ToMe, ... at matched token counts",
             "",
             "Reduces every window to K = round(r * T * N) tokens with each method and scores the kept tokens "
-                + "against all original tokens (cosine distance to the nearest kept token: mean, share >= 0.9, "
-                + "worst; drift of merged tokens from the nearest original; median ms per window). Writes eval.csv, a "
-                + "table and a rate-distortion chart, eval.png.",
-            ""},
+                    + "against all original tokens (cosine distance to the nearest kept token: mean, share >= 0.9, "
+                    + "worst; drift of merged tokens from the nearest original; median ms per window). Writes eval.csv, a "
+                    + "table and a rate-distortion chart, eval.png.",
+            ""
+        },
         footer = {"", "example: scissor eval --video /opt/opencv-clip/vtest.avi --out eval-vtest"})
 final class EvalCommand implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "print this help and exit")
     private boolean help;
 
-    @Option(names = "--tokens", paramLabel = "FILE",
+    @Option(
+            names = "--tokens",
+            paramLabel = "FILE",
             description = "tokens .npy, [T,N,D] (one window if T <= --window) or [F,N,D] (F/T windows)")
     private Path tokensFile;
 
     @Option(names = "--video", paramLabel = "FILE", description = "encode a video at 2 fps first (saved as tokens.npy)")
     private Path video;
 
-    @Option(names = "--model", paramLabel = "NAME",
-            description = "the encoder for --video: a built-in one (mnv2-nsfwjs, the default; mnv2-nsfwjs-136, mnv3-centernet) or an exported model directory")
+    @Option(
+            names = "--model",
+            paramLabel = "NAME",
+            description =
+                    "the encoder for --video: a built-in one (mnv2-nsfwjs, the default; mnv2-nsfwjs-136, mnv3-centernet) or an exported model directory")
     private String model = "mnv2-nsfwjs";
 
     @Option(names = "--window", paramLabel = "T", description = "frames per window (default 16)")
     private int window = 16;
 
-    @Option(names = "--retention", paramLabel = "R", split = ",", converter = CommandLines.FiniteDouble.class,
+    @Option(
+            names = "--retention",
+            paramLabel = "R",
+            split = ",",
+            converter = CommandLines.FiniteDouble.class,
             description = "retentions, comma-separated (default 0.05,0.1,0.2,0.35)")
     private double[] retentions = {0.05, 0.1, 0.2, 0.35};
 
-    @Option(names = "--methods", paramLabel = "NAME", split = ",",
+    @Option(
+            names = "--methods",
+            paramLabel = "NAME",
+            split = ",",
             description = "methods, comma-separated (default: all of ${DEFAULT-VALUE})")
     private List<String> methods = Methods.ALL;
 
@@ -94,7 +105,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "where eval.csv and eval.png go (default eval-out)")
     private Path outDir = Path.of("eval-out");
 
-    @Option(names = "--task", paramLabel = "find",
+    @Option(
+            names = "--task",
+            paramLabel = "find",
             description = "also score query by example (/v1/find) on crops of what moves (needs --video)")
     private String task;
 
@@ -123,7 +136,8 @@ final class EvalCommand implements Callable<Integer> {
         }
         final boolean find = task != null;
         if (find && video == null) {
-            throw CommandLines.usage(spec.commandLine(), "--task find needs --video (the queries are crops of its frames)");
+            throw CommandLines.usage(
+                    spec.commandLine(), "--task find needs --video (the queries are crops of its frames)");
         }
         if (window < 1 || maxWindows < 1) {
             throw CommandLines.usage(spec.commandLine(), "--window and --max-windows must be positive");
@@ -159,19 +173,36 @@ final class EvalCommand implements Callable<Integer> {
             if (windows.size() > maxWindows) {
                 windows = windows.subList(0, maxWindows);
             }
-            out.printf(Locale.ROOT, "scissor eval: %s, %d frames of %d x %d tokens -> %d window%s of %d frames%n",
-                    npy.getFileName(), frames, s[1], s[2], windows.size(), windows.size() == 1 ? "" : "s", t);
-            final FindTask findTask = find ? FindTask.prepare(video, CAPTURE, EncoderModelDescriptor.resolve(model),
-                    windows, t, s[1], s[2]) : null;
-            final List<Evaluation.Row> rows = Evaluation.run(Methods.byNames(methods, seed), windows, t, s[1], s[2],
-                    retentions, findTask == null ? (mi, ri, wi, kept) -> { } : findTask);
+            out.printf(
+                    Locale.ROOT,
+                    "scissor eval: %s, %d frames of %d x %d tokens -> %d window%s of %d frames%n",
+                    npy.getFileName(),
+                    frames,
+                    s[1],
+                    s[2],
+                    windows.size(),
+                    windows.size() == 1 ? "" : "s",
+                    t);
+            final FindTask findTask = find
+                    ? FindTask.prepare(video, CAPTURE, EncoderModelDescriptor.resolve(model), windows, t, s[1], s[2])
+                    : null;
+            final List<Evaluation.Row> rows = Evaluation.run(
+                    Methods.byNames(methods, seed),
+                    windows,
+                    t,
+                    s[1],
+                    s[2],
+                    retentions,
+                    findTask == null ? (mi, ri, wi, kept) -> {} : findTask);
             out.print(Evaluation.table(rows));
             final List<FindTask.Row> found = findTask == null ? null : findTask.results(rows, retentions);
             if (found != null) {
                 out.print(FindTask.table(found));
             }
             final Path csv = outDir.resolve("eval.csv");
-            Files.writeString(csv, found == null ? Evaluation.csv(rows) : FindTask.csv(Evaluation.csv(rows), found),
+            Files.writeString(
+                    csv,
+                    found == null ? Evaluation.csv(rows) : FindTask.csv(Evaluation.csv(rows), found),
                     StandardCharsets.UTF_8);
             final Path png = outDir.resolve("eval.png");
             chart(rows, png, npy.getFileName() + ", " + windows.size() + " x " + t + " frames x " + s[1] + " tokens");
@@ -198,7 +229,8 @@ final class EvalCommand implements Callable<Integer> {
 
     private static final Color[] PALETTE = {
         new Color(0xD62728), new Color(0x1F77B4), new Color(0x2CA02C), new Color(0x7F7F7F), new Color(0x9467BD),
-        new Color(0xFF7F0E), new Color(0x8C564B), new Color(0xE377C2), new Color(0x17BECF), new Color(0xBCBD22)};
+        new Color(0xFF7F0E), new Color(0x8C564B), new Color(0xE377C2), new Color(0x17BECF), new Color(0xBCBD22)
+    };
 
     /** x = retention, y = mean cosine distance, one line per method, legend at the right. */
     static void chart(final List<Evaluation.Row> rows, final Path png, final String subtitle) throws IOException {
@@ -254,10 +286,18 @@ final class EvalCommand implements Callable<Integer> {
             final Color col = PALETTE[c % PALETTE.length];
             final boolean dashed = c >= PALETTE.length;
             g.setColor(col);
-            g.setStroke(e.getKey().startsWith("scissor")
-                    ? new BasicStroke(3.5f) : dashed
-                    ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {8f, 5f}, 0f)
-                    : new BasicStroke(2f));
+            g.setStroke(
+                    e.getKey().startsWith("scissor")
+                            ? new BasicStroke(3.5f)
+                            : dashed
+                                    ? new BasicStroke(
+                                            2f,
+                                            BasicStroke.CAP_BUTT,
+                                            BasicStroke.JOIN_MITER,
+                                            10f,
+                                            new float[] {8f, 5f},
+                                            0f)
+                                    : new BasicStroke(2f));
             int px = -1;
             int py = -1;
             for (final Evaluation.Row r : e.getValue()) {
@@ -275,8 +315,10 @@ final class EvalCommand implements Callable<Integer> {
             g.drawLine(left + pw + 20, ly, left + pw + 55, ly);
             g.fillOval(left + pw + 33, ly - 4, 9, 9);
             g.setColor(Color.BLACK);
-            g.drawString(e.getKey() + " (" + e.getValue().get(0).kind().name().toLowerCase(Locale.ROOT) + ")",
-                    left + pw + 65, ly + 5);
+            g.drawString(
+                    e.getKey() + " (" + e.getValue().get(0).kind().name().toLowerCase(Locale.ROOT) + ")",
+                    left + pw + 65,
+                    ly + 5);
             c++;
         }
         g.setStroke(new BasicStroke(1f));

@@ -32,32 +32,56 @@ final class KafkaCliOptions {
     @Spec(Spec.Target.MIXEE)
     private CommandSpec command;
 
-    @Option(order = 101, names = "--bootstrap", paramLabel = "SERVERS",
+    @Option(
+            order = 101,
+            names = "--bootstrap",
+            paramLabel = "SERVERS",
             description = "Kafka bootstrap servers (required, here or as bootstrap.servers in a --config file)")
     private String bootstrap;
 
-    @Option(order = 102, names = "--config", paramLabel = "FILE",
+    @Option(
+            order = 102,
+            names = "--config",
+            paramLabel = "FILE",
             description = "a properties file of settings (see --describe-config, and any Kafka client key); repeatable")
     private List<Path> configFiles = new ArrayList<>();
 
-    @Option(order = 103, names = "--set", paramLabel = "KEY=VALUE", converter = KeyValue.Converter.class,
+    @Option(
+            order = 103,
+            names = "--set",
+            paramLabel = "KEY=VALUE",
+            converter = KeyValue.Converter.class,
             description = "one setting; repeatable; wins over --config")
     private List<KeyValue> sets = new ArrayList<>();
 
     @Option(order = 104, names = "--create-topics", description = "create the command's missing topics first")
     boolean createTopics;
 
-    @Option(order = 105, names = "--partitions", paramLabel = "P", description = "partitions of created topics (default 8)")
+    @Option(
+            order = 105,
+            names = "--partitions",
+            paramLabel = "P",
+            description = "partitions of created topics (default 8)")
     int partitions = 8;
 
-    @Option(order = 106, names = "--replication", paramLabel = "R",
+    @Option(
+            order = 106,
+            names = "--replication",
+            paramLabel = "R",
             description = "replication factor of created topics (default 1)")
     short replication = 1;
 
-    @Option(order = 107, names = "--run-for", paramLabel = "SECONDS", description = "stop after this long (default: until stopped)")
+    @Option(
+            order = 107,
+            names = "--run-for",
+            paramLabel = "SECONDS",
+            description = "stop after this long (default: until stopped)")
     long runForSeconds = -1;
 
-    @Option(order = 108, names = "--describe-config", help = true,
+    @Option(
+            order = 108,
+            names = "--describe-config",
+            help = true,
             description = "print every scissor.* setting of this command with its default and exit")
     boolean describeConfig;
 
@@ -100,17 +124,26 @@ final class KafkaCliOptions {
     }
 
     /** Creates the missing topics when {@code --create-topics} was given, each with {@code max.message.bytes}. */
-    void ensureTopics(final Map<String, Object> settings, final List<String> topics, final int maxMessageBytes,
-                      final String command, final PrintStream out) {
+    void ensureTopics(
+            final Map<String, Object> settings,
+            final List<String> topics,
+            final int maxMessageBytes,
+            final String command,
+            final PrintStream out) {
         if (!createTopics) {
             return;
         }
         final Map<String, Integer> partitionsByName = new LinkedHashMap<>();
         topics.forEach(t -> partitionsByName.put(t, partitions));
-        try (Admin admin = Admin.create(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
+        try (Admin admin = Admin.create(Map.of(
+                CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
                 settings.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)))) {
-            KafkaTopics.ensure(admin, partitionsByName, replication,
-                    Map.of("max.message.bytes", Integer.toString(maxMessageBytes)), Duration.ofSeconds(60));
+            KafkaTopics.ensure(
+                    admin,
+                    partitionsByName,
+                    replication,
+                    Map.of("max.message.bytes", Integer.toString(maxMessageBytes)),
+                    Duration.ofSeconds(60));
         }
         out.println("scissor " + command + ": topics ready: " + partitionsByName.keySet());
     }

@@ -12,16 +12,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** The {@code scissor} command line: one picocli command per subcommand. */
-@Command(name = "scissor",
+@Command(
+        name = "scissor",
         description = "Compresses the visual tokens of live video for video LLMs (LLaVA-Scissor) on Kafka.",
         synopsisSubcommandLabel = "<command>",
-        footer = {"",
+        footer = {
+            "",
             "The ./scissor launcher runs these too:",
             "  bench-streams  frames/s and window latency of the Kafka Streams compressor through a broker",
             "  bench-encoder  capture decode, encoder ms/frame and 2 fps cameras per machine, end to end",
             "  test           set up the machine and run every test",
             "",
-            "run 'scissor <command> --help' for a command's options"})
+            "run 'scissor <command> --help' for a command's options"
+        })
 public final class Main implements Callable<Integer> {
 
     /** Held so the level sticks: netlib logs its BLAS choice at INFO on every start. */
@@ -30,11 +33,13 @@ public final class Main implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "print this help and exit")
     private boolean help;
 
-    private Main() {
-    }
+    private Main() {}
 
     /**
      * Entry point.

@@ -7,8 +7,7 @@ import java.io.PrintStream;
 /** Starts the {@code /metrics} endpoint of a command, with an error message that names the setting. */
 final class MetricsEndpoint {
 
-    private MetricsEndpoint() {
-    }
+    private MetricsEndpoint() {}
 
     /**
      * Starts an HTTP server for metrics.
@@ -22,8 +21,14 @@ final class MetricsEndpoint {
      * @return the server, or {@code null} when the port is -1
      * @throws IOException when the address or port cannot be bound
      */
-    static HttpService start(final String name, final String bind, final int port, final String key,
-                             final String bindKey, final PrintStream out) throws IOException {
+    static HttpService start(
+            final String name,
+            final String bind,
+            final int port,
+            final String key,
+            final String bindKey,
+            final PrintStream out)
+            throws IOException {
         if (port < 0) {
             return null;
         }
@@ -32,9 +37,11 @@ final class MetricsEndpoint {
             out.printf("scissor %s: metrics on http://%s:%d/metrics%n", name, bind, http.port());
             return http;
         } catch (final IOException e) {
-            throw new IOException("cannot serve metrics on " + bind + ":" + port + " (" + e.getMessage() + "); set "
-                    + key + " (--metrics-port) to a free port, or -1 for none, or " + bindKey
-                    + " to an address of this machine", e);
+            throw new IOException(
+                    "cannot serve metrics on " + bind + ":" + port + " (" + e.getMessage() + "); set "
+                            + key + " (--metrics-port) to a free port, or -1 for none, or " + bindKey
+                            + " to an address of this machine",
+                    e);
         }
     }
 }

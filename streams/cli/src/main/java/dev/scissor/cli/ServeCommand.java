@@ -18,8 +18,12 @@ import picocli.CommandLine.Option;
  * {@code scissor serve}: runs the QA service (LLM questions and query by example over the windows
  * topic) until stopped (Ctrl-C or SIGTERM).
  */
-@Command(name = "serve", sortOptions = false, sortSynopsis = false,
-        description = {"the QA service: ask an LLM about the windows topic, find windows by example image",
+@Command(
+        name = "serve",
+        sortOptions = false,
+        sortSynopsis = false,
+        description = {
+            "the QA service: ask an LLM about the windows topic, find windows by example image",
             "",
             "Indexes every stream's recent CompressedWindows from the windows topic and serves HTTP:",
             "  POST /v1/ask   {\"stream\", \"question\", \"seconds\"}  ask an LLM about the last seconds (image_embeds)",
@@ -27,14 +31,20 @@ import picocli.CommandLine.Option;
             "  GET  /v1/streams, /v1/streams/{id}/windows, /v1/streams/{id}/windows/latest (from the compressor)",
             "  GET  /metrics",
             "The LLM's API key comes from the environment variable " + ServeConfig.API_KEY_ENV + ". "
-                + "--create-topics creates the windows topic.",
-            ""},
-        footer = {"",
+                    + "--create-topics creates the windows topic.",
+            ""
+        },
+        footer = {
+            "",
             "example: scissor serve --bootstrap localhost:9092 --port 8080 --llm-url http://llm:8000 \\",
-            "           --set scissor.serve.llm.model=llava-hf/llava-1.5-7b-hf"})
+            "           --set scissor.serve.llm.model=llava-hf/llava-1.5-7b-hf"
+        })
 final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help and exit")
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "print this help and exit")
     private boolean help;
 
     @Mixin
@@ -43,7 +53,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "PORT", description = "shorthand for --set " + ServeConfig.PORT + "=PORT")
     private Integer port;
 
-    @Option(names = "--llm-url", paramLabel = "URL", description = "shorthand for --set " + ServeConfig.LLM_URL + "=URL")
+    @Option(
+            names = "--llm-url",
+            paramLabel = "URL",
+            description = "shorthand for --set " + ServeConfig.LLM_URL + "=URL")
     private String llmUrl;
 
     private final PrintStream out;
@@ -71,12 +84,13 @@ final class ServeCommand implements Callable<Integer> {
         try {
             config = new ServeConfig(settings);
         } catch (final ConfigException e) {
-            err.println("scissor serve: " + e.getMessage() + "\n(run 'scissor serve --describe-config' for every setting)");
+            err.println(
+                    "scissor serve: " + e.getMessage() + "\n(run 'scissor serve --describe-config' for every setting)");
             return 2;
         }
         try {
-            kafka.ensureTopics(settings, List.of(config.windowsTopic()), CompressorTopology.MAX_MESSAGE_BYTES, "serve",
-                    out);
+            kafka.ensureTopics(
+                    settings, List.of(config.windowsTopic()), CompressorTopology.MAX_MESSAGE_BYTES, "serve", out);
         } catch (final RuntimeException e) {
             err.println("scissor serve: " + e.getMessage());
             return 1;
@@ -86,17 +100,21 @@ final class ServeCommand implements Callable<Integer> {
         try {
             service.start();
             Runtime.getRuntime().addShutdownHook(hook);
-            out.printf("scissor serve: http://%s:%d, windows from '%s', LLM %s%n", config.bind(), service.port(),
-                    config.windowsTopic(), config.llmUrl().isEmpty() ? "none (/v1/ask returns the request)"
-                            : config.llmUrl());
-            final long deadline = kafka.runForSeconds < 0 ? Long.MAX_VALUE
-                    : System.nanoTime() + kafka.runForSeconds * 1_000_000_000L;
+            out.printf(
+                    "scissor serve: http://%s:%d, windows from '%s', LLM %s%n",
+                    config.bind(),
+                    service.port(),
+                    config.windowsTopic(),
+                    config.llmUrl().isEmpty() ? "none (/v1/ask returns the request)" : config.llmUrl());
+            final long deadline =
+                    kafka.runForSeconds < 0 ? Long.MAX_VALUE : System.nanoTime() + kafka.runForSeconds * 1_000_000_000L;
             long lastReport = System.nanoTime();
             while (System.nanoTime() < deadline && service.consumerFailure() == null) {
                 Thread.sleep(Math.max(1, Math.min(1000, (deadline - System.nanoTime()) / 1_000_000)));
                 if (System.nanoTime() - lastReport > 30_000_000_000L) {
-                    out.printf("scissor serve: %d windows held (%d read, %d malformed)%n", service.index().size(),
-                            service.windowsConsumed(), service.malformedWindows());
+                    out.printf(
+                            "scissor serve: %d windows held (%d read, %d malformed)%n",
+                            service.index().size(), service.windowsConsumed(), service.malformedWindows());
                     lastReport = System.nanoTime();
                 }
             }

@@ -37,11 +37,11 @@ final class TokenEncoding {
     static final int BATCH = 8;
     /** Largest image accepted by {@code --images}: 64 megapixels, 256 MiB encoded. */
     private static final long MAX_PIXELS = 64L << 20;
+
     private static final int MAX_BYTES = 256 << 20;
 
     /** The tokens of F frames, frame after frame, with their shape. */
-    record Tokens(float[] values, int frames, int tokens, int dim) {
-    }
+    record Tokens(float[] values, int frames, int tokens, int dim) {}
 
     private final EncoderModelDescriptor descriptor;
     private final PrintStream progress;
@@ -74,8 +74,8 @@ final class TokenEncoding {
         return LargeStack.call("scissor-encode", () -> {
             Ffmpeg.init();
             try (Batches b = new Batches();
-                 FfmpegFrameSource src = FfmpegFrameSource.open(SourceSpec.parse(file.toString()),
-                         options.withRealtime(false))) {
+                    FfmpegFrameSource src =
+                            FfmpegFrameSource.open(SourceSpec.parse(file.toString()), options.withRealtime(false))) {
                 CapturedFrame f;
                 while ((f = src.next()) != null) {
                     b.add(ByteBuffer.wrap(f.bgr()), f.width(), f.height(), 3 * f.width());
@@ -94,11 +94,12 @@ final class TokenEncoding {
         }
         return LargeStack.call("scissor-encode", () -> {
             Ffmpeg.init();
-            try (Batches b = new Batches(); FfmpegImageDecoder dec = new FfmpegImageDecoder(MAX_PIXELS, MAX_BYTES)) {
+            try (Batches b = new Batches();
+                    FfmpegImageDecoder dec = new FfmpegImageDecoder(MAX_PIXELS, MAX_BYTES)) {
                 for (final Path p : files) {
                     final byte[] bytes = Files.readAllBytes(p);
-                    final ImageFormat format = sniff(bytes).orElseThrow(() -> new IllegalArgumentException(
-                            p + " is neither a JPEG nor a PNG image"));
+                    final ImageFormat format = sniff(bytes)
+                            .orElseThrow(() -> new IllegalArgumentException(p + " is neither a JPEG nor a PNG image"));
                     final DecodedImage img;
                     try {
                         img = dec.decode(format, ByteBuffer.wrap(bytes), 0, 0);
@@ -133,7 +134,9 @@ final class TokenEncoding {
         private int inBatch;
 
         Batches() throws Exception {
-            enc = OnnxVisionEncoder.open(descriptor, descriptor.resolveModel(ModelStore.fromEnvironment()),
+            enc = OnnxVisionEncoder.open(
+                    descriptor,
+                    descriptor.resolveModel(ModelStore.fromEnvironment()),
                     OnnxVisionEncoder.Options.cpu(0));
             perFrame = enc.tokenCount() * enc.tokenDim();
         }
@@ -163,8 +166,8 @@ final class TokenEncoding {
                 throw new IllegalArgumentException("more tokens than one array holds: encode fewer frames");
             }
             if (all.length < (frames + inBatch) * perFrame) {
-                all = java.util.Arrays.copyOf(all, Math.max((frames + inBatch) * perFrame,
-                        (int) Math.min(Integer.MAX_VALUE - 8, 2L * all.length)));
+                all = java.util.Arrays.copyOf(all, Math.max((frames + inBatch) * perFrame, (int)
+                        Math.min(Integer.MAX_VALUE - 8, 2L * all.length)));
             }
             for (final float[] f : out) {
                 System.arraycopy(f, 0, all, frames * perFrame, perFrame);
@@ -181,8 +184,8 @@ final class TokenEncoding {
             if (frames == 0) {
                 throw new IllegalArgumentException("no frames to encode");
             }
-            return new Tokens(java.util.Arrays.copyOf(all, frames * perFrame), frames, enc.tokenCount(),
-                    enc.tokenDim());
+            return new Tokens(
+                    java.util.Arrays.copyOf(all, frames * perFrame), frames, enc.tokenCount(), enc.tokenDim());
         }
 
         @Override

@@ -4,7 +4,6 @@ import dev.scissor.compressor.Scissor;
 import dev.scissor.compressor.WindowResult;
 import dev.scissor.encoder.capture.SourceSpec;
 import dev.scissor.http.HttpService;
-import dev.scissor.testkit.EmbeddedKafka;
 import dev.scissor.kafka.KafkaTopics;
 import dev.scissor.pipeline.CaptureConfig;
 import dev.scissor.pipeline.CaptureStage;
@@ -21,9 +20,9 @@ import dev.scissor.serve.ServeConfig;
 import dev.scissor.streams.CompressorApp;
 import dev.scissor.streams.CompressorConfig;
 import dev.scissor.streams.CompressorTopology;
+import dev.scissor.testkit.EmbeddedKafka;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,12 +69,19 @@ public final class Demo {
      * @param serve keep the QA service (port 8080) and the compressor's endpoint (8081) up after the
      *     summary, until the process is stopped
      */
-    public record Options(String source, String streamId, String bootstrap, Path outDir, boolean realtime,
-                          double maxSeconds, Map<String, Object> compressorSettings, boolean serve) {
-    }
+    public record Options(
+            String source,
+            String streamId,
+            String bootstrap,
+            Path outDir,
+            boolean realtime,
+            double maxSeconds,
+            Map<String, Object> compressorSettings,
+            boolean serve) {}
 
     /** Send times kept for the latency of windows still to come (a fast file runs far ahead). */
     private static final int SENT_TIMES_HELD = 1 << 16;
+
     private static final List<String> TOPICS = List.of("frames", "tokens", "windows", "dlq");
 
     private final Options options;
@@ -130,7 +136,10 @@ public final class Demo {
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
                 final Map<String, Integer> partitions = new LinkedHashMap<>();
                 TOPICS.forEach(t -> partitions.put(t, 1));
-                KafkaTopics.ensure(admin, partitions, (short) 1,
+                KafkaTopics.ensure(
+                        admin,
+                        partitions,
+                        (short) 1,
                         Map.of("max.message.bytes", Integer.toString(CompressorTopology.MAX_MESSAGE_BYTES)),
                         Duration.ofSeconds(60));
             }
@@ -167,16 +176,30 @@ public final class Demo {
         out.println("scissor demo: loading the encoder (" + new EncoderConfig(e).getString(EncoderConfig.MODEL)
                 + "; the first run downloads and converts it)...");
         try (EncoderWorkers encoder = new EncoderWorkers(e, 1);
-             HttpService http = HttpService.start("compressor", "127.0.0.1", options.serve() ? 8081 : 0, 4, 64 << 10);
-             CompressorApp compressor = new CompressorApp(compressorConfig, http);
-             QaService qa = new QaService(new ServeConfig(Map.of("bootstrap.servers", bootstrap,
-                     ServeConfig.PORT, options.serve() ? 8080 : 0, ServeConfig.BIND, "127.0.0.1",
-                     ServeConfig.COMPRESSOR_URLS, "http://127.0.0.1:" + http.port())));
-             Watcher watcher = new Watcher(bootstrap, compressorConfig.windowFrames())) {
-            out.printf(Locale.ROOT, "scissor demo: encoder %s on %s; compressor W=%d H=%d tau=%s%s%n",
-                    encoder.model().descriptor().id(), encoder.stages().get(0).executionProvider(),
-                    compressorConfig.windowFrames(), compressorConfig.hopFrames(), compressorConfig.params().tau(),
-                    compressorConfig.params().budget() == null ? "" : " budget " + compressorConfig.params().budget());
+                HttpService http =
+                        HttpService.start("compressor", "127.0.0.1", options.serve() ? 8081 : 0, 4, 64 << 10);
+                CompressorApp compressor = new CompressorApp(compressorConfig, http);
+                QaService qa = new QaService(new ServeConfig(Map.of(
+                        "bootstrap.servers",
+                        bootstrap,
+                        ServeConfig.PORT,
+                        options.serve() ? 8080 : 0,
+                        ServeConfig.BIND,
+                        "127.0.0.1",
+                        ServeConfig.COMPRESSOR_URLS,
+                        "http://127.0.0.1:" + http.port())));
+                Watcher watcher = new Watcher(bootstrap, compressorConfig.windowFrames())) {
+            out.printf(
+                    Locale.ROOT,
+                    "scissor demo: encoder %s on %s; compressor W=%d H=%d tau=%s%s%n",
+                    encoder.model().descriptor().id(),
+                    encoder.stages().get(0).executionProvider(),
+                    compressorConfig.windowFrames(),
+                    compressorConfig.hopFrames(),
+                    compressorConfig.params().tau(),
+                    compressorConfig.params().budget() == null
+                            ? ""
+                            : " budget " + compressorConfig.params().budget());
             compressor.start();
             encoder.start();
             watcher.start();
@@ -187,14 +210,18 @@ public final class Demo {
             }
             final long captureStart;
             final long captured;
-            try (CaptureStage capture = new CaptureStage(captureConfig,
-                    List.of(new CaptureStage.Source(options.streamId(), spec)))) {
+            try (CaptureStage capture =
+                    new CaptureStage(captureConfig, List.of(new CaptureStage.Source(options.streamId(), spec)))) {
                 capture.start();
                 captureStart = System.nanoTime();
-                out.printf("scissor demo: capturing %s as stream '%s' at %.0f fps%s%n", spec.displayName(),
-                        options.streamId(), captureConfig.fps(), options.realtime() ? " (paced at real time)" : "");
-                final long deadline = options.maxSeconds() > 0
-                        ? captureStart + (long) (options.maxSeconds() * 1e9) : Long.MAX_VALUE;
+                out.printf(
+                        "scissor demo: capturing %s as stream '%s' at %.0f fps%s%n",
+                        spec.displayName(),
+                        options.streamId(),
+                        captureConfig.fps(),
+                        options.realtime() ? " (paced at real time)" : "");
+                final long deadline =
+                        options.maxSeconds() > 0 ? captureStart + (long) (options.maxSeconds() * 1e9) : Long.MAX_VALUE;
                 while (!capture.awaitSources(Duration.ofSeconds(2)) && System.nanoTime() < deadline) {
                     progress(capture.framesSent(), encoder, compressor, t0);
                     failFast(encoder, compressor);
@@ -204,16 +231,19 @@ public final class Demo {
                 if (capture.failedStreams() > 0 || capture.failedSends() > 0) {
                     throw new IllegalStateException("capture failed for " + spec.displayName() + " ("
                             + capture.failedStreams() + " stream(s) failed, " + capture.failedSends()
-                            + " frame(s) not delivered" + (capture.lastSendError() == null ? ""
-                            : ", last error " + capture.lastSendError()) + "); check the source with: ffprobe "
+                            + " frame(s) not delivered"
+                            + (capture.lastSendError() == null ? "" : ", last error " + capture.lastSendError())
+                            + "); check the source with: ffprobe "
                             + options.source());
                 }
             }
             final double captureSeconds = (System.nanoTime() - captureStart) / 1e9;
             // Drain: every captured frame encoded and compressed, and the windows read.
             final long drainDeadline = System.nanoTime() + 60_000_000_000L;
-            while ((encoder.tokensOut() + encoder.deadLetters() < captured || compressor.recordsProcessed() < encoder.tokensOut()
-                    || tokenFramesSeen.get() < encoder.tokensOut()) && System.nanoTime() < drainDeadline) {
+            while ((encoder.tokensOut() + encoder.deadLetters() < captured
+                            || compressor.recordsProcessed() < encoder.tokensOut()
+                            || tokenFramesSeen.get() < encoder.tokensOut())
+                    && System.nanoTime() < drainDeadline) {
                 failFast(encoder, compressor);
                 Thread.sleep(200);
             }
@@ -221,8 +251,8 @@ public final class Demo {
             progress(captured, encoder, compressor, t0);
             out.println();
             deadLetters = encoder.deadLetters() + watcher.compressorDeadLetters();
-            final DemoSummary summary = summarize(captured, captureSeconds, encoder, compressorConfig, qa,
-                    (System.nanoTime() - t0) / 1e9);
+            final DemoSummary summary =
+                    summarize(captured, captureSeconds, encoder, compressorConfig, qa, (System.nanoTime() - t0) / 1e9);
             if (options.serve()) {
                 summary.print(out);
                 serveUntilStopped(qa, http);
@@ -240,47 +270,75 @@ public final class Demo {
         }
     }
 
-    private void progress(final long captured, final EncoderWorkers encoder, final CompressorApp compressor,
-                          final long t0) {
+    private void progress(
+            final long captured, final EncoderWorkers encoder, final CompressorApp compressor, final long t0) {
         long in = 0;
         long outTokens = 0;
         for (final CompressedWindow w : windows) {
             in += w.getStats().getTokensIn();
             outTokens += w.getStats().getTokensOut();
         }
-        final long[] lat = windowLatencyMs.stream().mapToLong(Long::longValue).sorted().toArray();
-        out.printf(Locale.ROOT, "[%4.0fs] captured %d | encoded %d | compressed %d frames | %d windows | tokens %,d -> "
-                        + "%,d (%s) | window latency p50 %s%n", (System.nanoTime() - t0) / 1e9, captured,
-                encoder.tokensOut(), compressor.recordsProcessed(), windows.size(), in, outTokens,
+        final long[] lat =
+                windowLatencyMs.stream().mapToLong(Long::longValue).sorted().toArray();
+        out.printf(
+                Locale.ROOT,
+                "[%4.0fs] captured %d | encoded %d | compressed %d frames | %d windows | tokens %,d -> "
+                        + "%,d (%s) | window latency p50 %s%n",
+                (System.nanoTime() - t0) / 1e9,
+                captured,
+                encoder.tokensOut(),
+                compressor.recordsProcessed(),
+                windows.size(),
+                in,
+                outTokens,
                 in == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * outTokens / in),
                 lat.length == 0 ? "-" : lat[lat.length / 2] + " ms");
     }
 
     private void serveUntilStopped(final QaService qa, final HttpService compressorHttp) throws InterruptedException {
         final java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                closed.await(60, java.util.concurrent.TimeUnit.SECONDS); // let the demo close what it started
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "scissor-demo-stop"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            stop.countDown();
+                            try {
+                                closed.await(
+                                        60,
+                                        java.util.concurrent.TimeUnit.SECONDS); // let the demo close what it started
+                            } catch (final InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        },
+                        "scissor-demo-stop"));
         final String s = options.streamId();
-        out.printf("scissor demo: serving until Ctrl-C:%n"
-                + "  curl -s localhost:%d/v1/streams%n"
-                + "  curl -s localhost:%d/v1/streams/%s/windows/latest%n"
-                + "  curl -s -X POST localhost:%d/v1/find -d '{\"stream\":\"%s\",\"image\":\"'$(base64 -w0 %s)'\"}'%n"
-                + "  curl -s -X POST localhost:%d/v1/ask -d '{\"stream\":\"%s\",\"question\":\"Who crossed the road?\","
-                + "\"seconds\":30}'%n"
-                + "  curl -s localhost:%d/metrics   (the compressor's: localhost:%d/metrics)%n",
-                qa.port(), qa.port(), s, qa.port(), s, options.outDir().resolve("find_query.jpg"), qa.port(), s,
-                qa.port(), compressorHttp.port());
+        out.printf(
+                "scissor demo: serving until Ctrl-C:%n"
+                        + "  curl -s localhost:%d/v1/streams%n"
+                        + "  curl -s localhost:%d/v1/streams/%s/windows/latest%n"
+                        + "  curl -s -X POST localhost:%d/v1/find -d '{\"stream\":\"%s\",\"image\":\"'$(base64 -w0 %s)'\"}'%n"
+                        + "  curl -s -X POST localhost:%d/v1/ask -d '{\"stream\":\"%s\",\"question\":\"Who crossed the road?\","
+                        + "\"seconds\":30}'%n"
+                        + "  curl -s localhost:%d/metrics   (the compressor's: localhost:%d/metrics)%n",
+                qa.port(),
+                qa.port(),
+                s,
+                qa.port(),
+                s,
+                options.outDir().resolve("find_query.jpg"),
+                qa.port(),
+                s,
+                qa.port(),
+                compressorHttp.port());
         stop.await();
     }
 
-    private DemoSummary summarize(final long captured, final double captureSeconds, final EncoderWorkers encoder,
-                                  final CompressorConfig config, final QaService qa, final double elapsed)
+    private DemoSummary summarize(
+            final long captured,
+            final double captureSeconds,
+            final EncoderWorkers encoder,
+            final CompressorConfig config,
+            final QaService qa,
+            final double elapsed)
             throws Exception {
         if (windows.isEmpty()) {
             throw new IllegalStateException("no window came out: " + captured + " frames captured, "
@@ -289,8 +347,7 @@ public final class Demo {
         }
         final List<CompressedWindow> ws = new ArrayList<>(windows);
         ws.sort((a, b) -> Long.compare(a.getLastSequence(), b.getLastSequence()));
-        final long firstSeq = Math.min(firstTokenSequence,
-                ws.get(0).getFirstSequence());
+        final long firstSeq = Math.min(firstTokenSequence, ws.get(0).getFirstSequence());
         final double fps = new CaptureConfig(Map.of("bootstrap.servers", "x")).fps();
         final List<DemoPictures.WindowPoint> points = new ArrayList<>();
         final int[] outs = new int[ws.size()];
@@ -301,8 +358,10 @@ public final class Demo {
         final Map<String, Integer> reasons = new TreeMap<>();
         for (int i = 0; i < ws.size(); i++) {
             final CompressedWindow w = ws.get(i);
-            points.add(new DemoPictures.WindowPoint((w.getLastSequence() - firstSeq + 1) / fps,
-                    w.getStats().getTokensIn(), w.getStats().getTokensOut()));
+            points.add(new DemoPictures.WindowPoint(
+                    (w.getLastSequence() - firstSeq + 1) / fps,
+                    w.getStats().getTokensIn(),
+                    w.getStats().getTokensOut()));
             outs[i] = w.getStats().getTokensOut();
             tokensIn += w.getStats().getTokensIn();
             tokensOut += w.getStats().getTokensOut();
@@ -311,10 +370,19 @@ public final class Demo {
             reasons.merge(w.getEmitReason().name(), 1, Integer::sum);
         }
         final Path chart = options.outDir().resolve("tokens_per_window.png");
-        DemoPictures.tokensPerWindow(chart, points, String.format(Locale.ROOT,
-                "%s: tokens per window of %d frames (%.0f s), every %d frames: %,d in -> %,d out (%.1f%%)",
-                options.streamId(), config.windowFrames(), config.windowFrames() / fps, config.hopFrames(), tokensIn,
-                tokensOut, 100.0 * tokensOut / tokensIn));
+        DemoPictures.tokensPerWindow(
+                chart,
+                points,
+                String.format(
+                        Locale.ROOT,
+                        "%s: tokens per window of %d frames (%.0f s), every %d frames: %,d in -> %,d out (%.1f%%)",
+                        options.streamId(),
+                        config.windowFrames(),
+                        config.windowFrames() / fps,
+                        config.hopFrames(),
+                        tokensIn,
+                        tokensOut,
+                        100.0 * tokensOut / tokensIn));
 
         // The pictures show the newest window (its frames are still held) and its median frame.
         final FrameTokens shape = gridShape.get();
@@ -354,44 +422,98 @@ public final class Demo {
         final int[] labels = Arrays.copyOfRange(again.spatialLabels(), pf * n, (pf + 1) * n);
         final List<DemoPictures.KeptToken> kept = new ArrayList<>();
         for (int i = 0; i < pictured.getTokenCount(); i++) {
-            kept.add(new DemoPictures.KeptToken(pictured.getMeanRow().get(i), pictured.getMeanCol().get(i),
+            kept.add(new DemoPictures.KeptToken(
+                    pictured.getMeanRow().get(i),
+                    pictured.getMeanCol().get(i),
                     pictured.getMergedCounts().get(i)));
         }
         final int components = again.spatialCounts()[pf];
         final Path picture = options.outDir().resolve("components.png");
-        DemoPictures.components(picture, images.get(pf), shape.getGridHeight(), shape.getGridWidth(), labels,
-                components, String.format(Locale.ROOT, "%s, frame %d (t = %.1f s): LLaVA-Scissor, tau %.2f",
-                        options.streamId(), k - firstSeq, (k - firstSeq) / fps, config.params().tau()),
-                kept, String.format(Locale.ROOT, "its window (frames %d-%d): %,d tokens -> %d kept (disc area = merged)",
-                        pictured.getFirstSequence() - firstSeq, pictured.getLastSequence() - firstSeq,
-                        pictured.getStats().getTokensIn(), pictured.getTokenCount()));
+        DemoPictures.components(
+                picture,
+                images.get(pf),
+                shape.getGridHeight(),
+                shape.getGridWidth(),
+                labels,
+                components,
+                String.format(
+                        Locale.ROOT,
+                        "%s, frame %d (t = %.1f s): LLaVA-Scissor, tau %.2f",
+                        options.streamId(),
+                        k - firstSeq,
+                        (k - firstSeq) / fps,
+                        config.params().tau()),
+                kept,
+                String.format(
+                        Locale.ROOT,
+                        "its window (frames %d-%d): %,d tokens -> %d kept (disc area = merged)",
+                        pictured.getFirstSequence() - firstSeq,
+                        pictured.getLastSequence() - firstSeq,
+                        pictured.getStats().getTokensIn(),
+                        pictured.getTokenCount()));
         final long[] firstIndex = new long[again.tokenCount()];
         for (int j = 0; j < firstIndex.length; j++) {
             firstIndex[j] = again.firstFrameSeq()[j];
         }
         final Path strip = options.outDir().resolve("window.png");
-        DemoPictures.windowStrip(strip, images, shape.getGridHeight(), shape.getGridWidth(), again.assignment(),
-                firstIndex, String.format(Locale.ROOT,
+        DemoPictures.windowStrip(
+                strip,
+                images,
+                shape.getGridHeight(),
+                shape.getGridWidth(),
+                again.assignment(),
+                firstIndex,
+                String.format(
+                        Locale.ROOT,
                         "%s, the window of frames %d-%d: %,d tokens -> %d kept%n"
                                 + "coloured: a token that starts a new kept token at that frame; grey: merged into a "
-                                + "token kept from an earlier frame", options.streamId(),
-                        pictured.getFirstSequence() - firstSeq, pictured.getLastSequence() - firstSeq,
-                        pictured.getStats().getTokensIn(), pictured.getTokenCount()));
+                                + "token kept from an earlier frame",
+                        options.streamId(),
+                        pictured.getFirstSequence() - firstSeq,
+                        pictured.getLastSequence() - firstSeq,
+                        pictured.getStats().getTokensIn(),
+                        pictured.getTokenCount()));
 
-        final DemoFind.Outcome find = DemoFind.run(qa, options.streamId(), images, seqs, pf, firstSeq,
-                options.outDir());
-        final long[] lat = windowLatencyMs.stream().mapToLong(Long::longValue).sorted().toArray();
+        final DemoFind.Outcome find =
+                DemoFind.run(qa, options.streamId(), images, seqs, pf, firstSeq, options.outDir());
+        final long[] lat =
+                windowLatencyMs.stream().mapToLong(Long::longValue).sorted().toArray();
         final int[] sortedOuts = outs.clone();
         Arrays.sort(sortedOuts);
-        return new DemoSummary(options.streamId(), options.source(), encoder.model().descriptor().id(),
-                encoder.stages().get(0).executionProvider(), shape.getGridHeight() * shape.getGridWidth(),
-                shape.getTokenDim(), config.windowFrames(), config.hopFrames(), config.params().tau(), captured,
-                captureSeconds, encoder.tokensOut(), ws.size(), reasons, tokensIn, spatialTokens, tokensOut,
-                sortedOuts[0], sortedOuts[sortedOuts.length / 2], sortedOuts[sortedOuts.length - 1],
-                percentile(sorted(computeMicros), 0.5) / 1000.0, percentile(lat, 0.5), percentile(lat, 0.95),
-                lat.length == 0 ? -1 : lat[lat.length - 1], deadLetters,
-                encoder.encodeNanos() / 1e6 / Math.max(1, encoder.tokensOut()), elapsed, picture, strip, chart,
-                k - firstSeq, components, find);
+        return new DemoSummary(
+                options.streamId(),
+                options.source(),
+                encoder.model().descriptor().id(),
+                encoder.stages().get(0).executionProvider(),
+                shape.getGridHeight() * shape.getGridWidth(),
+                shape.getTokenDim(),
+                config.windowFrames(),
+                config.hopFrames(),
+                config.params().tau(),
+                captured,
+                captureSeconds,
+                encoder.tokensOut(),
+                ws.size(),
+                reasons,
+                tokensIn,
+                spatialTokens,
+                tokensOut,
+                sortedOuts[0],
+                sortedOuts[sortedOuts.length / 2],
+                sortedOuts[sortedOuts.length - 1],
+                percentile(sorted(computeMicros), 0.5) / 1000.0,
+                percentile(lat, 0.5),
+                percentile(lat, 0.95),
+                lat.length == 0 ? -1 : lat[lat.length - 1],
+                deadLetters,
+                encoder.encodeNanos() / 1e6 / Math.max(1, encoder.tokensOut()),
+                elapsed,
+                picture,
+                strip,
+                chart,
+                k - firstSeq,
+                components,
+                find);
     }
 
     private static long percentile(final long[] sorted, final double q) {
@@ -478,8 +600,7 @@ public final class Demo {
                             windows.add(w);
                         }
                         case "dlq" -> dlq++;
-                        default -> {
-                        }
+                        default -> {}
                     }
                 }
             }

@@ -41,26 +41,41 @@ final class DemoFind {
                 return "no windows to rank";
             }
             final QaService.FindResult top = results.get(0);
-            return String.format(Locale.ROOT, "a %dx%d crop of frame %d -> best of %d windows: frames %d-%d (%s); the "
-                            + "first window holding frame %d ranked %s", box[2], box[3], frame, results.size(),
-                    top.firstSequence() - firstFrame, top.lastSequence() - firstFrame,
-                    rank == 1 ? "holds the frame" : "does not hold the frame", frame, rank == 0 ? "nowhere" : "#" + rank);
+            return String.format(
+                    Locale.ROOT,
+                    "a %dx%d crop of frame %d -> best of %d windows: frames %d-%d (%s); the "
+                            + "first window holding frame %d ranked %s",
+                    box[2],
+                    box[3],
+                    frame,
+                    results.size(),
+                    top.firstSequence() - firstFrame,
+                    top.lastSequence() - firstFrame,
+                    rank == 1 ? "holds the frame" : "does not hold the frame",
+                    frame,
+                    rank == 0 ? "nowhere" : "#" + rank);
         }
     }
 
-    private DemoFind() {
-    }
+    private DemoFind() {}
 
-    static Outcome run(final QaService qa, final String stream, final List<BufferedImage> frames, final List<Long> seqs,
-                       final int index, final long firstSeq, final Path outDir) throws Exception {
+    static Outcome run(
+            final QaService qa,
+            final String stream,
+            final List<BufferedImage> frames,
+            final List<Long> seqs,
+            final int index,
+            final long firstSeq,
+            final Path outDir)
+            throws Exception {
         final BufferedImage frame = frames.get(index);
         final int[] box = movingBox(frames, index);
         final BufferedImage crop = copy(frame.getSubimage(box[0], box[1], box[2], box[3]));
         final ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
         ImageIO.write(crop, "jpg", jpeg);
         Files.write(outDir.resolve("find_query.jpg"), jpeg.toByteArray());
-        final List<QaService.FindResult> results = qa.find(stream, jpeg.toByteArray(), Integer.MAX_VALUE,
-                frame.getWidth(), frame.getHeight());
+        final List<QaService.FindResult> results =
+                qa.find(stream, jpeg.toByteArray(), Integer.MAX_VALUE, frame.getWidth(), frame.getHeight());
         final long k = seqs.get(index);
         int rank = 0;
         for (int i = 0; i < results.size() && rank == 0; i++) {
@@ -103,8 +118,10 @@ final class DemoFind {
         int by = 0;
         for (int y = 0; y + bh <= h; y += 4) {
             for (int x = 0; x + bw <= w; x += 4) {
-                final long sum = integral[(y + bh) * (w + 1) + x + bw] - integral[y * (w + 1) + x + bw]
-                        - integral[(y + bh) * (w + 1) + x] + integral[y * (w + 1) + x];
+                final long sum = integral[(y + bh) * (w + 1) + x + bw]
+                        - integral[y * (w + 1) + x + bw]
+                        - integral[(y + bh) * (w + 1) + x]
+                        + integral[y * (w + 1) + x];
                 if (sum > best) {
                     best = sum;
                     bx = x;
@@ -132,14 +149,20 @@ final class DemoFind {
         return out;
     }
 
-    private static void draw(final Path file, final BufferedImage frame, final BufferedImage crop, final int[] box,
-                             final List<QaService.FindResult> results, final long k, final long firstSeq)
+    private static void draw(
+            final Path file,
+            final BufferedImage frame,
+            final BufferedImage crop,
+            final int[] box,
+            final List<QaService.FindResult> results,
+            final long k,
+            final long firstSeq)
             throws IOException {
         final int pad = 16;
         final int lines = Math.min(5, results.size());
         final int height = Math.max(frame.getHeight(), crop.getHeight()) + 60 + 22 * lines + 2 * pad;
-        final BufferedImage img = new BufferedImage(crop.getWidth() + frame.getWidth() + 3 * pad, height,
-                BufferedImage.TYPE_INT_RGB);
+        final BufferedImage img =
+                new BufferedImage(crop.getWidth() + frame.getWidth() + 3 * pad, height, BufferedImage.TYPE_INT_RGB);
         final Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
@@ -147,8 +170,11 @@ final class DemoFind {
         g.fillRect(0, 0, img.getWidth(), img.getHeight());
         g.setColor(new Color(0x22, 0x22, 0x22));
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 17));
-        g.drawString(String.format(Locale.ROOT, "query by example: which windows contain this? (crop of frame %d)",
-                k - firstSeq), pad, pad + 18);
+        g.drawString(
+                String.format(
+                        Locale.ROOT, "query by example: which windows contain this? (crop of frame %d)", k - firstSeq),
+                pad,
+                pad + 18);
         final int top = pad + 34;
         g.drawImage(crop, pad, top, null);
         g.drawImage(frame, 2 * pad + crop.getWidth(), top, null);
@@ -161,9 +187,17 @@ final class DemoFind {
             final QaService.FindResult r = results.get(i);
             final boolean holds = r.frames().contains(k);
             g.setColor(holds ? new Color(0x1B, 0x7F, 0x3B) : new Color(0x22, 0x22, 0x22));
-            g.drawString(String.format(Locale.ROOT, "%d. window of frames %d-%d   score %.2f   %s", i + 1,
-                    r.firstSequence() - firstSeq, r.lastSequence() - firstSeq, r.score(),
-                    holds ? "holds frame " + (k - firstSeq) : ""), pad, y);
+            g.drawString(
+                    String.format(
+                            Locale.ROOT,
+                            "%d. window of frames %d-%d   score %.2f   %s",
+                            i + 1,
+                            r.firstSequence() - firstSeq,
+                            r.lastSequence() - firstSeq,
+                            r.score(),
+                            holds ? "holds frame " + (k - firstSeq) : ""),
+                    pad,
+                    y);
             y += 22;
         }
         g.dispose();

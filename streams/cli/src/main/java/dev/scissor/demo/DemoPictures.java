@@ -28,27 +28,33 @@ final class DemoPictures {
     private static final int TITLE = 34;
 
     /** One window on the chart: its end in seconds since the first frame, tokens in and out. */
-    record WindowPoint(double endSeconds, int tokensIn, int tokensOut) {
-    }
+    record WindowPoint(double endSeconds, int tokensIn, int tokensOut) {}
 
     /** One kept token of a window: its mean grid position and how many tokens it merged. */
-    record KeptToken(float row, float col, int merged) {
-    }
+    record KeptToken(float row, float col, int merged) {}
 
-    private DemoPictures() {
-    }
+    private DemoPictures() {}
 
     /**
      * Draws three panels: the frame; its grid tokens coloured by spatial component (a component of
      * one token stays clear, so merges stand out); the kept tokens of a window covering the frame,
      * as discs at their mean position sized by how many tokens each merged.
      */
-    static void components(final Path file, final BufferedImage frame, final int gridH, final int gridW,
-                           final int[] labels, final int components, final String frameCaption,
-                           final List<KeptToken> kept, final String windowCaption) throws IOException {
+    static void components(
+            final Path file,
+            final BufferedImage frame,
+            final int gridH,
+            final int gridW,
+            final int[] labels,
+            final int components,
+            final String frameCaption,
+            final List<KeptToken> kept,
+            final String windowCaption)
+            throws IOException {
         final int w = frame.getWidth();
         final int h = frame.getHeight();
-        final BufferedImage img = new BufferedImage(3 * w + 4 * PAD, h + TITLE + 2 * PAD + 22, BufferedImage.TYPE_INT_RGB);
+        final BufferedImage img =
+                new BufferedImage(3 * w + 4 * PAD, h + TITLE + 2 * PAD + 22, BufferedImage.TYPE_INT_RGB);
         final Graphics2D g = canvas(img);
         final int top = PAD + TITLE;
         final int[] x0 = {PAD, 2 * PAD + w, 3 * PAD + 2 * w};
@@ -75,7 +81,9 @@ final class DemoPictures {
             final int c = t % gridW;
             final Color col = colour(labels[t]);
             g.setColor(new Color(col.getRed(), col.getGreen(), col.getBlue(), 150));
-            g.fillRect(x0[1] + (int) Math.round(c * cw), top + (int) Math.round(r * ch),
+            g.fillRect(
+                    x0[1] + (int) Math.round(c * cw),
+                    top + (int) Math.round(r * ch),
                     (int) Math.round((c + 1) * cw) - (int) Math.round(c * cw),
                     (int) Math.round((r + 1) * ch) - (int) Math.round(r * ch));
         }
@@ -98,8 +106,16 @@ final class DemoPictures {
         for (final int s : size) {
             merged += s >= 2 ? 1 : 0;
         }
-        caption(g, String.format(Locale.ROOT, "spatial step: %d tokens -> %d components (%d coloured, merging 2+)",
-                labels.length, components, merged), x0[1], top + h + 18);
+        caption(
+                g,
+                String.format(
+                        Locale.ROOT,
+                        "spatial step: %d tokens -> %d components (%d coloured, merging 2+)",
+                        labels.length,
+                        components,
+                        merged),
+                x0[1],
+                top + h + 18);
 
         // Panel 3: the window's kept tokens.
         g.drawImage(dimmed(frame), x0[2], top, null);
@@ -114,12 +130,12 @@ final class DemoPictures {
             final double cy = top + (k.row() + 0.5) * ch;
             final Color col = colour(i);
             g.setColor(new Color(col.getRed(), col.getGreen(), col.getBlue(), 170));
-            g.fillOval((int) Math.round(cx - rad), (int) Math.round(cy - rad), (int) Math.round(2 * rad),
-                    (int) Math.round(2 * rad));
+            g.fillOval((int) Math.round(cx - rad), (int) Math.round(cy - rad), (int) Math.round(2 * rad), (int)
+                    Math.round(2 * rad));
             g.setColor(Color.WHITE);
             g.setStroke(new BasicStroke(1f));
-            g.drawOval((int) Math.round(cx - rad), (int) Math.round(cy - rad), (int) Math.round(2 * rad),
-                    (int) Math.round(2 * rad));
+            g.drawOval((int) Math.round(cx - rad), (int) Math.round(cy - rad), (int) Math.round(2 * rad), (int)
+                    Math.round(2 * rad));
         }
         caption(g, windowCaption, x0[2], top + h + 18);
         g.dispose();
@@ -127,7 +143,8 @@ final class DemoPictures {
     }
 
     /** A bar chart of tokens out per window over time, against the tokens in. */
-    static void tokensPerWindow(final Path file, final List<WindowPoint> windows, final String title) throws IOException {
+    static void tokensPerWindow(final Path file, final List<WindowPoint> windows, final String title)
+            throws IOException {
         final int w = 1100;
         final int h = 430;
         final int left = 80;
@@ -195,17 +212,24 @@ final class DemoPictures {
      * kept token starts at that frame, and left grey when it merged into a token kept from an earlier
      * frame: what the LLM gets as new at each frame.
      */
-    static void windowStrip(final Path file, final List<BufferedImage> frames, final int gridH, final int gridW,
-                            final int[] assignment, final long[] firstFrame, final String title)
+    static void windowStrip(
+            final Path file,
+            final List<BufferedImage> frames,
+            final int gridH,
+            final int gridW,
+            final int[] assignment,
+            final long[] firstFrame,
+            final String title)
             throws IOException {
         final int cols = Math.min(4, frames.size());
         final int rows = (frames.size() + cols - 1) / cols;
         final int tw = 320;
-        final int th = (int) Math.round((double) frames.get(0).getHeight() / frames.get(0).getWidth() * tw);
+        final int th = (int)
+                Math.round((double) frames.get(0).getHeight() / frames.get(0).getWidth() * tw);
         final String[] lines = title.split("\n");
         final int head = TITLE + 22 * (lines.length - 1);
-        final BufferedImage img = new BufferedImage(cols * tw + (cols + 1) * 8, rows * (th + 24) + head + 2 * PAD,
-                BufferedImage.TYPE_INT_RGB);
+        final BufferedImage img = new BufferedImage(
+                cols * tw + (cols + 1) * 8, rows * (th + 24) + head + 2 * PAD, BufferedImage.TYPE_INT_RGB);
         final Graphics2D g = canvas(img);
         g.setColor(INK);
         for (int i = 0; i < lines.length; i++) {
@@ -230,7 +254,9 @@ final class DemoPictures {
                 g.setColor(new Color(col.getRed(), col.getGreen(), col.getBlue(), 140));
                 final int r = t / gridW;
                 final int c = t % gridW;
-                g.fillRect(x + (int) Math.round(c * cw), y + (int) Math.round(r * ch),
+                g.fillRect(
+                        x + (int) Math.round(c * cw),
+                        y + (int) Math.round(r * ch),
                         (int) Math.round((c + 1) * cw) - (int) Math.round(c * cw),
                         (int) Math.round((r + 1) * ch) - (int) Math.round(r * ch));
             }

@@ -42,14 +42,40 @@ import java.util.Map;
  * @param pictureComponents its spatial components
  * @param find the query-by-example check
  */
-public record DemoSummary(String streamId, String source, String model, String device, int tokensPerFrame, int tokenDim,
-                          int windowFrames, int hopFrames, double tau, long framesCaptured, double captureSeconds,
-                          long framesEncoded, int windowCount, Map<String, Integer> emitReasons, long tokensIn,
-                          long spatialTokens, long tokensOut, int minOut, int medianOut, int maxOut,
-                          double computeMsPerWindow, long latencyP50Ms, long latencyP95Ms, long latencyMaxMs,
-                          long deadLetters, double encodeMsPerFrame, double elapsedSeconds, Path componentsPicture,
-                          Path windowPicture, Path chartPicture, long pictureFrame, int pictureComponents,
-                          DemoFind.Outcome find) {
+public record DemoSummary(
+        String streamId,
+        String source,
+        String model,
+        String device,
+        int tokensPerFrame,
+        int tokenDim,
+        int windowFrames,
+        int hopFrames,
+        double tau,
+        long framesCaptured,
+        double captureSeconds,
+        long framesEncoded,
+        int windowCount,
+        Map<String, Integer> emitReasons,
+        long tokensIn,
+        long spatialTokens,
+        long tokensOut,
+        int minOut,
+        int medianOut,
+        int maxOut,
+        double computeMsPerWindow,
+        long latencyP50Ms,
+        long latencyP95Ms,
+        long latencyMaxMs,
+        long deadLetters,
+        double encodeMsPerFrame,
+        double elapsedSeconds,
+        Path componentsPicture,
+        Path windowPicture,
+        Path chartPicture,
+        long pictureFrame,
+        int pictureComponents,
+        DemoFind.Outcome find) {
 
     /** Tokens out over tokens in. */
     public double retention() {
@@ -67,27 +93,79 @@ public record DemoSummary(String streamId, String source, String model, String d
         out.println("scissor demo: summary");
         out.println(rule);
         row(out, "source", source + "  (stream '" + streamId + "')");
-        row(out, "frames", String.format(Locale.ROOT, "%d captured in %.1f s, %d encoded", framesCaptured,
-                captureSeconds, framesEncoded));
-        row(out, "encoder", String.format(Locale.ROOT, "%s on %s: %d tokens x %d dims per frame, %.1f ms/frame",
-                model, device, tokensPerFrame, tokenDim, encodeMsPerFrame));
-        row(out, "compressor", String.format(Locale.ROOT, "LLaVA-Scissor, window %d frames, hop %d, tau %.2f",
-                windowFrames, hopFrames, tau));
+        row(
+                out,
+                "frames",
+                String.format(
+                        Locale.ROOT,
+                        "%d captured in %.1f s, %d encoded",
+                        framesCaptured,
+                        captureSeconds,
+                        framesEncoded));
+        row(
+                out,
+                "encoder",
+                String.format(
+                        Locale.ROOT,
+                        "%s on %s: %d tokens x %d dims per frame, %.1f ms/frame",
+                        model,
+                        device,
+                        tokensPerFrame,
+                        tokenDim,
+                        encodeMsPerFrame));
+        row(
+                out,
+                "compressor",
+                String.format(
+                        Locale.ROOT,
+                        "LLaVA-Scissor, window %d frames, hop %d, tau %.2f",
+                        windowFrames,
+                        hopFrames,
+                        tau));
         row(out, "windows", windowCount + " " + emitReasons);
-        row(out, "tokens in", String.format(Locale.ROOT, "%,d  (%,d per full window)", tokensIn,
-                (long) windowFrames * tokensPerFrame));
-        row(out, "after spatial", String.format(Locale.ROOT, "%,d  (%.1f%%)", spatialTokens,
-                100.0 * spatialTokens / Math.max(1, tokensIn)));
-        row(out, "tokens out", String.format(Locale.ROOT, "%,d  (%.1f%% retained; per window min %d, median %d, max %d)",
-                tokensOut, 100 * retention(), minOut, medianOut, maxOut));
-        row(out, "compute", String.format(Locale.ROOT, "%.2f ms per window in the compressor (median)", computeMsPerWindow));
-        row(out, "window latency", latencyP50Ms < 0 ? "-" : String.format(Locale.ROOT,
-                "p50 %d ms, p95 %d ms, max %d ms (last frame captured -> window readable, exactly once)", latencyP50Ms,
-                latencyP95Ms, latencyMaxMs));
+        row(
+                out,
+                "tokens in",
+                String.format(
+                        Locale.ROOT, "%,d  (%,d per full window)", tokensIn, (long) windowFrames * tokensPerFrame));
+        row(
+                out,
+                "after spatial",
+                String.format(
+                        Locale.ROOT, "%,d  (%.1f%%)", spatialTokens, 100.0 * spatialTokens / Math.max(1, tokensIn)));
+        row(
+                out,
+                "tokens out",
+                String.format(
+                        Locale.ROOT,
+                        "%,d  (%.1f%% retained; per window min %d, median %d, max %d)",
+                        tokensOut,
+                        100 * retention(),
+                        minOut,
+                        medianOut,
+                        maxOut));
+        row(
+                out,
+                "compute",
+                String.format(Locale.ROOT, "%.2f ms per window in the compressor (median)", computeMsPerWindow));
+        row(
+                out,
+                "window latency",
+                latencyP50Ms < 0
+                        ? "-"
+                        : String.format(
+                                Locale.ROOT,
+                                "p50 %d ms, p95 %d ms, max %d ms (last frame captured -> window readable, exactly once)",
+                                latencyP50Ms,
+                                latencyP95Ms,
+                                latencyMaxMs));
         row(out, "dead letters", Long.toString(deadLetters));
         row(out, "find", find.describe());
-        row(out, "pictures", componentsPicture.toAbsolutePath() + "  (frame " + pictureFrame + ": "
-                + tokensPerFrame + " tokens -> " + pictureComponents + " spatial components)");
+        row(
+                out,
+                "pictures",
+                componentsPicture.toAbsolutePath() + "  (frame " + pictureFrame + ": " + tokensPerFrame + " tokens -> "
+                        + pictureComponents + " spatial components)");
         row(out, "", windowPicture.toAbsolutePath() + "  (the window's frames: what is new at each)");
         row(out, "", chartPicture.toAbsolutePath() + "  (tokens per window over time)");
         row(out, "", find.picture().toAbsolutePath() + "  (query by example: the crop and where it was found)");

@@ -20,7 +20,9 @@ class CommandLineTest {
     private int run(final String... args) {
         out.reset();
         err.reset();
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        return Main.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -30,15 +32,19 @@ class CommandLineTest {
 
     @Test
     void everyCommandHasADescriptionAndHelpExitsZero() {
-        final Map<String, CommandLine> commands = Main.commandLine(System.out, System.err).getSubcommands();
-        assertTrue(commands.keySet().containsAll(
-                java.util.List.of("compress", "eval", "bench", "compressor", "capture", "encoder", "serve", "demo")),
+        final Map<String, CommandLine> commands =
+                Main.commandLine(System.out, System.err).getSubcommands();
+        assertTrue(
+                commands.keySet()
+                        .containsAll(java.util.List.of(
+                                "compress", "eval", "bench", "compressor", "capture", "encoder", "serve", "demo")),
                 commands.keySet()::toString);
         assertEquals(0, run("--help"), this::err);
         final String top = out.toString(StandardCharsets.UTF_8);
         for (final Map.Entry<String, CommandLine> c : commands.entrySet()) {
             // The list shows a command's header where it has one (picocli's help command), else its description.
-            final CommandLine.Model.UsageMessageSpec usage = c.getValue().getCommandSpec().usageMessage();
+            final CommandLine.Model.UsageMessageSpec usage =
+                    c.getValue().getCommandSpec().usageMessage();
             final String[] oneLine = usage.header().length > 0 ? usage.header() : usage.description();
             assertTrue(oneLine.length > 0 && !oneLine[0].isBlank(), c.getKey() + " has no description");
             assertTrue(top.contains("  " + c.getKey() + " ") && top.contains(oneLine[0]), top);
@@ -54,8 +60,10 @@ class CommandLineTest {
     @Test
     void aBadNumberNamesItsOption() {
         assertEquals(2, run("compressor", "--partitions", "abc"));
-        assertEquals("scissor compressor: Invalid value for option '--partitions': 'abc' is not an int"
-                + " (see 'scissor compressor --help')", err().strip());
+        assertEquals(
+                "scissor compressor: Invalid value for option '--partitions': 'abc' is not an int"
+                        + " (see 'scissor compressor --help')",
+                err().strip());
         assertEquals(2, run("encoder", "--bootstrap", "localhost:1", "--batch", "8x"));
         assertTrue(err().contains("option '--batch': '8x' is not an int"), err());
         assertEquals(2, run("compress", "--tokens", "in.npy", "--out", "out.npy", "--tau", "NaN"));
@@ -72,8 +80,10 @@ class CommandLineTest {
         assertEquals(2, run("compress", "--tokens", "in.npy", "--out", "out.npy", "--retentoin", "0.1"));
         assertTrue(err().contains("'--retentoin'") && err().contains("did you mean --retention?"), err());
         assertEquals(2, run("compressor", "--sett", "ssl.key.password=key-s3cret"));
-        assertEquals("scissor compressor: Unknown option: '--sett'; did you mean --set? (see 'scissor compressor --help')",
-                err().strip(), "names the option, not the value after it");
+        assertEquals(
+                "scissor compressor: Unknown option: '--sett'; did you mean --set? (see 'scissor compressor --help')",
+                err().strip(),
+                "names the option, not the value after it");
         assertEquals(2, run("compresss"));
         assertTrue(err().startsWith("scissor: Unknown command: 'compresss'; did you mean compress"), err());
     }
@@ -82,8 +92,10 @@ class CommandLineTest {
     void setWithoutEqualsIsAClearError() {
         for (final String command : new String[] {"compressor", "capture", "encoder", "serve", "demo"}) {
             assertEquals(2, run(command, "--set", "scissor.retention"), command);
-            assertTrue(err().contains("Invalid value for option '--set' (KEY=VALUE): 'scissor.retention' is not "
-                    + "KEY=VALUE"), err());
+            assertTrue(
+                    err().contains("Invalid value for option '--set' (KEY=VALUE): 'scissor.retention' is not "
+                            + "KEY=VALUE"),
+                    err());
             assertEquals(2, run(command, "--set", "=0.1"), command);
             assertTrue(err().contains("'=0.1' is not KEY=VALUE"), err());
         }

@@ -28,13 +28,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EncodeCommandIT {
 
-    private record Result(int code, String out, String err) {
-    }
+    private record Result(int code, String out, String err) {}
 
     private static Result run(final String... args) {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        final int code = Main.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -44,7 +45,10 @@ class EncodeCommandIT {
         final Path photos = TestAssets.darknetImages();
         final List<Path> jpgs;
         try (Stream<Path> s = Files.list(photos)) {
-            jpgs = s.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(2).toList();
+            jpgs = s.filter(p -> p.toString().endsWith(".jpg"))
+                    .sorted()
+                    .limit(2)
+                    .toList();
         }
         final List<Path> out = new ArrayList<>();
         for (final Path j : jpgs) {
@@ -55,8 +59,12 @@ class EncodeCommandIT {
         }
         final BufferedImage first = ImageIO.read(jpgs.get(0).toFile());
         final BufferedImage square = new BufferedImage(384, 384, BufferedImage.TYPE_3BYTE_BGR);
-        square.getGraphics().drawImage(first.getSubimage(0, 0, Math.min(384, first.getWidth()),
-                Math.min(384, first.getHeight())), 0, 0, null);
+        square.getGraphics()
+                .drawImage(
+                        first.getSubimage(0, 0, Math.min(384, first.getWidth()), Math.min(384, first.getHeight())),
+                        0,
+                        0,
+                        null);
         final Path sq = dir.resolve("square-384.png");
         ImageIO.write(square, "png", sq.toFile());
         out.add(sq);
@@ -76,8 +84,19 @@ class EncodeCommandIT {
         final NpyArray a = Npy.read(outFile);
         assertEquals(List.of(3, 196, 816), List.of(a.shape()[0], a.shape()[1], a.shape()[2]));
         final Path reversed = dir.resolve("r.npy");
-        assertEquals(0, run("encode", "--model", "mnv2-nsfwjs", "--images", images.get(2).toString(),
-                images.get(1).toString(), images.get(0).toString(), "--out", reversed.toString()).code());
+        assertEquals(
+                0,
+                run(
+                                "encode",
+                                "--model",
+                                "mnv2-nsfwjs",
+                                "--images",
+                                images.get(2).toString(),
+                                images.get(1).toString(),
+                                images.get(0).toString(),
+                                "--out",
+                                reversed.toString())
+                        .code());
         final float[] fwd = a.toFloats();
         final float[] rev = Npy.read(reversed).toFloats();
         final int frame = 196 * 816;
@@ -93,15 +112,40 @@ class EncodeCommandIT {
         final Path outFile = dir.resolve("t.npy");
         final Path garbage = Files.write(dir.resolve("garbage.png"), "not an image".getBytes(StandardCharsets.UTF_8));
         final String[][] cases = {
-            {"encode", "--model", "mnv2-nsfwjs", "--images", dir.resolve("missing.png").toString(), "--out",
-                outFile.toString()},
+            {
+                "encode",
+                "--model",
+                "mnv2-nsfwjs",
+                "--images",
+                dir.resolve("missing.png").toString(),
+                "--out",
+                outFile.toString()
+            },
             {"encode", "--model", "mnv2-nsfwjs", "--images", garbage.toString(), "--out", outFile.toString()},
             {"encode", "--model", "no-such-encoder", "--images", garbage.toString(), "--out", outFile.toString()},
-            {"encode", "--model", "mnv2-nsfwjs", "--images", garbage.toString(), "--video", garbage.toString(),
-                "--out", outFile.toString()},
+            {
+                "encode",
+                "--model",
+                "mnv2-nsfwjs",
+                "--images",
+                garbage.toString(),
+                "--video",
+                garbage.toString(),
+                "--out",
+                outFile.toString()
+            },
             {"encode", "--model", "mnv2-nsfwjs", "--images", garbage.toString()},
-            {"encode", "--model", "mnv2-nsfwjs", "--video", garbage.toString(), "--fps", "-1", "--out",
-                outFile.toString()},
+            {
+                "encode",
+                "--model",
+                "mnv2-nsfwjs",
+                "--video",
+                garbage.toString(),
+                "--fps",
+                "-1",
+                "--out",
+                outFile.toString()
+            },
         };
         for (final String[] c : cases) {
             final Result r = run(c);
@@ -115,8 +159,13 @@ class EncodeCommandIT {
     void anExportedTowerMatchesTransformersOnTheSameImages(@TempDir final Path dir) throws Exception {
         final ExporterPython py = ExporterPython.require();
         final List<Path> images = pngs(dir);
-        py.runOk(300, "scissor_export.make_tiny_checkpoint", "--out", dir.resolve("ckpt").toString(),
-                "--variant", "tiny-384");
+        py.runOk(
+                300,
+                "scissor_export.make_tiny_checkpoint",
+                "--out",
+                dir.resolve("ckpt").toString(),
+                "--variant",
+                "tiny-384");
         final Path ckpt = dir.resolve("ckpt/tiny-384");
         final Path tower = dir.resolve("tower");
         py.runOk(300, "scissor_export", "--from", ckpt.toString(), "--out", tower.toString());
@@ -129,8 +178,8 @@ class EncodeCommandIT {
         assertTrue(r.out().contains("3 frames x 196 tokens x 64 dims"), r.out());
 
         final Path ref = dir.resolve("ref.npy");
-        final List<String> refArgs = new ArrayList<>(List.of("--checkpoint", ckpt.toString(), "--out-features",
-                ref.toString()));
+        final List<String> refArgs =
+                new ArrayList<>(List.of("--checkpoint", ckpt.toString(), "--out-features", ref.toString()));
         images.forEach(p -> refArgs.add(p.toString()));
         py.runOk(300, "scissor_export.reference_features", refArgs.toArray(String[]::new));
         final NpyArray got = Npy.read(outFile);
@@ -145,8 +194,8 @@ class EncodeCommandIT {
             maxDiff = Math.max(maxDiff, Math.abs(g[i] - w[i]));
             maxRef = Math.max(maxRef, Math.abs(w[i]));
         }
-        System.out.printf("EncodeCommandIT: exported tower vs transformers, max |diff| / max |ref| = %.2e%n",
-                maxDiff / maxRef);
+        System.out.printf(
+                "EncodeCommandIT: exported tower vs transformers, max |diff| / max |ref| = %.2e%n", maxDiff / maxRef);
         assertTrue(maxDiff <= 1e-3 * maxRef, "max relative error " + maxDiff / maxRef);
     }
 }

@@ -29,9 +29,21 @@ class EvalCommandTest {
         Npy.writeFloats(npy, v, 8, 16, 6);
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
-        final int rc = EvalCommand.run(new String[] {"--tokens", npy.toString(), "--window", "4", "--retention",
-            "0.1,0.5", "--methods", "scissor-budget,pool,random,tome", "--out", dir.resolve("o").toString()},
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        final int rc = EvalCommand.run(
+                new String[] {
+                    "--tokens",
+                    npy.toString(),
+                    "--window",
+                    "4",
+                    "--retention",
+                    "0.1,0.5",
+                    "--methods",
+                    "scissor-budget,pool,random,tome",
+                    "--out",
+                    dir.resolve("o").toString()
+                },
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(0, rc, err.toString(StandardCharsets.UTF_8));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("2 windows of 4 frames"));
         final List<String> csv = Files.readAllLines(dir.resolve("o/eval.csv"));

@@ -84,8 +84,11 @@ class KafkaSecurityConfigTest {
         assertForwarded(config.streamsProperties(), "compressor streams");
         // Kafka Streams gives the bare keys to each of its clients.
         final StreamsConfig streams = new StreamsConfig(config.streamsProperties());
-        for (final Map<String, Object> client : List.of(streams.getMainConsumerConfigs("g", "c", 0),
-                streams.getRestoreConsumerConfigs("c"), streams.getProducerConfigs("c"), streams.getAdminConfigs("c"))) {
+        for (final Map<String, Object> client : List.of(
+                streams.getMainConsumerConfigs("g", "c", 0),
+                streams.getRestoreConsumerConfigs("c"),
+                streams.getProducerConfigs("c"),
+                streams.getAdminConfigs("c"))) {
             assertEquals("SASL_SSL", client.get("security.protocol"));
             assertEquals("SCRAM-SHA-512", client.get("sasl.mechanism"));
             assertNotEquals(null, client.get("sasl.jaas.config"));
@@ -115,8 +118,11 @@ class KafkaSecurityConfigTest {
         commands.put("compressor", new String[] {"scissor.window.frames=0"});
         commands.put("serve", new String[] {"scissor.serve.port=-7"});
         for (final Map.Entry<String, String[]> e : commands.entrySet()) {
-            for (final List<String> tail : List.of(List.of("--describe-config"), List.of("--help"),
-                    List.of("--set", e.getValue()[0]), List.of("--set", "scissor.no.such.key=1"))) {
+            for (final List<String> tail : List.of(
+                    List.of("--describe-config"),
+                    List.of("--help"),
+                    List.of("--set", e.getValue()[0]),
+                    List.of("--set", "scissor.no.such.key=1"))) {
                 final List<String> args = new ArrayList<>();
                 security().forEach((k, v) -> {
                     args.add("--set");
@@ -148,8 +154,13 @@ class KafkaSecurityConfigTest {
     }
 
     private static void assertValidFor(final java.util.Set<String> known, final Map<?, ?> client, final String where) {
-        for (final String k : List.of("security.protocol", "sasl.mechanism", "sasl.jaas.config",
-                "ssl.truststore.password", "ssl.keystore.password", "ssl.key.password")) {
+        for (final String k : List.of(
+                "security.protocol",
+                "sasl.mechanism",
+                "sasl.jaas.config",
+                "ssl.truststore.password",
+                "ssl.keystore.password",
+                "ssl.key.password")) {
             assertEquals(true, known.contains(k) && client.containsKey(k), where + ": " + k);
         }
     }

@@ -50,8 +50,10 @@ class DemoIT {
         assertTrue(ImageIO.read(s.chartPicture().toFile()).getWidth() > 0);
         // Query by example through the QA service: a crop of what moves in the pictured frame.
         assertEquals(36, s.find().results().size(), text);
-        assertTrue(s.find().rank() >= 1 && s.find().rank() <= 3, "a window holding the cropped frame ranks in the top "
-                + "3: " + s.find().describe());
+        assertTrue(
+                s.find().rank() >= 1 && s.find().rank() <= 3,
+                "a window holding the cropped frame ranks in the top " + "3: "
+                        + s.find().describe());
         assertTrue(ImageIO.read(s.find().picture().toFile()).getWidth() > 0);
     }
 }

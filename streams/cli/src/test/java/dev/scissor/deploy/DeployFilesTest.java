@@ -65,11 +65,23 @@ class DeployFilesTest {
 
     /** One app of the {@code scissor} command line and where its config lives. */
     enum App {
-        CAPTURE("capture", "dev.scissor.pipeline.CaptureConfig", "scissor.capture.", "scissor.capture.metrics.port",
+        CAPTURE(
+                "capture",
+                "dev.scissor.pipeline.CaptureConfig",
+                "scissor.capture.",
+                "scissor.capture.metrics.port",
                 "scissor.capture.metrics.bind"),
-        ENCODER("encoder", "dev.scissor.pipeline.EncoderConfig", "scissor.encoder.", "scissor.encoder.metrics.port",
+        ENCODER(
+                "encoder",
+                "dev.scissor.pipeline.EncoderConfig",
+                "scissor.encoder.",
+                "scissor.encoder.metrics.port",
                 "scissor.encoder.metrics.bind"),
-        COMPRESSOR("compressor", "dev.scissor.streams.CompressorConfig", "scissor.", "scissor.http.port",
+        COMPRESSOR(
+                "compressor",
+                "dev.scissor.streams.CompressorConfig",
+                "scissor.",
+                "scissor.http.port",
                 "scissor.http.bind"),
         SERVE("serve", "dev.scissor.serve.ServeConfig", "scissor.serve.", "scissor.serve.port", "scissor.serve.bind");
 
@@ -79,8 +91,12 @@ class DeployFilesTest {
         final String portKey;
         final String bindKey;
 
-        App(final String command, final String configClass, final String prefix, final String portKey,
-            final String bindKey) {
+        App(
+                final String command,
+                final String configClass,
+                final String prefix,
+                final String portKey,
+                final String bindKey) {
             this.command = command;
             this.configClass = configClass;
             this.prefix = prefix;
@@ -120,8 +136,13 @@ class DeployFilesTest {
     }
 
     /** An app started with its effective settings (file, then --set and options). */
-    record Invocation(App app, String where, Map<String, Object> settings, List<String> sources,
-                      List<String> streamIds, Path configFile) {
+    record Invocation(
+            App app,
+            String where,
+            Map<String, Object> settings,
+            List<String> sources,
+            List<String> streamIds,
+            Path configFile) {
 
         /** The app's own keys with defaults, parsed by its ConfigDef. */
         Map<String, Object> parsed() {
@@ -140,8 +161,11 @@ class DeployFilesTest {
 
         /** Checks that the app's HTTP endpoint binds every interface, as a container's must to be reachable. */
         void assertBindsAllInterfaces() {
-            assertEquals("0.0.0.0", parsed().get(app.bindKey), where + ": " + app.command + " must set " + app.bindKey
-                    + "=0.0.0.0 (the default, 127.0.0.1, is unreachable from outside the container)");
+            assertEquals(
+                    "0.0.0.0",
+                    parsed().get(app.bindKey),
+                    where + ": " + app.command + " must set " + app.bindKey
+                            + "=0.0.0.0 (the default, 127.0.0.1, is unreachable from outside the container)");
         }
 
         String bootstrap() {
@@ -164,10 +188,13 @@ class DeployFilesTest {
             final Map<String, Object> p = parsed();
             final Map<String, Integer> out = new LinkedHashMap<>();
             switch (app) {
-                case CAPTURE -> out.put((String) p.get("scissor.capture.topic.frames"),
-                        intSetting("max.request.size", CaptureConfig.MAX_REQUEST_BYTES));
+                case CAPTURE ->
+                    out.put(
+                            (String) p.get("scissor.capture.topic.frames"),
+                            intSetting("max.request.size", CaptureConfig.MAX_REQUEST_BYTES));
                 case ENCODER -> {
-                    final int max = intSetting("producer.max.request.size",
+                    final int max = intSetting(
+                            "producer.max.request.size",
                             intSetting("max.request.size", EncoderConfig.MAX_REQUEST_BYTES));
                     out.put((String) p.get("scissor.encoder.topic.tokens"), max);
                     out.put((String) p.get("scissor.encoder.topic.dlq"), max);
@@ -177,8 +204,7 @@ class DeployFilesTest {
                     out.put((String) p.get("scissor.topic.windows"), max);
                     out.put((String) p.get("scissor.topic.dlq"), max);
                 }
-                case SERVE -> {
-                }
+                case SERVE -> {}
             }
             return out;
         }
@@ -186,10 +212,11 @@ class DeployFilesTest {
         /** The consumer group the app's input lag is measured on. */
         String group() {
             return switch (app) {
-                case ENCODER -> String.valueOf(settings.getOrDefault("consumer.group.id",
-                        settings.getOrDefault("group.id", EncoderConfig.DEFAULT_GROUP_ID)));
-                case COMPRESSOR -> String.valueOf(settings.getOrDefault("application.id",
-                        CompressorConfig.DEFAULT_APPLICATION_ID));
+                case ENCODER ->
+                    String.valueOf(settings.getOrDefault(
+                            "consumer.group.id", settings.getOrDefault("group.id", EncoderConfig.DEFAULT_GROUP_ID)));
+                case COMPRESSOR ->
+                    String.valueOf(settings.getOrDefault("application.id", CompressorConfig.DEFAULT_APPLICATION_ID));
                 default -> null;
             };
         }
@@ -211,7 +238,8 @@ class DeployFilesTest {
         }
         assertTrue(files.contains(DEPLOY.resolve("Dockerfile")), "deploy/Dockerfile is missing");
         assertTrue(files.contains(DEPLOY.resolve("docker-compose.yml")), "deploy/docker-compose.yml is missing");
-        assertTrue(files.contains(DEPLOY.resolve("k8s/kustomization.yaml")), "deploy/k8s/kustomization.yaml is missing");
+        assertTrue(
+                files.contains(DEPLOY.resolve("k8s/kustomization.yaml")), "deploy/k8s/kustomization.yaml is missing");
         for (final Path f : files) {
             final String name = f.getFileName().toString();
             if (name.endsWith(".yml") || name.endsWith(".yaml")) {
@@ -234,7 +262,8 @@ class DeployFilesTest {
     @Test
     void propertiesFilesValidateAgainstTheApps() throws IOException {
         try (Stream<Path> s = Files.list(DEPLOY.resolve("config"))) {
-            final List<Path> props = s.filter(p -> p.toString().endsWith(".properties")).toList();
+            final List<Path> props =
+                    s.filter(p -> p.toString().endsWith(".properties")).toList();
             final Set<String> apps = new HashSet<>();
             for (final Path p : props) {
                 apps.add(validateProperties(p).command);
@@ -261,20 +290,27 @@ class DeployFilesTest {
         for (final Map.Entry<String, Object> e : inv.settings().entrySet()) {
             final String k = e.getKey();
             if (k.startsWith("scissor.")) {
-                assertTrue(k.startsWith(inv.app().prefix) && def.names().contains(k),
+                assertTrue(
+                        k.startsWith(inv.app().prefix) && def.names().contains(k),
                         inv.where() + ": '" + k + "' is not a setting of " + inv.app().command + " (known: "
                                 + new TreeMap<>(def.configKeys()).keySet() + ")");
             } else {
                 String bare = k;
-                for (final String prefix : List.of("main.consumer.", "restore.consumer.", "global.consumer.",
-                        "consumer.", "producer.", "admin.")) {
+                for (final String prefix : List.of(
+                        "main.consumer.",
+                        "restore.consumer.",
+                        "global.consumer.",
+                        "consumer.",
+                        "producer.",
+                        "admin.")) {
                     if (bare.startsWith(prefix)) {
                         bare = bare.substring(prefix.length());
                         break;
                     }
                 }
-                assertTrue(kafkaKeys.contains(bare), inv.where() + ": '" + k + "' is neither a Scissor key nor a "
-                        + "Kafka client or Streams key");
+                assertTrue(
+                        kafkaKeys.contains(bare),
+                        inv.where() + ": '" + k + "' is neither a Scissor key nor a " + "Kafka client or Streams key");
             }
         }
         try {
@@ -284,7 +320,8 @@ class DeployFilesTest {
         } catch (final NoSuchMethodException e) {
             // no Map constructor: the ConfigDef parse above is the check
         } catch (final InvocationTargetException e) {
-            fail(inv.where() + ": " + inv.app().command + " rejects its settings: " + e.getCause().getMessage());
+            fail(inv.where() + ": " + inv.app().command + " rejects its settings: "
+                    + e.getCause().getMessage());
         } catch (final ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         } catch (final RuntimeException e) {
@@ -327,7 +364,8 @@ class DeployFilesTest {
                     }
                 }
                 case "FROM" -> {
-                    final Matcher m = Pattern.compile("(?i)^(\\S+)(?:\\s+AS\\s+(\\S+))?").matcher(rest.strip());
+                    final Matcher m =
+                            Pattern.compile("(?i)^(\\S+)(?:\\s+AS\\s+(\\S+))?").matcher(rest.strip());
                     assertTrue(m.find(), "Dockerfile: bad FROM " + rest);
                     lastFrom = m.group(2);
                     if (lastFrom != null) {
@@ -338,7 +376,8 @@ class DeployFilesTest {
                 case "USER" -> user = rest.strip();
                 case "ENTRYPOINT" -> entrypoint = rest;
                 case "ENV" -> {
-                    final Matcher m = Pattern.compile("(\\w+)=(\"[^\"]*\"|\\S+)").matcher(rest);
+                    final Matcher m =
+                            Pattern.compile("(\\w+)=(\"[^\"]*\"|\\S+)").matcher(rest);
                     while (m.find()) {
                         env.put(m.group(1), m.group(2).replace("\"", ""));
                     }
@@ -352,7 +391,8 @@ class DeployFilesTest {
                         final String[] parts = rest.strip().split("\\s+");
                         for (int i = 0; i < parts.length - 1; i++) {
                             if (!parts[i].startsWith("--")) {
-                                assertTrue(Files.exists(ROOT.resolve(parts[i])),
+                                assertTrue(
+                                        Files.exists(ROOT.resolve(parts[i])),
                                         "Dockerfile: COPY source " + parts[i] + " does not exist in the build context");
                             }
                         }
@@ -360,12 +400,12 @@ class DeployFilesTest {
                         final Matcher m = Pattern.compile("--from=(\\S+)").matcher(rest);
                         assertTrue(m.find());
                         final String from = m.group(1);
-                        assertTrue(stages.contains(from) || from.contains("/") || from.contains(":"),
+                        assertTrue(
+                                stages.contains(from) || from.contains("/") || from.contains(":"),
                                 "Dockerfile: COPY --from=" + from + " names no earlier stage");
                     }
                 }
-                default -> {
-                }
+                default -> {}
             }
         }
         assertNotNull(entrypoint, "Dockerfile: no ENTRYPOINT");
@@ -378,9 +418,13 @@ class DeployFilesTest {
         assertFalse(user.equals("root") || user.startsWith("0"), "Dockerfile: the final stage runs as root");
         assertTrue(fetchesModel, "Dockerfile: no RUN fetches the encoder model (ModelTool fetch)");
         Class.forName("dev.scissor.encoder.model.ModelTool").getMethod("main", String[].class);
-        assertEquals("/opt/scissor/models", env.get("SCISSOR_MODEL_CACHE"),
+        assertEquals(
+                "/opt/scissor/models",
+                env.get("SCISSOR_MODEL_CACHE"),
                 "Dockerfile: the runtime's SCISSOR_MODEL_CACHE is not where the model is copied");
-        assertTrue(Files.readString(file).contains("--from=models --chown=scissor:scissor /out/models /opt/scissor/models"),
+        assertTrue(
+                Files.readString(file)
+                        .contains("--from=models --chown=scissor:scissor /out/models /opt/scissor/models"),
                 "Dockerfile: the baked model is not copied (writable for the cache lock) to SCISSOR_MODEL_CACHE");
         // Both variants have a runtime base, and the gpu one builds with the root POM's gpu profile.
         for (final String variant : List.of("cpu", "gpu")) {
@@ -389,7 +433,8 @@ class DeployFilesTest {
         assertEquals("cpu", args.get("VARIANT"), "Dockerfile: VARIANT should default to cpu");
         assertTrue(gpuProfile, "Dockerfile: the gpu variant does not build with -Pgpu");
         assertTrue(Files.readString(ROOT.resolve("pom.xml")).contains("<id>gpu</id>"), "root pom has no gpu profile");
-        assertTrue(args.getOrDefault("CUDA_IMAGE", "").matches("nvidia/cuda:12\\.[0-9.]+-cudnn-runtime-.*"),
+        assertTrue(
+                args.getOrDefault("CUDA_IMAGE", "").matches("nvidia/cuda:12\\.[0-9.]+-cudnn-runtime-.*"),
                 "Dockerfile: the GPU base must be a CUDA 12 + cuDNN runtime image (ORT 1.29 GPU)");
     }
 
@@ -404,7 +449,9 @@ class DeployFilesTest {
         final Set<String> declaredVolumes = names(compose.path("volumes"));
         final Map<String, Topic> topics = composeTopics(services.path("topics"), rel(file));
         // The broker accepts the largest record.
-        final long brokerMax = Long.parseLong(services.path("kafka").path("environment").path("KAFKA_MESSAGE_MAX_BYTES")
+        final long brokerMax = Long.parseLong(services.path("kafka")
+                .path("environment")
+                .path("KAFKA_MESSAGE_MAX_BYTES")
                 .asText("1048588"));
 
         final Map<String, Invocation> apps = new LinkedHashMap<>();
@@ -420,15 +467,20 @@ class DeployFilesTest {
             if (!svc.path("image").asText().startsWith("scissor:")) {
                 continue;
             }
-            assertEquals("deploy/Dockerfile", svc.path("build").path("dockerfile").asText(), where + ": build");
-            final Invocation inv = invocation(strings(svc.path("command"), DeployFilesTest::composeInterpolate),
-                    where, path -> resolveMount(mounts, path));
+            assertEquals(
+                    "deploy/Dockerfile", svc.path("build").path("dockerfile").asText(), where + ": build");
+            final Invocation inv = invocation(
+                    strings(svc.path("command"), DeployFilesTest::composeInterpolate),
+                    where,
+                    path -> resolveMount(mounts, path));
             validate(inv);
             inv.assertBindsAllInterfaces();
             apps.put(name, inv);
             if (inv.app() == App.COMPRESSOR || inv.app() == App.SERVE) {
-                assertTrue(svc.path("environment").has(HttpService.TOKEN_ENV), where + ": passes no "
-                        + HttpService.TOKEN_ENV + " (compressors and the QA service must share the token)");
+                assertTrue(
+                        svc.path("environment").has(HttpService.TOKEN_ENV),
+                        where + ": passes no " + HttpService.TOKEN_ENV
+                                + " (compressors and the QA service must share the token)");
             }
             assertEquals("kafka:9092", inv.bootstrap(), where + ": bootstrap");
             checkComposeHealth(svc, inv, where);
@@ -437,25 +489,32 @@ class DeployFilesTest {
                 assertEquals(inv.port(), Integer.parseInt(hp[hp.length - 1]), where + ": published container port");
             }
             checkTopics(inv, topics, where);
-            inv.outputs().values().forEach(max -> assertTrue(brokerMax >= max,
-                    where + ": the broker's message.max.bytes " + brokerMax + " is below " + max));
+            inv.outputs()
+                    .values()
+                    .forEach(max -> assertTrue(
+                            brokerMax >= max,
+                            where + ": the broker's message.max.bytes " + brokerMax + " is below " + max));
         }
         for (final App a : App.values()) {
-            assertTrue(apps.values().stream().anyMatch(i -> i.app() == a), rel(file) + ": no " + a.command + " service");
+            assertTrue(
+                    apps.values().stream().anyMatch(i -> i.app() == a), rel(file) + ": no " + a.command + " service");
         }
         // Two compressor instances of one application, each with its own state and advertised host.
         final Map<String, Invocation> compressors = apps.entrySet().stream()
                 .filter(e -> e.getValue().app() == App.COMPRESSOR)
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new));
         assertTrue(compressors.size() >= 2, rel(file) + ": fewer than two compressor instances");
-        assertEquals(1, compressors.values().stream().map(Invocation::group).distinct().count(),
+        assertEquals(
+                1,
+                compressors.values().stream().map(Invocation::group).distinct().count(),
                 rel(file) + ": compressor instances with different application ids");
         final Set<String> stateVolumes = new HashSet<>();
         for (final Map.Entry<String, Invocation> e : compressors.entrySet()) {
             final String where = rel(file) + " service " + e.getKey();
             final JsonNode svc = services.path(e.getKey());
             final String host = (String) e.getValue().parsed().get("scissor.http.advertised.host");
-            assertTrue(host.equals(e.getKey()) || host.equals(svc.path("hostname").asText()),
+            assertTrue(
+                    host.equals(e.getKey()) || host.equals(svc.path("hostname").asText()),
                     where + ": advertises host '" + host + "', not its own service name");
             final String stateDir = String.valueOf(e.getValue().settings().get("state.dir"));
             final String volume = composeVolumeAt(svc, stateDir);
@@ -463,7 +522,8 @@ class DeployFilesTest {
             assertTrue(stateVolumes.add(volume), where + ": shares state volume " + volume);
         }
         // The QA service reaches the compressors.
-        for (final Invocation serve : apps.values().stream().filter(i -> i.app() == App.SERVE).toList()) {
+        for (final Invocation serve :
+                apps.values().stream().filter(i -> i.app() == App.SERVE).toList()) {
             for (final URI url : urls(serve)) {
                 final Invocation target = compressors.get(url.getHost());
                 assertNotNull(target, serve.where() + ": compressor URL " + url + " names no compressor service");
@@ -476,7 +536,9 @@ class DeployFilesTest {
         final String where = rel(gpuFile) + " service encoder";
         assertTrue(services.has("encoder"), where + ": overrides a service the base file lacks");
         final Map<String, Path> mounts = composeMounts(services.path("encoder"), declaredVolumes, where);
-        final Invocation enc = invocation(strings(gpu.path("command"), DeployFilesTest::composeInterpolate), where,
+        final Invocation enc = invocation(
+                strings(gpu.path("command"), DeployFilesTest::composeInterpolate),
+                where,
                 path -> resolveMount(mounts, path));
         validate(enc);
         enc.assertBindsAllInterfaces();
@@ -485,7 +547,11 @@ class DeployFilesTest {
         assertEquals(apps.get("encoder").group(), enc.group(), where + ": consumer group");
         assertEquals("gpu", gpu.path("build").path("args").path("VARIANT").asText(), where + ": build arg VARIANT");
         assertEquals("scissor:gpu", gpu.path("image").asText(), where + ": image");
-        final JsonNode dev = gpu.path("deploy").path("resources").path("reservations").path("devices").path(0);
+        final JsonNode dev = gpu.path("deploy")
+                .path("resources")
+                .path("reservations")
+                .path("devices")
+                .path(0);
         assertEquals("nvidia", dev.path("driver").asText(), where + ": GPU device reservation");
         assertTrue(strings(dev.path("capabilities"), s -> s).contains("gpu"), where + ": GPU capability");
     }
@@ -493,7 +559,8 @@ class DeployFilesTest {
     private static void checkComposeHealth(final JsonNode svc, final Invocation inv, final String where) {
         final List<String> test = strings(svc.path("healthcheck").path("test"), s -> s);
         assertFalse(test.isEmpty(), where + ": no healthcheck");
-        final Matcher m = Pattern.compile("https?://(localhost|127\\.0\\.0\\.1):(\\d+)(/\\S*)").matcher(String.join(" ", test));
+        final Matcher m = Pattern.compile("https?://(localhost|127\\.0\\.0\\.1):(\\d+)(/\\S*)")
+                .matcher(String.join(" ", test));
         assertTrue(m.find(), where + ": healthcheck calls no local HTTP URL");
         assertEquals(inv.port(), Integer.parseInt(m.group(2)), where + ": healthcheck port");
         assertEquals("/metrics", m.group(3), where + ": healthcheck path");
@@ -523,7 +590,8 @@ class DeployFilesTest {
                 return Files.isRegularFile(m.getValue()) ? m.getValue() : null;
             }
             if (under(path, m.getKey()) && Files.isDirectory(m.getValue())) {
-                final Path f = m.getValue().resolve(path.substring(m.getKey().length()).replaceFirst("^/+", ""));
+                final Path f =
+                        m.getValue().resolve(path.substring(m.getKey().length()).replaceFirst("^/+", ""));
                 return Files.isRegularFile(f) ? f : null;
             }
         }
@@ -590,22 +658,39 @@ class DeployFilesTest {
         final List<Doc> docs = new ArrayList<>();
         final Map<String, Map<String, Path>> configMaps = new HashMap<>();
         loadKustomization(kustomization.getParent(), docs, configMaps);
-        assertTrue(docs.stream().anyMatch(d -> d.kind().equals("Namespace") && d.name().equals(namespace)),
+        assertTrue(
+                docs.stream()
+                        .anyMatch(d -> d.kind().equals("Namespace") && d.name().equals(namespace)),
                 "no Namespace " + namespace);
 
         // Kafka: the cluster, its pool, its topics.
-        final List<Doc> kafkas = docs.stream().filter(d -> d.kind().equals("Kafka")).toList();
+        final List<Doc> kafkas =
+                docs.stream().filter(d -> d.kind().equals("Kafka")).toList();
         assertEquals(1, kafkas.size(), "one Strimzi Kafka expected");
         final Doc kafka = kafkas.get(0);
         final JsonNode plain = stream(kafka.node().path("spec").path("kafka").path("listeners"))
-                .filter(l -> !l.path("tls").asBoolean(false)).findFirst().orElse(null);
+                .filter(l -> !l.path("tls").asBoolean(false))
+                .findFirst()
+                .orElse(null);
         assertNotNull(plain, kafka + ": no plain listener");
-        final String bootstrap = kafka.name() + "-kafka-bootstrap:" + plain.path("port").asInt();
-        final long brokerMax = kafka.node().path("spec").path("kafka").path("config").path("message.max.bytes")
+        final String bootstrap =
+                kafka.name() + "-kafka-bootstrap:" + plain.path("port").asInt();
+        final long brokerMax = kafka.node()
+                .path("spec")
+                .path("kafka")
+                .path("config")
+                .path("message.max.bytes")
                 .asLong(1048588);
         int brokers = 0;
-        for (final Doc pool : docs.stream().filter(d -> d.kind().equals("KafkaNodePool")).toList()) {
-            assertEquals(kafka.name(), pool.node().path("metadata").path("labels").path("strimzi.io/cluster").asText(),
+        for (final Doc pool :
+                docs.stream().filter(d -> d.kind().equals("KafkaNodePool")).toList()) {
+            assertEquals(
+                    kafka.name(),
+                    pool.node()
+                            .path("metadata")
+                            .path("labels")
+                            .path("strimzi.io/cluster")
+                            .asText(),
                     pool + ": strimzi.io/cluster label");
             if (strings(pool.node().path("spec").path("roles"), s -> s).contains("broker")) {
                 brokers += pool.node().path("spec").path("replicas").asInt();
@@ -613,30 +698,45 @@ class DeployFilesTest {
         }
         assertTrue(brokers > 0, "no KafkaNodePool with the broker role");
         final Map<String, Topic> topics = new HashMap<>();
-        for (final Doc t : docs.stream().filter(d -> d.kind().equals("KafkaTopic")).toList()) {
-            assertEquals(kafka.name(), t.node().path("metadata").path("labels").path("strimzi.io/cluster").asText(),
+        for (final Doc t :
+                docs.stream().filter(d -> d.kind().equals("KafkaTopic")).toList()) {
+            assertEquals(
+                    kafka.name(),
+                    t.node()
+                            .path("metadata")
+                            .path("labels")
+                            .path("strimzi.io/cluster")
+                            .asText(),
                     t + ": strimzi.io/cluster label");
             final JsonNode spec = t.node().path("spec");
             assertTrue(spec.path("replicas").asInt() <= brokers, t + ": more replicas than brokers");
             final Map<String, String> configs = new HashMap<>();
-            spec.path("config").fields().forEachRemaining(e -> configs.put(e.getKey(), e.getValue().asText()));
+            spec.path("config")
+                    .fields()
+                    .forEachRemaining(e -> configs.put(e.getKey(), e.getValue().asText()));
             assertTrue(configs.containsKey("retention.ms"), t + ": no retention.ms");
             final String name = spec.path("topicName").asText(t.name());
             topics.put(name, new Topic(name, spec.path("partitions").asInt(), configs));
         }
         // Short-lived working data, longer-lived results.
-        assertTrue(retention(topics, "frames") < retention(topics, "windows"), "frames should be kept shorter than windows");
+        assertTrue(
+                retention(topics, "frames") < retention(topics, "windows"),
+                "frames should be kept shorter than windows");
 
         // Workloads.
         final Map<String, Invocation> apps = new LinkedHashMap<>();
         final Map<String, Doc> workloads = new LinkedHashMap<>();
-        for (final Doc w : docs.stream().filter(d -> d.kind().equals("Deployment") || d.kind().equals("StatefulSet"))
+        for (final Doc w : docs.stream()
+                .filter(d -> d.kind().equals("Deployment") || d.kind().equals("StatefulSet"))
                 .toList()) {
             workloads.put(w.kind() + "/" + w.name(), w);
             final JsonNode pod = w.node().path("spec").path("template");
             final JsonNode selector = w.node().path("spec").path("selector").path("matchLabels");
-            selector.fields().forEachRemaining(e -> assertEquals(e.getValue().asText(),
-                    pod.path("metadata").path("labels").path(e.getKey()).asText(), w + ": selector does not match pods"));
+            selector.fields()
+                    .forEachRemaining(e -> assertEquals(
+                            e.getValue().asText(),
+                            pod.path("metadata").path("labels").path(e.getKey()).asText(),
+                            w + ": selector does not match pods"));
             final Map<String, JsonNode> volumes = new HashMap<>();
             for (final JsonNode v : pod.path("spec").path("volumes")) {
                 volumes.put(v.path("name").asText(), v);
@@ -667,14 +767,15 @@ class DeployFilesTest {
                     }
                 }
                 if (pod.path("spec").path("containers").size() == 1) {
-                    volumes.keySet().forEach(v -> assertTrue(mountVolume.containsValue(v),
-                            where + ": volume " + v + " is never mounted"));
+                    volumes.keySet()
+                            .forEach(v -> assertTrue(
+                                    mountVolume.containsValue(v), where + ": volume " + v + " is never mounted"));
                 }
                 if (!c.path("image").asText().startsWith("scissor:")) {
                     continue;
                 }
-                final Invocation inv = invocation(strings(c.path("args"), s -> k8sExpand(s, env, where)), where,
-                        p -> resolveMount(mounts, p));
+                final Invocation inv = invocation(
+                        strings(c.path("args"), s -> k8sExpand(s, env, where)), where, p -> resolveMount(mounts, p));
                 validate(inv);
                 apps.put(w.kind() + "/" + w.name(), inv);
                 assertEquals(bootstrap, inv.bootstrap(), where + ": bootstrap must be the Strimzi bootstrap service");
@@ -684,40 +785,66 @@ class DeployFilesTest {
                     final List<String> secrets = new ArrayList<>();
                     c.path("env").forEach(e -> {
                         if (e.path("name").asText().equals(HttpService.TOKEN_ENV)) {
-                            secrets.add(e.path("valueFrom").path("secretKeyRef").path("name").asText() + "/"
-                                    + e.path("valueFrom").path("secretKeyRef").path("key").asText());
+                            secrets.add(e.path("valueFrom")
+                                            .path("secretKeyRef")
+                                            .path("name")
+                                            .asText() + "/"
+                                    + e.path("valueFrom")
+                                            .path("secretKeyRef")
+                                            .path("key")
+                                            .asText());
                         }
                     });
-                    assertEquals(List.of("scissor-http/token"), secrets, where + ": " + HttpService.TOKEN_ENV
-                            + " must come from the Secret scissor-http (key token), shared by compressors and QA");
+                    assertEquals(
+                            List.of("scissor-http/token"),
+                            secrets,
+                            where + ": " + HttpService.TOKEN_ENV
+                                    + " must come from the Secret scissor-http (key token), shared by compressors and QA");
                 }
                 checkTopics(inv, topics, where);
-                inv.outputs().values().forEach(max -> assertTrue(brokerMax >= max,
-                        where + ": the Kafka message.max.bytes " + brokerMax + " is below " + max));
+                inv.outputs()
+                        .values()
+                        .forEach(max -> assertTrue(
+                                brokerMax >= max,
+                                where + ": the Kafka message.max.bytes " + brokerMax + " is below " + max));
                 final JsonNode res = c.path("resources");
-                assertTrue(res.path("requests").has("cpu") && res.path("requests").has("memory")
-                        && res.path("limits").has("memory"), where + ": resource requests/limits");
+                assertTrue(
+                        res.path("requests").has("cpu")
+                                && res.path("requests").has("memory")
+                                && res.path("limits").has("memory"),
+                        where + ": resource requests/limits");
                 if (inv.app() == App.ENCODER) {
                     assertEquals("1", res.path("limits").path("nvidia.com/gpu").asText(), where + ": GPU limit");
                     assertTrue(c.path("image").asText().endsWith(":gpu"), where + ": not the GPU image");
                     assertEquals("cuda", inv.parsed().get("scissor.encoder.device"), where + ": device");
-                    assertTrue(pod.path("spec").has("nodeSelector") && pod.path("spec").has("tolerations"),
+                    assertTrue(
+                            pod.path("spec").has("nodeSelector")
+                                    && pod.path("spec").has("tolerations"),
                             where + ": GPU nodeSelector/tolerations");
                 }
                 if (inv.app() == App.COMPRESSOR) {
                     assertEquals("StatefulSet", w.kind(), where + ": the compressor keeps state: a StatefulSet");
                     final String stateDir = String.valueOf(inv.settings().get("state.dir"));
-                    final String vol = mountVolume.entrySet().stream().filter(e -> under(stateDir, e.getKey()))
-                            .map(Map.Entry::getValue).findFirst().orElse(null);
-                    assertTrue(vol != null && claimTemplates.contains(vol),
+                    final String vol = mountVolume.entrySet().stream()
+                            .filter(e -> under(stateDir, e.getKey()))
+                            .map(Map.Entry::getValue)
+                            .findFirst()
+                            .orElse(null);
+                    assertTrue(
+                            vol != null && claimTemplates.contains(vol),
                             where + ": state dir " + stateDir + " is not on a volumeClaimTemplate");
-                    final String serviceName = w.node().path("spec").path("serviceName").asText();
+                    final String serviceName =
+                            w.node().path("spec").path("serviceName").asText();
                     final Doc headless = find(docs, "Service", serviceName);
                     assertNotNull(headless, where + ": serviceName " + serviceName + " is no Service");
-                    assertEquals("None", headless.node().path("spec").path("clusterIP").asText(),
+                    assertEquals(
+                            "None",
+                            headless.node().path("spec").path("clusterIP").asText(),
                             headless + ": must be headless");
                     final String raw = rawSet(c, "scissor.http.advertised.host");
-                    assertEquals("$(POD_NAME)." + serviceName + ".$(POD_NAMESPACE).svc.cluster.local", raw,
+                    assertEquals(
+                            "$(POD_NAME)." + serviceName + ".$(POD_NAMESPACE).svc.cluster.local",
+                            raw,
                             where + ": advertised host must be the pod's stable DNS name");
                     assertEquals("metadata.name", fieldRef(c, "POD_NAME"), where + ": POD_NAME");
                     assertEquals("metadata.namespace", fieldRef(c, "POD_NAMESPACE"), where + ": POD_NAMESPACE");
@@ -734,19 +861,23 @@ class DeployFilesTest {
             assertFalse(pods.isEmpty(), s + ": selects no pods");
             for (final JsonNode p : s.node().path("spec").path("ports")) {
                 for (final JsonNode pod : pods) {
-                    assertTrue(containerPort(pod, p.path("targetPort")) > 0,
+                    assertTrue(
+                            containerPort(pod, p.path("targetPort")) > 0,
                             s + ": targetPort " + p.path("targetPort").asText() + " is no container port");
                 }
             }
         }
 
         // The QA service reaches the compressors.
-        for (final Invocation serve : apps.values().stream().filter(i -> i.app() == App.SERVE).toList()) {
+        for (final Invocation serve :
+                apps.values().stream().filter(i -> i.app() == App.SERVE).toList()) {
             for (final URI url : urls(serve)) {
                 final Doc svc = find(docs, "Service", url.getHost());
                 assertNotNull(svc, serve.where() + ": compressor URL " + url + " names no Service");
                 final JsonNode port = stream(svc.node().path("spec").path("ports"))
-                        .filter(p -> p.path("port").asInt() == url.getPort()).findFirst().orElse(null);
+                        .filter(p -> p.path("port").asInt() == url.getPort())
+                        .findFirst()
+                        .orElse(null);
                 assertNotNull(port, serve.where() + ": Service " + svc.name() + " has no port " + url.getPort());
                 for (final Map.Entry<String, Doc> w : workloads.entrySet()) {
                     if (selected(svc, List.of(w.getValue())).isEmpty()) {
@@ -754,14 +885,17 @@ class DeployFilesTest {
                     }
                     final Invocation target = apps.get(w.getKey());
                     assertEquals(App.COMPRESSOR, target.app(), serve.where() + ": " + url + " reaches " + w.getKey());
-                    assertEquals(target.port(), containerPort(w.getValue().node().path("spec").path("template"),
-                            port.path("targetPort")), serve.where() + ": " + url + " does not reach the compressor port");
+                    assertEquals(
+                            target.port(),
+                            containerPort(w.getValue().node().path("spec").path("template"), port.path("targetPort")),
+                            serve.where() + ": " + url + " does not reach the compressor port");
                 }
             }
         }
 
         // Autoscaling on consumer lag.
-        final List<Doc> scaled = docs.stream().filter(d -> d.kind().equals("ScaledObject")).toList();
+        final List<Doc> scaled =
+                docs.stream().filter(d -> d.kind().equals("ScaledObject")).toList();
         final Set<App> autoscaled = new HashSet<>();
         for (final Doc so : scaled) {
             final JsonNode spec = so.node().path("spec");
@@ -775,17 +909,22 @@ class DeployFilesTest {
                 final JsonNode md = trig.path("metadata");
                 assertEquals(inv.group(), md.path("consumerGroup").asText(), so + ": consumerGroup");
                 assertEquals(inv.inputTopic(), md.path("topic").asText(), so + ": topic");
-                assertEquals(kafka.name() + "-kafka-bootstrap." + namespace + ".svc:" + plain.path("port").asInt(),
-                        md.path("bootstrapServers").asText(), so + ": bootstrapServers");
+                assertEquals(
+                        kafka.name() + "-kafka-bootstrap." + namespace + ".svc:"
+                                + plain.path("port").asInt(),
+                        md.path("bootstrapServers").asText(),
+                        so + ": bootstrapServers");
                 final Topic topic = topics.get(inv.inputTopic());
                 assertNotNull(topic, so + ": topic " + inv.inputTopic() + " has no KafkaTopic");
-                assertTrue(spec.path("maxReplicaCount").asInt() <= topic.partitions(),
+                assertTrue(
+                        spec.path("maxReplicaCount").asInt() <= topic.partitions(),
                         so + ": maxReplicaCount " + spec.path("maxReplicaCount").asInt() + " exceeds the "
                                 + topic.partitions() + " partitions of " + topic.name());
                 assertTrue(spec.path("minReplicaCount").asInt() >= 1, so + ": minReplicaCount");
             }
         }
-        assertTrue(autoscaled.containsAll(Set.of(App.ENCODER, App.COMPRESSOR)), "encoder and compressor are autoscaled");
+        assertTrue(
+                autoscaled.containsAll(Set.of(App.ENCODER, App.COMPRESSOR)), "encoder and compressor are autoscaled");
     }
 
     private static void checkK8sPorts(final JsonNode pod, final JsonNode c, final Invocation inv, final String where) {
@@ -800,13 +939,14 @@ class DeployFilesTest {
         }
         final JsonNode ann = pod.path("metadata").path("annotations");
         assertEquals("true", ann.path("prometheus.io/scrape").asText(), where + ": prometheus.io/scrape");
-        assertEquals(String.valueOf(inv.port()), ann.path("prometheus.io/port").asText(), where + ": prometheus.io/port");
+        assertEquals(
+                String.valueOf(inv.port()), ann.path("prometheus.io/port").asText(), where + ": prometheus.io/port");
         assertEquals("/metrics", ann.path("prometheus.io/path").asText("/metrics"), where + ": prometheus.io/path");
     }
 
     /** Reads a kustomization and its resources (files and directories with their own kustomization). */
-    private static void loadKustomization(final Path dir, final List<Doc> docs,
-                                          final Map<String, Map<String, Path>> configMaps) throws IOException {
+    private static void loadKustomization(
+            final Path dir, final List<Doc> docs, final Map<String, Map<String, Path>> configMaps) throws IOException {
         final Path file = dir.resolve("kustomization.yaml");
         final JsonNode k = single(file);
         for (final String r : strings(k.path("resources"), s -> s)) {
@@ -822,7 +962,8 @@ class DeployFilesTest {
         }
         for (final JsonNode g : k.path("configMapGenerator")) {
             final String name = g.path("name").asText();
-            assertTrue(k.path("generatorOptions").path("disableNameSuffixHash").asBoolean(false),
+            assertTrue(
+                    k.path("generatorOptions").path("disableNameSuffixHash").asBoolean(false),
                     rel(file) + ": ConfigMap names are referenced verbatim; disable the name suffix hash");
             final Map<String, Path> files = new HashMap<>();
             for (final String f : strings(g.path("files"), s -> s)) {
@@ -837,8 +978,11 @@ class DeployFilesTest {
     }
 
     /** The container's env: values, field references; ConfigMap/Secret references must resolve (or be optional). */
-    private static Map<String, String> k8sEnv(final JsonNode c, final Map<String, Map<String, Path>> configMaps,
-                                              final List<Doc> docs, final String where) {
+    private static Map<String, String> k8sEnv(
+            final JsonNode c,
+            final Map<String, Map<String, Path>> configMaps,
+            final List<Doc> docs,
+            final String where) {
         final Map<String, String> env = new HashMap<>();
         for (final JsonNode e : c.path("env")) {
             final String name = e.path("name").asText();
@@ -849,15 +993,21 @@ class DeployFilesTest {
                 env.put(name, "x-" + name.toLowerCase().replace('_', '-'));
             } else if (from.has("configMapKeyRef")) {
                 final JsonNode ref = from.path("configMapKeyRef");
-                assertTrue(ref.path("optional").asBoolean(false) || configMaps.containsKey(ref.path("name").asText())
-                        && configMaps.get(ref.path("name").asText()).containsKey(ref.path("key").asText()),
+                assertTrue(
+                        ref.path("optional").asBoolean(false)
+                                || configMaps.containsKey(ref.path("name").asText())
+                                        && configMaps
+                                                .get(ref.path("name").asText())
+                                                .containsKey(ref.path("key").asText()),
                         where + ": env " + name + " references a missing ConfigMap key");
                 env.put(name, "");
             } else if (from.has("secretKeyRef")) {
                 final JsonNode ref = from.path("secretKeyRef");
-                assertTrue(ref.path("optional").asBoolean(false) || find(docs, "Secret", ref.path("name").asText()) != null,
-                        where + ": env " + name + " references Secret " + ref.path("name").asText()
-                                + ", which is not deployed here; make it optional");
+                assertTrue(
+                        ref.path("optional").asBoolean(false)
+                                || find(docs, "Secret", ref.path("name").asText()) != null,
+                        where + ": env " + name + " references Secret "
+                                + ref.path("name").asText() + ", which is not deployed here; make it optional");
                 env.put(name, "");
             } else {
                 fail(where + ": env " + name + ": unsupported valueFrom " + from);
@@ -889,8 +1039,11 @@ class DeployFilesTest {
     }
 
     private static String fieldRef(final JsonNode c, final String env) {
-        return stream(c.path("env")).filter(e -> e.path("name").asText().equals(env))
-                .map(e -> e.path("valueFrom").path("fieldRef").path("fieldPath").asText()).findFirst().orElse(null);
+        return stream(c.path("env"))
+                .filter(e -> e.path("name").asText().equals(env))
+                .map(e -> e.path("valueFrom").path("fieldRef").path("fieldPath").asText())
+                .findFirst()
+                .orElse(null);
     }
 
     /** The pod templates of the workloads a Service selects. */
@@ -916,7 +1069,8 @@ class DeployFilesTest {
     private static int containerPort(final JsonNode pod, final JsonNode port) {
         for (final JsonNode c : pod.path("spec").path("containers")) {
             for (final JsonNode p : c.path("ports")) {
-                if (port.isInt() ? p.path("containerPort").asInt() == port.asInt()
+                if (port.isInt()
+                        ? p.path("containerPort").asInt() == port.asInt()
                         : p.path("name").asText().equals(port.asText())) {
                     return p.path("containerPort").asInt();
                 }
@@ -934,8 +1088,7 @@ class DeployFilesTest {
     // ---------------------------------------------------------------------------------------------
     // Shared.
 
-    record Topic(String name, int partitions, Map<String, String> configs) {
-    }
+    record Topic(String name, int partitions, Map<String, String> configs) {}
 
     record Doc(String file, JsonNode node) {
         String kind() {
@@ -965,14 +1118,16 @@ class DeployFilesTest {
         inv.outputs().forEach((t, max) -> {
             final String mmb = topics.get(t).configs().get("max.message.bytes");
             assertNotNull(mmb, where + ": topic " + t + " has no max.message.bytes (the default 1 MB is too small)");
-            assertTrue(Long.parseLong(mmb) >= max, where + ": topic " + t + " max.message.bytes " + mmb
-                    + " is below the " + max + " bytes " + inv.app().command + " may send");
+            assertTrue(
+                    Long.parseLong(mmb) >= max,
+                    where + ": topic " + t + " max.message.bytes " + mmb + " is below the " + max + " bytes "
+                            + inv.app().command + " may send");
         });
     }
 
     /** Parses a {@code scissor <command> ...} argument list as the CLI does. */
-    private static Invocation invocation(final List<String> args, final String where,
-                                         final java.util.function.Function<String, Path> files) {
+    private static Invocation invocation(
+            final List<String> args, final String where, final java.util.function.Function<String, Path> files) {
         assertFalse(args.isEmpty(), where + ": no command");
         final App app = App.of(args.get(0), where);
         final Map<String, Object> fromFile = new LinkedHashMap<>();
@@ -1012,7 +1167,8 @@ class DeployFilesTest {
                 case "--set" -> {
                     final int eq = v.indexOf('=');
                     assertTrue(eq > 0, where + ": --set takes KEY=VALUE, got " + v);
-                    overrides.put(v.substring(0, eq).strip(), v.substring(eq + 1).strip());
+                    overrides.put(
+                            v.substring(0, eq).strip(), v.substring(eq + 1).strip());
                 }
                 case "--source" -> sources.add(v);
                 case "--stream-id" -> ids.add(v);
@@ -1037,21 +1193,60 @@ class DeployFilesTest {
 
     /** The key an option sets ("" = no key, null = unknown option). */
     private static String optionKey(final App app, final String option) {
-        final Map<String, String> common = Map.of("--bootstrap", "bootstrap.servers", "--config", "",
-                "--set", "", "--partitions", "", "--replication", "", "--run-for", "");
+        final Map<String, String> common = Map.of(
+                "--bootstrap",
+                "bootstrap.servers",
+                "--config",
+                "",
+                "--set",
+                "",
+                "--partitions",
+                "",
+                "--replication",
+                "",
+                "--run-for",
+                "");
         if (common.containsKey(option)) {
             return common.get(option);
         }
         final Map<String, String> own = switch (app) {
             case COMPRESSOR -> Map.of("--application-id", "application.id", "--state-dir", "state.dir");
-            case ENCODER -> Map.of("--model", "scissor.encoder.model", "--device", "scissor.encoder.device",
-                    "--threads", "scissor.encoder.threads", "--batch", "scissor.encoder.batch.max",
-                    "--linger-ms", "scissor.encoder.batch.linger.ms", "--workers", "", "--group", "group.id",
-                    "--instance-id", "scissor.encoder.instance.id");
-            case CAPTURE -> Map.of("--source", "", "--stream-id", "", "--source-option", "",
-                    "--fps", "scissor.capture.fps", "--quality", "scissor.capture.jpeg.qscale",
-                    "--decoder-threads", "scissor.capture.decoder.threads",
-                    "--first-sequence", "scissor.capture.first.sequence", "--max-size", "");
+            case ENCODER ->
+                Map.of(
+                        "--model",
+                        "scissor.encoder.model",
+                        "--device",
+                        "scissor.encoder.device",
+                        "--threads",
+                        "scissor.encoder.threads",
+                        "--batch",
+                        "scissor.encoder.batch.max",
+                        "--linger-ms",
+                        "scissor.encoder.batch.linger.ms",
+                        "--workers",
+                        "",
+                        "--group",
+                        "group.id",
+                        "--instance-id",
+                        "scissor.encoder.instance.id");
+            case CAPTURE ->
+                Map.of(
+                        "--source",
+                        "",
+                        "--stream-id",
+                        "",
+                        "--source-option",
+                        "",
+                        "--fps",
+                        "scissor.capture.fps",
+                        "--quality",
+                        "scissor.capture.jpeg.qscale",
+                        "--decoder-threads",
+                        "scissor.capture.decoder.threads",
+                        "--first-sequence",
+                        "scissor.capture.first.sequence",
+                        "--max-size",
+                        "");
             case SERVE -> Map.of();
         };
         return own.get(option);
@@ -1059,7 +1254,8 @@ class DeployFilesTest {
 
     private static List<URI> urls(final Invocation serve) {
         final Object v = serve.parsed().get("scissor.serve.compressor.urls");
-        final List<?> list = v instanceof List<?> l ? l : List.of(String.valueOf(v).split(","));
+        final List<?> list =
+                v instanceof List<?> l ? l : List.of(String.valueOf(v).split(","));
         assertFalse(list.isEmpty(), serve.where() + ": no compressor URLs");
         return list.stream().map(o -> URI.create(o.toString().strip())).toList();
     }
@@ -1070,7 +1266,10 @@ class DeployFilesTest {
     }
 
     private static Doc find(final List<Doc> docs, final String kind, final String name) {
-        return docs.stream().filter(d -> d.kind().equals(kind) && d.name().equals(name)).findFirst().orElse(null);
+        return docs.stream()
+                .filter(d -> d.kind().equals(kind) && d.name().equals(name))
+                .findFirst()
+                .orElse(null);
     }
 
     private static Stream<JsonNode> stream(final JsonNode array) {
@@ -1149,8 +1348,26 @@ class DeployFilesTest {
             }
             final String[] kv = ins.split("\\s+", 2);
             final String op = kv[0].toUpperCase();
-            assertTrue(Set.of("FROM", "ARG", "RUN", "COPY", "ADD", "ENV", "USER", "WORKDIR", "ENTRYPOINT", "CMD",
-                    "EXPOSE", "LABEL", "VOLUME", "HEALTHCHECK", "SHELL", "STOPSIGNAL", "ONBUILD").contains(op),
+            assertTrue(
+                    Set.of(
+                                    "FROM",
+                                    "ARG",
+                                    "RUN",
+                                    "COPY",
+                                    "ADD",
+                                    "ENV",
+                                    "USER",
+                                    "WORKDIR",
+                                    "ENTRYPOINT",
+                                    "CMD",
+                                    "EXPOSE",
+                                    "LABEL",
+                                    "VOLUME",
+                                    "HEALTHCHECK",
+                                    "SHELL",
+                                    "STOPSIGNAL",
+                                    "ONBUILD")
+                            .contains(op),
                     rel(file) + ": unknown instruction " + kv[0]);
             out.add(new String[] {op, kv.length > 1 ? kv[1] : ""});
         }
@@ -1171,6 +1388,7 @@ class DeployFilesTest {
             }
             dir = dir.getParent();
         }
-        throw new IllegalStateException("no directory with deploy/ and pom.xml at or above " + System.getProperty("user.dir"));
+        throw new IllegalStateException(
+                "no directory with deploy/ and pom.xml at or above " + System.getProperty("user.dir"));
     }
 }

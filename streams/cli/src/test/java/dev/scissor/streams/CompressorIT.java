@@ -1,7 +1,5 @@
 package dev.scissor.streams;
 
-import dev.scissor.schemas.DeadLetters;
-
 import static dev.scissor.streams.TestFrames.bytes;
 import static dev.scissor.streams.TestFrames.frame;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,12 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.scissor.compressor.ScissorParams;
 import dev.scissor.compressor.WindowResult;
-import dev.scissor.testkit.EmbeddedKafka;
-import dev.scissor.testkit.EmbeddedKafkaExtension;
+import dev.scissor.schemas.DeadLetters;
 import dev.scissor.schemas.ScissorSerdes;
 import dev.scissor.schemas.TensorBytes;
 import dev.scissor.schemas.avro.CompressedWindow;
 import dev.scissor.schemas.avro.TokenDtype;
+import dev.scissor.testkit.EmbeddedKafka;
+import dev.scissor.testkit.EmbeddedKafkaExtension;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,7 +73,6 @@ class CompressorIT {
         kafka.createTopics(Map.of("tokens", 4, "windows", 4, "dlq", 2));
     }
 
-
     private Map<String, Object> settings(final Path stateDir) {
         final Map<String, Object> s = TestFrames.appSettings(kafka.bootstrapServers(), APP, stateDir, W, H);
         s.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6000);
@@ -86,12 +84,18 @@ class CompressorIT {
     private Process child(final Path stateDir, final Path log) throws Exception {
         final List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.scissor.cli.Main", "compressor"));
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.scissor.cli.Main",
+                "compressor"));
         for (final Map.Entry<String, Object> e : settings(stateDir).entrySet()) {
             cmd.add("--set");
             cmd.add(e.getKey() + "=" + e.getValue());
         }
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 
     private static boolean half(final int s) {
@@ -102,21 +106,28 @@ class CompressorIT {
         return "camera-" + s;
     }
 
-    private static void produce(final KafkaProducer<byte[], byte[]> producer, final float[][] videos, final int from,
-                                final int to) {
+    private static void produce(
+            final KafkaProducer<byte[], byte[]> producer, final float[][] videos, final int from, final int to) {
         for (int t = from; t < to; t++) {
             for (int s = 0; s < STREAMS; s++) {
-                producer.send(new ProducerRecord<>("tokens", stream(s).getBytes(StandardCharsets.UTF_8),
-                        bytes(half(s) ? TestFrames.halfFrame(stream(s), t, videos[s], t)
-                                : frame(stream(s), t, videos[s], t))));
+                producer.send(new ProducerRecord<>(
+                        "tokens",
+                        stream(s).getBytes(StandardCharsets.UTF_8),
+                        bytes(
+                                half(s)
+                                        ? TestFrames.halfFrame(stream(s), t, videos[s], t)
+                                        : frame(stream(s), t, videos[s], t))));
             }
         }
         producer.flush();
     }
 
     private static int groupMembers() throws Exception {
-        final ConsumerGroupDescription g = kafka.admin().describeConsumerGroups(List.of(APP)).all()
-                .get(10, TimeUnit.SECONDS).get(APP);
+        final ConsumerGroupDescription g = kafka.admin()
+                .describeConsumerGroups(List.of(APP))
+                .all()
+                .get(10, TimeUnit.SECONDS)
+                .get(APP);
         return g.groupState() == GroupState.STABLE ? g.members().size() : -1;
     }
 
@@ -162,27 +173,25 @@ class CompressorIT {
         final AtomicLong restoredByB = new AtomicLong();
 
         Process a = child(stateA, logA);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(),
-                new ByteArraySerializer());
-             KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(),
-                     new ByteArrayDeserializer());
-             CompressorApp b = new CompressorApp(new CompressorConfig(settings(dir.resolve("b"))))) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                        new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+                KafkaConsumer<byte[], byte[]> reader =
+                        new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                CompressorApp b = new CompressorApp(new CompressorConfig(settings(dir.resolve("b"))))) {
             reader.subscribe(List.of("windows", "dlq"));
             b.streams().setGlobalStateRestoreListener(new StateRestoreListener() {
                 @Override
-                public void onRestoreStart(final TopicPartition tp, final String store, final long start,
-                                           final long end) {
-                }
+                public void onRestoreStart(
+                        final TopicPartition tp, final String store, final long start, final long end) {}
 
                 @Override
-                public void onBatchRestored(final TopicPartition tp, final String store, final long end,
-                                            final long restored) {
+                public void onBatchRestored(
+                        final TopicPartition tp, final String store, final long end, final long restored) {
                     restoredByB.addAndGet(restored);
                 }
 
                 @Override
-                public void onRestoreEnd(final TopicPartition tp, final String store, final long total) {
-                }
+                public void onRestoreEnd(final TopicPartition tp, final String store, final long total) {}
             });
             // A first, so that it owns tasks before B joins (the assignor then splits them between two
             // caught-up instances) and its death really moves state.
@@ -200,8 +209,8 @@ class CompressorIT {
             produce(producer, videos, 16, 22);
             a.destroyForcibly().waitFor(); // SIGKILL, likely with a transaction open
             produce(producer, videos, 22, 30);
-            producer.send(new ProducerRecord<>("tokens", stream(0).getBytes(StandardCharsets.UTF_8),
-                    "garbage".getBytes(StandardCharsets.UTF_8)));
+            producer.send(new ProducerRecord<>(
+                    "tokens", stream(0).getBytes(StandardCharsets.UTF_8), "garbage".getBytes(StandardCharsets.UTF_8)));
             await("the survivor alone in the group", Duration.ofSeconds(60), () -> members(1));
 
             a = child(stateA, logA.resolveSibling("compressor-a-restarted.log"));
@@ -222,7 +231,8 @@ class CompressorIT {
 
         final Map<String, List<CompressedWindow>> byStream = new HashMap<>();
         for (final ConsumerRecord<byte[], byte[]> r : windows) {
-            final CompressedWindow w = ScissorSerdes.compressedWindow().deserializer().deserialize("windows", r.value());
+            final CompressedWindow w =
+                    ScissorSerdes.compressedWindow().deserializer().deserialize("windows", r.value());
             assertEquals(w.getStreamId(), new String(r.key(), StandardCharsets.UTF_8));
             byStream.computeIfAbsent(w.getStreamId(), k -> new ArrayList<>()).add(w);
         }
@@ -232,14 +242,16 @@ class CompressorIT {
             assertEquals(expectedPerStream, got.size(), stream(s) + ": every window exactly once");
             for (int k = 0; k < expectedPerStream; k++) {
                 final int[] idx = TestFrames.range(k * H, k * H + W);
-                final WindowResult expected = TestFrames.direct(params,
-                        half(s) ? TestFrames.halfRounded(videos[s]) : videos[s], idx, TestFrames.longs(idx));
+                final WindowResult expected = TestFrames.direct(
+                        params, half(s) ? TestFrames.halfRounded(videos[s]) : videos[s], idx, TestFrames.longs(idx));
                 final CompressedWindow actual = got.get(k);
                 assertEquals(k * H, actual.getFirstSequence(), stream(s) + " window " + k);
                 assertEquals(expected.tokenCount(), actual.getTokenCount());
                 assertEquals(half(s) ? TokenDtype.FLOAT16 : TokenDtype.FLOAT32, actual.getDtype());
-                assertTrue(java.util.Arrays.equals(half(s) ? TestFrames.halfRounded(expected.tokens())
-                                : expected.tokens(), TensorBytes.decode(actual)),
+                assertTrue(
+                        java.util.Arrays.equals(
+                                half(s) ? TestFrames.halfRounded(expected.tokens()) : expected.tokens(),
+                                TensorBytes.decode(actual)),
                         stream(s) + " window " + k + " tokens identical to an uninterrupted computation");
             }
         }

@@ -109,13 +109,20 @@ class FailoverIT {
 
     private Process child(final Case c, final Path stateDir, final Path log) throws Exception {
         final List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "-cp", System.getProperty("java.class.path"), "dev.scissor.cli.Main", "compressor"));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.scissor.cli.Main",
+                "compressor"));
         for (final Map.Entry<String, Object> e : settings(c, stateDir).entrySet()) {
             cmd.add("--set");
             cmd.add(e.getKey() + "=" + e.getValue());
         }
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 
     /** Frames of every stream, one per stream every {@link #FRAME_INTERVAL_MS}, until closed. */
@@ -136,29 +143,41 @@ class FailoverIT {
             for (int s = 0; s < STREAMS; s++) {
                 videos[s] = SyntheticVideo.generate(500 + s, LOOP_FRAMES, GRID, dim, 3, 0.3);
             }
-            thread = new Thread(() -> {
-                final int n = GRID * GRID;
-                try {
-                    for (long seq = 0; running; seq++) {
-                        final long next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FRAME_INTERVAL_MS);
-                        for (int s = 0; s < STREAMS; s++) {
-                            final int t = (int) (seq % LOOP_FRAMES);
-                            final FrameTokens f = FrameTokens.newBuilder().setStreamId(stream(s)).setSequence(seq)
-                                    .setTimestamp(System.currentTimeMillis()).setGridHeight(GRID).setGridWidth(GRID)
-                                    .setTokenDim(dim).setDtype(TokenDtype.FLOAT32)
-                                    .setTensor(TensorBytes.toLittleEndian(videos[s], t * n * dim, n * dim))
-                                    .setModelId("synthetic").build();
-                            producer.send(new ProducerRecord<>(topic, stream(s).getBytes(StandardCharsets.UTF_8),
-                                    ScissorSerdes.frameTokens().serializer().serialize(topic, f)));
+            thread = new Thread(
+                    () -> {
+                        final int n = GRID * GRID;
+                        try {
+                            for (long seq = 0; running; seq++) {
+                                final long next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FRAME_INTERVAL_MS);
+                                for (int s = 0; s < STREAMS; s++) {
+                                    final int t = (int) (seq % LOOP_FRAMES);
+                                    final FrameTokens f = FrameTokens.newBuilder()
+                                            .setStreamId(stream(s))
+                                            .setSequence(seq)
+                                            .setTimestamp(System.currentTimeMillis())
+                                            .setGridHeight(GRID)
+                                            .setGridWidth(GRID)
+                                            .setTokenDim(dim)
+                                            .setDtype(TokenDtype.FLOAT32)
+                                            .setTensor(TensorBytes.toLittleEndian(videos[s], t * n * dim, n * dim))
+                                            .setModelId("synthetic")
+                                            .build();
+                                    producer.send(new ProducerRecord<>(
+                                            topic,
+                                            stream(s).getBytes(StandardCharsets.UTF_8),
+                                            ScissorSerdes.frameTokens()
+                                                    .serializer()
+                                                    .serialize(topic, f)));
+                                }
+                                Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(next - System.nanoTime())));
+                            }
+                        } catch (final InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        } catch (final Exception e) {
+                            failure = e;
                         }
-                        Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(next - System.nanoTime())));
-                    }
-                } catch (final InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (final Exception e) {
-                    failure = e;
-                }
-            }, "failover-frames");
+                    },
+                    "failover-frames");
             thread.start();
         }
 
@@ -200,8 +219,8 @@ class FailoverIT {
     @CsvSource({"816,0", "816,1", "3584,0", "3584,1"})
     void survivorTakesOverTheKilledInstancesStreams(final int dim, final int standbys) throws Exception {
         final Case c = new Case(dim, standbys);
-        kafka.createTopics(Map.of(c.name() + "-tokens", PARTITIONS, c.name() + "-windows", PARTITIONS,
-                c.name() + "-dlq", 1));
+        kafka.createTopics(
+                Map.of(c.name() + "-tokens", PARTITIONS, c.name() + "-windows", PARTITIONS, c.name() + "-dlq", 1));
         final Path logs = Files.createDirectories(Path.of("target", "it-logs"));
         final Map<String, Object> consumerProps = new HashMap<>();
         consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -217,25 +236,22 @@ class FailoverIT {
         final Set<String> moved = new TreeSet<>();
         final double aloneSeconds;
         Process a = child(c, Files.createDirectories(dir.resolve("a")), logs.resolve(c.name() + "-a.log"));
-        try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
-             CompressorApp b = new CompressorApp(new CompressorConfig(settings(c, dir.resolve("b"))))) {
+        try (KafkaConsumer<byte[], byte[]> reader =
+                        new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                CompressorApp b = new CompressorApp(new CompressorConfig(settings(c, dir.resolve("b"))))) {
             reader.subscribe(List.of(c.name() + "-windows"));
             b.streams().setGlobalStateRestoreListener(new StateRestoreListener() {
                 @Override
-                public void onRestoreStart(final TopicPartition tp, final String store, final long start,
-                                           final long end) {
-                }
+                public void onRestoreStart(
+                        final TopicPartition tp, final String store, final long start, final long end) {}
 
                 @Override
-                public void onBatchRestored(final TopicPartition tp, final String store, final long end,
-                                            final long n) {
+                public void onBatchRestored(final TopicPartition tp, final String store, final long end, final long n) {
                     restored.addAndGet(n);
                 }
 
                 @Override
-                public void onRestoreEnd(final TopicPartition tp, final String store, final long total) {
-                }
+                public void onRestoreEnd(final TopicPartition tp, final String store, final long total) {}
             });
             await("the first instance in the group", Duration.ofSeconds(60), () -> members(c, 1));
             b.start();
@@ -248,13 +264,16 @@ class FailoverIT {
                     poll(reader, seen, duplicates, null, 0L, null);
                 }
                 final Set<Integer> local = new HashSet<>();
-                b.streams().metadataForLocalThreads().forEach(t -> t.activeTasks().forEach(task ->
-                        task.topicPartitions().forEach(tp -> local.add(tp.partition()))));
+                b.streams()
+                        .metadataForLocalThreads()
+                        .forEach(t -> t.activeTasks()
+                                .forEach(task -> task.topicPartitions().forEach(tp -> local.add(tp.partition()))));
                 for (int s = 0; s < STREAMS; s++) {
                     if (!local.contains(partition(stream(s)))) {
                         moved.add(stream(s));
-                        assertTrue(b.latestWindows().latest(stream(s)).isEmpty(), stream(s) + " is queried only "
-                                + "where it is active, not on a standby");
+                        assertTrue(
+                                b.latestWindows().latest(stream(s)).isEmpty(),
+                                stream(s) + " is queried only " + "where it is active, not on a standby");
                     }
                 }
                 assertTrue(!moved.isEmpty(), "the child owns some streams (the survivor owns " + local + ")");
@@ -268,11 +287,14 @@ class FailoverIT {
                     poll(reader, seen, duplicates, null, 0L, null);
                 }
                 aloneSeconds = (System.nanoTime() - killed) / 1e9;
-                seen.forEach((s, v) -> lastBeforeKill.put(s, v.stream().mapToLong(Long::longValue).max().orElse(-1)));
+                seen.forEach((s, v) -> lastBeforeKill.put(
+                        s, v.stream().mapToLong(Long::longValue).max().orElse(-1)));
                 final long end = killed + BOUND.toNanos();
                 while (!firstAfterKillMs.keySet().containsAll(moved)) {
-                    assertTrue(System.nanoTime() < end, "every moved stream " + moved + " has a window within "
-                            + BOUND.toSeconds() + " s of the kill: " + firstAfterKillMs);
+                    assertTrue(
+                            System.nanoTime() < end,
+                            "every moved stream " + moved + " has a window within " + BOUND.toSeconds()
+                                    + " s of the kill: " + firstAfterKillMs);
                     poll(reader, seen, duplicates, lastBeforeKill, killed, firstAfterKillMs);
                 }
                 restored.addAndGet(-restoredBefore);
@@ -288,20 +310,33 @@ class FailoverIT {
             a.destroyForcibly().waitFor();
         }
         assertEquals(List.of(), duplicates, "no window twice in windows (read_committed)");
-        final double failover = moved.stream().mapToLong(firstAfterKillMs::get).max().orElseThrow() / 1000.0;
-        System.out.printf(java.util.Locale.ROOT, "failover D=%d standbys=%d: first window of every moved stream "
+        final double failover =
+                moved.stream().mapToLong(firstAfterKillMs::get).max().orElseThrow() / 1000.0;
+        System.out.printf(
+                java.util.Locale.ROOT,
+                "failover D=%d standbys=%d: first window of every moved stream "
                         + "(%s) %.1f s after SIGKILL (per stream ms %s); survivor alone in the group after %.1f s; "
-                        + "it restored %d changelog records%n", dim, standbys, moved, failover,
-                firstAfterKillMs, aloneSeconds, restored.get());
+                        + "it restored %d changelog records%n",
+                dim,
+                standbys,
+                moved,
+                failover,
+                firstAfterKillMs,
+                aloneSeconds,
+                restored.get());
     }
 
     /** Reads windows; records duplicates, and after the kill the first new window of each stream. */
-    private static void poll(final KafkaConsumer<byte[], byte[]> reader, final Map<String, Set<Long>> seen,
-                             final List<String> duplicates, final Map<String, Long> lastBeforeKill,
-                             final long killedNanos, final Map<String, Long> firstAfterKillMs) {
+    private static void poll(
+            final KafkaConsumer<byte[], byte[]> reader,
+            final Map<String, Set<Long>> seen,
+            final List<String> duplicates,
+            final Map<String, Long> lastBeforeKill,
+            final long killedNanos,
+            final Map<String, Long> firstAfterKillMs) {
         for (final ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(100))) {
-            final CompressedWindow w = ScissorSerdes.compressedWindow().deserializer().deserialize("windows",
-                    r.value());
+            final CompressedWindow w =
+                    ScissorSerdes.compressedWindow().deserializer().deserialize("windows", r.value());
             final String s = w.getStreamId();
             if (!seen.computeIfAbsent(s, k -> new HashSet<>()).add(w.getFirstSequence())) {
                 duplicates.add(s + "/" + w.getFirstSequence());
@@ -314,8 +349,11 @@ class FailoverIT {
 
     private static boolean members(final Case c, final int n) {
         try {
-            final ConsumerGroupDescription g = kafka.admin().describeConsumerGroups(List.of(c.name())).all()
-                    .get(10, TimeUnit.SECONDS).get(c.name());
+            final ConsumerGroupDescription g = kafka.admin()
+                    .describeConsumerGroups(List.of(c.name()))
+                    .all()
+                    .get(10, TimeUnit.SECONDS)
+                    .get(c.name());
             return g.groupState() == GroupState.STABLE && g.members().size() == n;
         } catch (final Exception e) {
             return false;

@@ -35,8 +35,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -57,8 +57,11 @@ class LeaderLossIT {
     private static final int W = 4;
     private static final int H = 2;
     private static final List<String> TOPICS = List.of("frames", "tokens", "windows", "dlq");
-    private static final List<String> SOURCES = List.of("testsrc2=size=320x240:rate=25",
-            "testsrc=size=320x240:rate=25", "smptebars=size=320x240:rate=25", "rgbtestsrc=size=320x240:rate=25");
+    private static final List<String> SOURCES = List.of(
+            "testsrc2=size=320x240:rate=25",
+            "testsrc=size=320x240:rate=25",
+            "smptebars=size=320x240:rate=25",
+            "rgbtestsrc=size=320x240:rate=25");
 
     @BeforeAll
     static void assets() {
@@ -107,13 +110,15 @@ class LeaderLossIT {
             final int stoppedBroker;
             final Map<Integer, Integer> leadersBefore;
             try (EncoderWorkers encoder = new EncoderWorkers(e, 1);
-                 CompressorApp compressor = new CompressorApp(config)) {
+                    CompressorApp compressor = new CompressorApp(config)) {
                 compressor.start();
                 encoder.start();
                 assertTrue(compressor.awaitRunning(Duration.ofSeconds(30)), "compressor running");
                 try (CaptureStage capture = new CaptureStage(new CaptureConfig(cap), sources)) {
                     capture.start();
-                    await("windows before the outage", Duration.ofSeconds(30),
+                    await(
+                            "windows before the outage",
+                            Duration.ofSeconds(30),
                             () -> compressor.compressorMetrics().windows(EmitReason.HOP) >= CAMERAS);
                     leadersBefore = kafka.leaderCounts(TOPICS);
                     stoppedBroker = kafka.leaderOfMostPartitions(TOPICS);
@@ -128,30 +133,46 @@ class LeaderLossIT {
                     assertEquals(0, capture.failedSends(), "no frame lost: " + capture.lastSendError());
                     assertEquals(0, capture.failedStreams());
                 }
-                await("every frame encoded", Duration.ofSeconds(30),
+                await(
+                        "every frame encoded",
+                        Duration.ofSeconds(30),
                         () -> encoder.tokensOut() + encoder.deadLetters() >= captured);
                 assertNull(encoder.failure());
                 assertEquals(0, encoder.deadLetters());
-                await("every frame's tokens committed", Duration.ofSeconds(30),
+                await(
+                        "every frame's tokens committed",
+                        Duration.ofSeconds(30),
                         () -> readCommitted(kafka, "tokens", r -> r).size() >= captured);
                 final int expectedWindows = expectedWindowCount(readCommitted(kafka, "tokens", r -> r));
-                await("every window", Duration.ofSeconds(30),
+                await(
+                        "every window",
+                        Duration.ofSeconds(30),
                         () -> readCommitted(kafka, "windows", r -> r).size() >= expectedWindows);
                 Thread.sleep(1_000); // anything more would be a duplicate
                 assertNull(compressor.failure());
             }
-            final List<FrameTokens> tokens = readCommitted(kafka, "tokens",
+            final List<FrameTokens> tokens = readCommitted(
+                    kafka,
+                    "tokens",
                     r -> ScissorSerdes.frameTokens().deserializer().deserialize("tokens", r.value()));
-            final List<CompressedWindow> windows = readCommitted(kafka, "windows",
+            final List<CompressedWindow> windows = readCommitted(
+                    kafka,
+                    "windows",
                     r -> ScissorSerdes.compressedWindow().deserializer().deserialize("windows", r.value()));
             assertEquals(captured, tokens.size(), "tokens holds every captured frame");
             assertEquals(0, readCommitted(kafka, "dlq", r -> r).size(), "no dead letters");
             final Map<String, List<FrameTokens>> framesByStream = byStream(tokens, FrameTokens::getStreamId);
-            final Map<String, List<CompressedWindow>> windowsByStream = byStream(windows, CompressedWindow::getStreamId);
+            final Map<String, List<CompressedWindow>> windowsByStream =
+                    byStream(windows, CompressedWindow::getStreamId);
             assertEquals(CAMERAS, framesByStream.size());
             for (final Map.Entry<String, List<FrameTokens>> s : framesByStream.entrySet()) {
                 final List<FrameTokens> frames = s.getValue();
-                assertEquals(frames.size(), frames.stream().mapToLong(FrameTokens::getSequence).distinct().count(),
+                assertEquals(
+                        frames.size(),
+                        frames.stream()
+                                .mapToLong(FrameTokens::getSequence)
+                                .distinct()
+                                .count(),
                         s.getKey() + ": every frame once in tokens");
                 final List<CompressedWindow> got = windowsByStream.getOrDefault(s.getKey(), List.of());
                 final int expected = (frames.size() - W) / H + 1;
@@ -161,14 +182,21 @@ class LeaderLossIT {
                     final CompressedWindow actual = got.get(k);
                     assertEquals(frames.get(k * H).getSequence(), actual.getFirstSequence(), s.getKey() + " " + k);
                     assertEquals(direct.tokenCount(), actual.getTokenCount(), s.getKey() + " window " + k);
-                    assertTrue(Arrays.equals(direct.tokens(), TensorBytes.decode(actual)),
+                    assertTrue(
+                            Arrays.equals(direct.tokens(), TensorBytes.decode(actual)),
                             s.getKey() + " window " + k + " bit-identical to the library on the same frames");
                 }
             }
-            System.out.printf("leader loss (%s): broker %d stopped (partitions led before %s, after %s); %d frames "
+            System.out.printf(
+                    "leader loss (%s): broker %d stopped (partitions led before %s, after %s); %d frames "
                             + "captured, none lost; %d windows, each once and identical; %.1f s%n",
-                    returns ? "back after 8 s" : "never back", stoppedBroker, leadersBefore,
-                    kafka.leaderCounts(TOPICS), captured, windows.size(), (System.nanoTime() - t0) / 1e9);
+                    returns ? "back after 8 s" : "never back",
+                    stoppedBroker,
+                    leadersBefore,
+                    kafka.leaderCounts(TOPICS),
+                    captured,
+                    windows.size(),
+                    (System.nanoTime() - t0) / 1e9);
         } finally {
             Utils.delete(stateDir.toFile());
         }
@@ -176,17 +204,24 @@ class LeaderLossIT {
 
     private static int expectedWindowCount(final List<ConsumerRecord<byte[], byte[]>> tokens) {
         final Map<String, Integer> perStream = new TreeMap<>();
-        tokens.forEach(r -> perStream.merge(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8), 1,
-                Integer::sum));
-        return perStream.values().stream().mapToInt(n -> n < W ? 0 : (n - W) / H + 1).sum();
+        tokens.forEach(
+                r -> perStream.merge(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8), 1, Integer::sum));
+        return perStream.values().stream()
+                .mapToInt(n -> n < W ? 0 : (n - W) / H + 1)
+                .sum();
     }
 
     /** The window the compressor library computes from exactly these frames. */
     private static WindowResult direct(final ScissorParams params, final List<FrameTokens> frames) {
         final FrameTokens first = frames.get(0);
-        final SlidingWindow window = new SlidingWindow(params, SampleOrders.seeded(params.seed()),
-                first.getGridHeight() * first.getGridWidth(), first.getTokenDim(), first.getGridWidth(),
-                frames.size(), frames.size());
+        final SlidingWindow window = new SlidingWindow(
+                params,
+                SampleOrders.seeded(params.seed()),
+                first.getGridHeight() * first.getGridWidth(),
+                first.getTokenDim(),
+                first.getGridWidth(),
+                frames.size(),
+                frames.size());
         for (final FrameTokens f : frames) {
             window.add(f.getSequence(), TensorBytes.decode(f), 0);
         }
@@ -195,22 +230,32 @@ class LeaderLossIT {
 
     private static <T> Map<String, List<T>> byStream(final List<T> records, final Function<T, String> stream) {
         final Map<String, List<T>> out = new TreeMap<>();
-        records.forEach(r -> out.computeIfAbsent(stream.apply(r), k -> new ArrayList<>()).add(r));
+        records.forEach(r ->
+                out.computeIfAbsent(stream.apply(r), k -> new ArrayList<>()).add(r));
         return out;
     }
 
     /** Every record of the topic up to its last stable offset, read_committed, in partition offset order. */
-    private static <T> List<T> readCommitted(final EmbeddedKafkaCluster kafka, final String topic,
-                                             final Function<ConsumerRecord<byte[], byte[]>, T> decode) {
+    private static <T> List<T> readCommitted(
+            final EmbeddedKafkaCluster kafka,
+            final String topic,
+            final Function<ConsumerRecord<byte[], byte[]>, T> decode) {
         final List<T> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 << 20),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        kafka.bootstrapServers(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                        64 << 20),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             final List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             final Map<TopicPartition, Long> end = consumer.endOffsets(parts);
@@ -225,8 +270,9 @@ class LeaderLossIT {
         return out;
     }
 
-    private static void await(final String what, final Duration timeout,
-                              final java.util.function.BooleanSupplier condition) throws InterruptedException {
+    private static void await(
+            final String what, final Duration timeout, final java.util.function.BooleanSupplier condition)
+            throws InterruptedException {
         final long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -62,7 +62,8 @@ class SlowWindowTransactionIT {
     @BeforeAll
     static void broker() {
         AvroTrust.trustGeneratedClasses();
-        kafka = EmbeddedKafka.start(Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "200"),
+        kafka = EmbeddedKafka.start(
+                Map.of("transaction.abort.timed.out.transaction.cleanup.interval.ms", "200"),
                 EmbeddedKafka.DEFAULT_START_TIMEOUT);
     }
 
@@ -96,40 +97,63 @@ class SlowWindowTransactionIT {
         final String app = (String) settings.get(StreamsConfig.APPLICATION_ID_CONFIG);
         final float[] video = SyntheticVideo.generate(77, FRAMES, GRID, DIM, 3, 0.3);
         final int n = GRID * GRID;
-        final Map<String, Object> p = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
-                new ByteArraySerializer())) {
+        final Map<String, Object> p = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                16 << 20);
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int t = 0; t < FRAMES; t++) {
-                final FrameTokens f = FrameTokens.newBuilder().setStreamId("cam").setSequence(t)
-                        .setTimestamp(1_000L * t).setGridHeight(GRID).setGridWidth(GRID).setTokenDim(DIM)
-                        .setDtype(TokenDtype.FLOAT32).setTensor(TensorBytes.toLittleEndian(video, t * n * DIM, n * DIM))
-                        .setModelId("synthetic").build();
-                producer.send(new ProducerRecord<>(app + "-tokens", "cam".getBytes(StandardCharsets.UTF_8),
+                final FrameTokens f = FrameTokens.newBuilder()
+                        .setStreamId("cam")
+                        .setSequence(t)
+                        .setTimestamp(1_000L * t)
+                        .setGridHeight(GRID)
+                        .setGridWidth(GRID)
+                        .setTokenDim(DIM)
+                        .setDtype(TokenDtype.FLOAT32)
+                        .setTensor(TensorBytes.toLittleEndian(video, t * n * DIM, n * DIM))
+                        .setModelId("synthetic")
+                        .build();
+                producer.send(new ProducerRecord<>(
+                        app + "-tokens",
+                        "cam".getBytes(StandardCharsets.UTF_8),
                         ScissorSerdes.frameTokens().serializer().serialize("tokens", f)));
             }
         }
         final List<CompressedWindow> windows = new ArrayList<>();
         final long emitted;
         try (CompressorApp app1 = new CompressorApp(new CompressorConfig(settings));
-             KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(Map.of(
-                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                     ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                     ConsumerConfig.GROUP_ID_CONFIG, app + "-reader",
-                     ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 << 20),
-                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(
+                        Map.of(
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                kafka.bootstrapServers(),
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                                "read_committed",
+                                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                                "earliest",
+                                ConsumerConfig.GROUP_ID_CONFIG,
+                                app + "-reader",
+                                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                                64 << 20),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer())) {
             app1.start();
             reader.subscribe(List.of(app + "-windows"));
             final long end = System.nanoTime() + runFor.toNanos();
             while (System.nanoTime() < end && windows.size() < EXPECTED) {
-                reader.poll(Duration.ofMillis(200)).forEach(r -> windows.add(
-                        ScissorSerdes.compressedWindow().deserializer().deserialize("windows", r.value())));
+                reader.poll(Duration.ofMillis(200))
+                        .forEach(r -> windows.add(
+                                ScissorSerdes.compressedWindow().deserializer().deserialize("windows", r.value())));
             }
             final long settle = System.nanoTime() + Duration.ofSeconds(2).toNanos();
             while (System.nanoTime() < settle) { // anything more would be a duplicate
-                reader.poll(Duration.ofMillis(200)).forEach(r -> windows.add(
-                        ScissorSerdes.compressedWindow().deserializer().deserialize("windows", r.value())));
+                reader.poll(Duration.ofMillis(200))
+                        .forEach(r -> windows.add(
+                                ScissorSerdes.compressedWindow().deserializer().deserialize("windows", r.value())));
             }
             emitted = app1.compressorMetrics().windows(EmitReason.HOP);
         }
@@ -144,7 +168,11 @@ class SlowWindowTransactionIT {
         }
 
         double slowestSeconds() {
-            return windows.stream().mapToLong(w -> w.getStats().getComputeMicros()).max().orElse(0) / 1e6;
+            return windows.stream()
+                            .mapToLong(w -> w.getStats().getComputeMicros())
+                            .max()
+                            .orElse(0)
+                    / 1e6;
         }
     }
 
@@ -154,7 +182,8 @@ class SlowWindowTransactionIT {
         assertEquals(EXPECTED, r.windows().size(), "every window committed");
         assertEquals(EXPECTED, r.distinct().size(), "each once");
         assertEquals(EXPECTED, r.emitted(), "no window computed twice: no transaction was aborted");
-        System.out.printf("slow windows, transaction.timeout.ms=%d: %d windows committed once, slowest %.1f s%n",
+        System.out.printf(
+                "slow windows, transaction.timeout.ms=%d: %d windows committed once, slowest %.1f s%n",
                 CompressorConfig.REFINED_TRANSACTION_TIMEOUT_MS, r.windows().size(), r.slowestSeconds());
     }
 
@@ -164,9 +193,13 @@ class SlowWindowTransactionIT {
         s.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 1_000);
         final Result r = run(s, Duration.ofSeconds(25));
         assertEquals(r.windows().size(), r.distinct().size(), "no window committed twice");
-        assertTrue(r.emitted() > r.windows().size(), "windows were computed but their transactions aborted: "
-                + r.emitted() + " emitted, " + r.windows().size() + " committed");
-        System.out.printf("slow windows, transaction.timeout.ms=1000: %d emitted, %d committed (each once), "
-                + "slowest committed %.1f s%n", r.emitted(), r.windows().size(), r.slowestSeconds());
+        assertTrue(
+                r.emitted() > r.windows().size(),
+                "windows were computed but their transactions aborted: " + r.emitted() + " emitted, "
+                        + r.windows().size() + " committed");
+        System.out.printf(
+                "slow windows, transaction.timeout.ms=1000: %d emitted, %d committed (each once), "
+                        + "slowest committed %.1f s%n",
+                r.emitted(), r.windows().size(), r.slowestSeconds());
     }
 }

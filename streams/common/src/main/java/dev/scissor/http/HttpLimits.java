@@ -24,8 +24,14 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  * @param readTimeoutMs a request whose body takes longer than this to arrive is answered 408
  * @param maxBodyBytes the largest request body; larger get 413
  */
-public record HttpLimits(int threads, int queue, int maxConnections, long idleTimeoutMs, long headerTimeoutMs,
-                         long readTimeoutMs, long maxBodyBytes) {
+public record HttpLimits(
+        int threads,
+        int queue,
+        int maxConnections,
+        long idleTimeoutMs,
+        long headerTimeoutMs,
+        long readTimeoutMs,
+        long maxBodyBytes) {
 
     /** Default handler threads. */
     public static final int DEFAULT_THREADS = 4;
@@ -55,8 +61,13 @@ public record HttpLimits(int threads, int queue, int maxConnections, long idleTi
 
     /** Checks the values. */
     public HttpLimits {
-        if (threads < 1 || queue < 0 || maxConnections < 1 || idleTimeoutMs < 1 || headerTimeoutMs < 1
-                || readTimeoutMs < 1 || maxBodyBytes < 0) {
+        if (threads < 1
+                || queue < 0
+                || maxConnections < 1
+                || idleTimeoutMs < 1
+                || headerTimeoutMs < 1
+                || readTimeoutMs < 1
+                || maxBodyBytes < 0) {
             throw new IllegalArgumentException("invalid HTTP limits " + threads + "/" + queue + "/" + maxConnections
                     + "/" + idleTimeoutMs + "/" + headerTimeoutMs + "/" + readTimeoutMs + "/" + maxBodyBytes);
         }
@@ -70,8 +81,14 @@ public record HttpLimits(int threads, int queue, int maxConnections, long idleTi
      * @return the limits
      */
     public static HttpLimits defaults(final int threads, final long maxBodyBytes) {
-        return new HttpLimits(threads, DEFAULT_QUEUE, DEFAULT_MAX_CONNECTIONS, DEFAULT_IDLE_TIMEOUT_MS,
-                DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_READ_TIMEOUT_MS, maxBodyBytes);
+        return new HttpLimits(
+                threads,
+                DEFAULT_QUEUE,
+                DEFAULT_MAX_CONNECTIONS,
+                DEFAULT_IDLE_TIMEOUT_MS,
+                DEFAULT_HEADER_TIMEOUT_MS,
+                DEFAULT_READ_TIMEOUT_MS,
+                maxBodyBytes);
     }
 
     /**
@@ -83,24 +100,52 @@ public record HttpLimits(int threads, int queue, int maxConnections, long idleTi
      * @return {@code def}
      */
     public static ConfigDef define(final ConfigDef def, final String prefix) {
-        return def
-                .define(prefix + THREADS, Type.INT, DEFAULT_THREADS, Range.between(1, 256), Importance.LOW,
+        return def.define(
+                        prefix + THREADS,
+                        Type.INT,
+                        DEFAULT_THREADS,
+                        Range.between(1, 256),
+                        Importance.LOW,
                         "HTTP handler threads: requests answered at once. A request's body is read before it "
                                 + "gets a thread, so slow clients do not hold one.")
-                .define(prefix + QUEUE, Type.INT, DEFAULT_QUEUE, Range.between(0, 100_000), Importance.LOW,
+                .define(
+                        prefix + QUEUE,
+                        Type.INT,
+                        DEFAULT_QUEUE,
+                        Range.between(0, 100_000),
+                        Importance.LOW,
                         "HTTP requests (body received) that may wait for a handler thread; past this they get "
                                 + "503 with Retry-After.")
-                .define(prefix + MAX_CONNECTIONS, Type.INT, DEFAULT_MAX_CONNECTIONS, Range.between(1, 1_000_000),
-                        Importance.LOW, "Open HTTP connections at most; past it the server stops accepting until "
-                                + "one closes.")
-                .define(prefix + IDLE_TIMEOUT_MS, Type.LONG, DEFAULT_IDLE_TIMEOUT_MS, Range.between(100, 3_600_000),
-                        Importance.LOW, "An HTTP connection that sends and receives nothing this long is closed.")
-                .define(prefix + HEADER_TIMEOUT_MS, Type.LONG, DEFAULT_HEADER_TIMEOUT_MS,
-                        Range.between(100, 600_000), Importance.LOW, "A client that takes longer than this to "
+                .define(
+                        prefix + MAX_CONNECTIONS,
+                        Type.INT,
+                        DEFAULT_MAX_CONNECTIONS,
+                        Range.between(1, 1_000_000),
+                        Importance.LOW,
+                        "Open HTTP connections at most; past it the server stops accepting until " + "one closes.")
+                .define(
+                        prefix + IDLE_TIMEOUT_MS,
+                        Type.LONG,
+                        DEFAULT_IDLE_TIMEOUT_MS,
+                        Range.between(100, 3_600_000),
+                        Importance.LOW,
+                        "An HTTP connection that sends and receives nothing this long is closed.")
+                .define(
+                        prefix + HEADER_TIMEOUT_MS,
+                        Type.LONG,
+                        DEFAULT_HEADER_TIMEOUT_MS,
+                        Range.between(100, 600_000),
+                        Importance.LOW,
+                        "A client that takes longer than this to "
                                 + "send a request's line and headers (counted from the connection's opening or "
                                 + "its previous answer) is disconnected.")
-                .define(prefix + READ_TIMEOUT_MS, Type.LONG, DEFAULT_READ_TIMEOUT_MS, Range.between(100, 3_600_000),
-                        Importance.LOW, "A request whose body takes longer than this to arrive (after its "
+                .define(
+                        prefix + READ_TIMEOUT_MS,
+                        Type.LONG,
+                        DEFAULT_READ_TIMEOUT_MS,
+                        Range.between(100, 3_600_000),
+                        Importance.LOW,
+                        "A request whose body takes longer than this to arrive (after its "
                                 + "headers) is answered 408 and its connection closed.");
     }
 
@@ -113,8 +158,13 @@ public record HttpLimits(int threads, int queue, int maxConnections, long idleTi
      * @return the limits
      */
     public static HttpLimits from(final AbstractConfig config, final String prefix, final long maxBodyBytes) {
-        return new HttpLimits(config.getInt(prefix + THREADS), config.getInt(prefix + QUEUE),
-                config.getInt(prefix + MAX_CONNECTIONS), config.getLong(prefix + IDLE_TIMEOUT_MS),
-                config.getLong(prefix + HEADER_TIMEOUT_MS), config.getLong(prefix + READ_TIMEOUT_MS), maxBodyBytes);
+        return new HttpLimits(
+                config.getInt(prefix + THREADS),
+                config.getInt(prefix + QUEUE),
+                config.getInt(prefix + MAX_CONNECTIONS),
+                config.getLong(prefix + IDLE_TIMEOUT_MS),
+                config.getLong(prefix + HEADER_TIMEOUT_MS),
+                config.getLong(prefix + READ_TIMEOUT_MS),
+                maxBodyBytes);
     }
 }

@@ -96,8 +96,13 @@ public final class HttpService implements AutoCloseable {
      * @param headers request headers (names lower case)
      * @param body the body (empty when none)
      */
-    public record Request(String method, String path, Map<String, String> pathParams, Map<String, String> query,
-                         Map<String, List<String>> headers, byte[] body) {
+    public record Request(
+            String method,
+            String path,
+            Map<String, String> pathParams,
+            Map<String, String> query,
+            Map<String, List<String>> headers,
+            byte[] body) {
 
         /**
          * The body as a JSON object.
@@ -112,7 +117,12 @@ public final class HttpService implements AutoCloseable {
                     return o;
                 }
             } catch (final IOException e) {
-                throw new HttpError(400, "the body is not valid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+                throw new HttpError(
+                        400,
+                        "the body is not valid JSON: "
+                                + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                                        ? j.getOriginalMessage()
+                                        : e.getMessage()));
             }
             throw new HttpError(400, "the body must be a JSON object");
         }
@@ -217,8 +227,7 @@ public final class HttpService implements AutoCloseable {
         }
     }
 
-    private record Route(String method, String[] segments, Handler handler) {
-    }
+    private record Route(String method, String[] segments, Handler handler) {}
 
     private final Server server;
     private final ServerConnector connector;
@@ -228,6 +237,7 @@ public final class HttpService implements AutoCloseable {
     private final Map<Connection, Watch> watches = new ConcurrentHashMap<>();
     /** SHA-256 of the required token, or {@code null} when none is required. */
     private volatile byte[] tokenDigest;
+
     private volatile String token;
 
     private HttpService(final String name, final String host, final int port, final HttpLimits limits) {
@@ -267,8 +277,13 @@ public final class HttpService implements AutoCloseable {
         server.setErrorHandler(new JsonErrors());
         server.setHandler(new Dispatcher());
         final AtomicInteger n = new AtomicInteger();
-        handlers = new ThreadPoolExecutor(limits.threads(), limits.threads(), 0, TimeUnit.SECONDS,
-                limits.queue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(limits.queue()), r -> {
+        handlers = new ThreadPoolExecutor(
+                limits.threads(),
+                limits.threads(),
+                0,
+                TimeUnit.SECONDS,
+                limits.queue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(limits.queue()),
+                r -> {
                     final Thread t = new Thread(r, "scissor-http-" + name + "-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
@@ -286,8 +301,9 @@ public final class HttpService implements AutoCloseable {
      * @return the running server, with no routes yet
      * @throws IOException when the port cannot be bound
      */
-    public static HttpService start(final String name, final String host, final int port, final int threads,
-                                    final long maxBodyBytes) throws IOException {
+    public static HttpService start(
+            final String name, final String host, final int port, final int threads, final long maxBodyBytes)
+            throws IOException {
         return start(name, host, port, HttpLimits.defaults(threads, maxBodyBytes));
     }
 
@@ -314,7 +330,12 @@ public final class HttpService implements AutoCloseable {
             }
             throw new IOException(e.getMessage(), e);
         }
-        LOG.info("HTTP {} listening on {}:{} ({}){}", name, host, service.port(), limits,
+        LOG.info(
+                "HTTP {} listening on {}:{} ({}){}",
+                name,
+                host,
+                service.port(),
+                limits,
                 service.tokenDigest == null ? "" : " (bearer token required except on GET /metrics)");
         return service;
     }
@@ -413,13 +434,22 @@ public final class HttpService implements AutoCloseable {
         void awaitHeaders() {
             final long seen = requests;
             final long bytes = connection.getBytesIn();
-            connector.getScheduler().schedule(() -> {
-                if (requests == seen && connection.getBytesIn() > bytes && watches.get(connection) == this) {
-                    LOG.debug("closing {}: no complete request headers within {} ms", connection,
-                            limits.headerTimeoutMs());
-                    connection.getEndPoint().close();
-                }
-            }, limits.headerTimeoutMs(), TimeUnit.MILLISECONDS);
+            connector
+                    .getScheduler()
+                    .schedule(
+                            () -> {
+                                if (requests == seen
+                                        && connection.getBytesIn() > bytes
+                                        && watches.get(connection) == this) {
+                                    LOG.debug(
+                                            "closing {}: no complete request headers within {} ms",
+                                            connection,
+                                            limits.headerTimeoutMs());
+                                    connection.getEndPoint().close();
+                                }
+                            },
+                            limits.headerTimeoutMs(),
+                            TimeUnit.MILLISECONDS);
         }
 
         void requestArrived() {
@@ -430,9 +460,14 @@ public final class HttpService implements AutoCloseable {
     /** Routes a request, reads its body without a thread, then hands it to a handler thread. */
     private final class Dispatcher extends org.eclipse.jetty.server.Handler.Abstract.NonBlocking {
         @Override
-        public boolean handle(final org.eclipse.jetty.server.Request request,
-                              final org.eclipse.jetty.server.Response response, final Callback callback) {
-            final Exchange exchange = new Exchange(request, response, callback,
+        public boolean handle(
+                final org.eclipse.jetty.server.Request request,
+                final org.eclipse.jetty.server.Response response,
+                final Callback callback) {
+            final Exchange exchange = new Exchange(
+                    request,
+                    response,
+                    callback,
                     watches.get(request.getConnectionMetaData().getConnection()));
             try {
                 exchange.begin();
@@ -458,8 +493,11 @@ public final class HttpService implements AutoCloseable {
         private Map<String, String> params;
         private Scheduler.Task timeout;
 
-        Exchange(final org.eclipse.jetty.server.Request request, final org.eclipse.jetty.server.Response response,
-                 final Callback callback, final Watch watch) {
+        Exchange(
+                final org.eclipse.jetty.server.Request request,
+                final org.eclipse.jetty.server.Response response,
+                final Callback callback,
+                final Watch watch) {
             this.request = request;
             this.response = response;
             this.callback = callback;
@@ -473,11 +511,15 @@ public final class HttpService implements AutoCloseable {
             method = request.getMethod();
             path = request.getHttpURI().getDecodedPath();
             final byte[] required = tokenDigest;
-            if (required != null && !(METRICS_PATH.equals(path) && (method.equals("GET") || method.equals("HEAD")))
+            if (required != null
+                    && !(METRICS_PATH.equals(path) && (method.equals("GET") || method.equals("HEAD")))
                     && !authorized(request.getHeaders().get(HttpHeader.AUTHORIZATION), required)) {
-                throw new HttpError(401, "this endpoint requires the header 'Authorization: Bearer <token>' with the "
-                        + "token the server was started with (environment variable " + TOKEN_ENV + "); only GET "
-                        + METRICS_PATH + " is open");
+                throw new HttpError(
+                        401,
+                        "this endpoint requires the header 'Authorization: Bearer <token>' with the "
+                                + "token the server was started with (environment variable " + TOKEN_ENV
+                                + "); only GET "
+                                + METRICS_PATH + " is open");
             }
             final String[] segments = split(path);
             boolean pathKnown = false;
@@ -487,20 +529,22 @@ public final class HttpService implements AutoCloseable {
                     continue;
                 }
                 pathKnown = true;
-                if (r.method().equals(method) || (method.equals("HEAD") && r.method().equals("GET"))) {
+                if (r.method().equals(method)
+                        || (method.equals("HEAD") && r.method().equals("GET"))) {
                     route = r;
                     params = p;
                     break;
                 }
             }
             if (route == null) {
-                throw pathKnown ? new HttpError(405, method + " is not supported on " + path)
+                throw pathKnown
+                        ? new HttpError(405, method + " is not supported on " + path)
                         : new HttpError(404, "no such resource: " + path);
             }
             final long length = request.getLength();
             if (length > limits.maxBodyBytes()) {
-                throw new HttpError(413, "the body has " + length + " bytes; at most " + limits.maxBodyBytes()
-                        + " are accepted");
+                throw new HttpError(
+                        413, "the body has " + length + " bytes; at most " + limits.maxBodyBytes() + " are accepted");
             }
             timeout = connector.getScheduler().schedule(this::expire, limits.readTimeoutMs(), TimeUnit.MILLISECONDS);
             run();
@@ -552,8 +596,13 @@ public final class HttpService implements AutoCloseable {
             try {
                 handlers.execute(() -> send(answer(), false));
             } catch (final RejectedExecutionException e) {
-                send(error(503, "the server is busy (" + limits.threads() + " requests running, " + limits.queue()
-                        + " waiting); retry shortly").withHeader("Retry-After", "1"), false);
+                send(
+                        error(
+                                        503,
+                                        "the server is busy (" + limits.threads() + " requests running, "
+                                                + limits.queue() + " waiting); retry shortly")
+                                .withHeader("Retry-After", "1"),
+                        false);
             }
         }
 
@@ -561,10 +610,17 @@ public final class HttpService implements AutoCloseable {
             try {
                 final Map<String, List<String>> headers = new LinkedHashMap<>();
                 for (final HttpField f : request.getHeaders()) {
-                    headers.computeIfAbsent(f.getLowerCaseName(), k -> new ArrayList<>()).add(f.getValue());
+                    headers.computeIfAbsent(f.getLowerCaseName(), k -> new ArrayList<>())
+                            .add(f.getValue());
                 }
-                return route.handler().handle(new Request(method, path, params,
-                        query(request.getHttpURI().getQuery()), headers, body.toByteArray()));
+                return route.handler()
+                        .handle(new Request(
+                                method,
+                                path,
+                                params,
+                                query(request.getHttpURI().getQuery()),
+                                headers,
+                                body.toByteArray()));
             } catch (final HttpError e) {
                 return error(e.status(), e.getMessage());
             } catch (final Exception e) {
@@ -588,21 +644,30 @@ public final class HttpService implements AutoCloseable {
             if (!head) {
                 h.put(HttpHeader.CONTENT_LENGTH, answer.body().length);
             }
-            response.write(true, ByteBuffer.wrap(head ? new byte[0] : answer.body()), Callback.from(() -> {
-                if (watch != null) {
-                    watch.awaitHeaders();
-                }
-                callback.succeeded();
-            }, callback::failed));
+            response.write(
+                    true,
+                    ByteBuffer.wrap(head ? new byte[0] : answer.body()),
+                    Callback.from(
+                            () -> {
+                                if (watch != null) {
+                                    watch.awaitHeaders();
+                                }
+                                callback.succeeded();
+                            },
+                            callback::failed));
         }
     }
 
     /** Jetty's own errors (a malformed request line, headers too large) as {@code {"error": ...}}. */
     private static final class JsonErrors extends ErrorHandler {
         @Override
-        protected void generateResponse(final org.eclipse.jetty.server.Request request,
-                                        final org.eclipse.jetty.server.Response response, final int code,
-                                        final String message, final Throwable cause, final Callback callback) {
+        protected void generateResponse(
+                final org.eclipse.jetty.server.Request request,
+                final org.eclipse.jetty.server.Response response,
+                final int code,
+                final String message,
+                final Throwable cause,
+                final Callback callback) {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
             response.write(true, ByteBuffer.wrap(errorBody(code, message)), callback);
         }

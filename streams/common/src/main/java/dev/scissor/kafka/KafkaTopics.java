@@ -29,8 +29,7 @@ public final class KafkaTopics {
 
     private static final long RETRY_BACKOFF_MS = 50;
 
-    private KafkaTopics() {
-    }
+    private KafkaTopics() {}
 
     /**
      * Makes sure every named topic exists and is usable, then returns each topic's actual partition count.
@@ -53,8 +52,11 @@ public final class KafkaTopics {
      *     within the timeout
      * @throws InterruptException if the calling thread is interrupted while waiting
      */
-    public static Map<String, Integer> ensure(final Admin admin, final Map<String, Integer> partitionsByName,
-            final short replicationFactor, final Duration timeout) {
+    public static Map<String, Integer> ensure(
+            final Admin admin,
+            final Map<String, Integer> partitionsByName,
+            final short replicationFactor,
+            final Duration timeout) {
         return ensure(admin, partitionsByName, replicationFactor, Map.of(), timeout);
     }
 
@@ -69,8 +71,12 @@ public final class KafkaTopics {
      * @param timeout how long to wait in all for the topics to be created and have leaders
      * @return the actual partition count of each requested topic, in the order of {@code partitionsByName}
      */
-    public static Map<String, Integer> ensure(final Admin admin, final Map<String, Integer> partitionsByName,
-            final short replicationFactor, final Map<String, String> topicConfigs, final Duration timeout) {
+    public static Map<String, Integer> ensure(
+            final Admin admin,
+            final Map<String, Integer> partitionsByName,
+            final short replicationFactor,
+            final Map<String, String> topicConfigs,
+            final Duration timeout) {
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(partitionsByName, "partitionsByName");
         Objects.requireNonNull(timeout, "timeout");
@@ -86,8 +92,8 @@ public final class KafkaTopics {
                 throw new IllegalArgumentException("topic name must not be blank, got '" + name + "'");
             }
             if (partitions == null || partitions < 1) {
-                throw new IllegalArgumentException("topic '" + name + "' needs at least 1 partition, got "
-                        + partitions);
+                throw new IllegalArgumentException(
+                        "topic '" + name + "' needs at least 1 partition, got " + partitions);
             }
             requested.add(new NewTopic(name, partitions, replicationFactor).configs(topicConfigs));
         });
@@ -95,48 +101,55 @@ public final class KafkaTopics {
             return Map.of();
         }
         final long deadline = System.nanoTime() + timeout.toNanos();
-        final Map<String, KafkaFuture<Void>> created = admin.createTopics(requested).values();
+        final Map<String, KafkaFuture<Void>> created =
+                admin.createTopics(requested).values();
         for (final NewTopic topic : requested) {
             try {
                 created.get(topic.name()).get(remainingMs(deadline), TimeUnit.MILLISECONDS);
                 LOG.debug("created topic {} with {} partitions", topic.name(), topic.numPartitions());
             } catch (final ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw new IllegalStateException("could not create topic '" + topic.name() + "' with "
-                            + topic.numPartitions() + " partitions and replication factor " + replicationFactor
-                            + ": " + e.getCause().getMessage(), e.getCause());
+                    throw new IllegalStateException(
+                            "could not create topic '" + topic.name() + "' with "
+                                    + topic.numPartitions() + " partitions and replication factor " + replicationFactor
+                                    + ": " + e.getCause().getMessage(),
+                            e.getCause());
                 }
             } catch (final TimeoutException e) {
-                throw new IllegalStateException("timed out after " + timeout.toMillis()
-                        + " ms creating topic '" + topic.name() + "'", e);
+                throw new IllegalStateException(
+                        "timed out after " + timeout.toMillis() + " ms creating topic '" + topic.name() + "'", e);
             } catch (final InterruptedException e) {
                 throw new InterruptException("interrupted while creating topic '" + topic.name() + "'", e);
             }
         }
-        final Map<String, TopicDescription> described = awaitLeaders(admin, partitionsByName.keySet(), deadline,
-                timeout);
+        final Map<String, TopicDescription> described =
+                awaitLeaders(admin, partitionsByName.keySet(), deadline, timeout);
         final Map<String, Integer> actual = new LinkedHashMap<>();
         partitionsByName.forEach((name, partitions) -> {
             final int count = described.get(name).partitions().size();
             if (count != partitions) {
-                LOG.warn("topic {} already exists with {} partitions, not the {} requested; keeping it as it is",
-                        name, count, partitions);
+                LOG.warn(
+                        "topic {} already exists with {} partitions, not the {} requested; keeping it as it is",
+                        name,
+                        count,
+                        partitions);
             }
             actual.put(name, count);
         });
         return actual;
     }
 
-    private static Map<String, TopicDescription> awaitLeaders(final Admin admin, final Set<String> names,
-            final long deadline, final Duration timeout) {
+    private static Map<String, TopicDescription> awaitLeaders(
+            final Admin admin, final Set<String> names, final long deadline, final Duration timeout) {
         String waitingFor = names.toString();
         Throwable lastError = null;
         while (true) {
             try {
-                final Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames()
-                        .get(remainingMs(deadline), TimeUnit.MILLISECONDS);
+                final Map<String, TopicDescription> described =
+                        admin.describeTopics(names).allTopicNames().get(remainingMs(deadline), TimeUnit.MILLISECONDS);
                 final Optional<String> leaderless = described.values().stream()
-                        .filter(d -> d.partitions().stream().map(TopicPartitionInfo::leader)
+                        .filter(d -> d.partitions().stream()
+                                .map(TopicPartitionInfo::leader)
                                 .anyMatch(leader -> leader == null || leader.isEmpty()))
                         .map(TopicDescription::name)
                         .findFirst();
@@ -146,8 +159,10 @@ public final class KafkaTopics {
                 waitingFor = "a leader for every partition of '" + leaderless.get() + "'";
             } catch (final ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                    throw new IllegalStateException("could not describe topics " + names + ": "
-                            + e.getCause().getMessage(), e.getCause());
+                    throw new IllegalStateException(
+                            "could not describe topics " + names + ": "
+                                    + e.getCause().getMessage(),
+                            e.getCause());
                 }
                 lastError = e.getCause();
                 waitingFor = "the broker to learn of topics " + names;
@@ -157,8 +172,8 @@ public final class KafkaTopics {
                 throw new InterruptException("interrupted while waiting for topics " + names, e);
             }
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_BACKOFF_MS) >= deadline) {
-                throw new IllegalStateException("timed out after " + timeout.toMillis() + " ms waiting for "
-                        + waitingFor, lastError);
+                throw new IllegalStateException(
+                        "timed out after " + timeout.toMillis() + " ms waiting for " + waitingFor, lastError);
             }
             try {
                 Thread.sleep(RETRY_BACKOFF_MS);

@@ -102,9 +102,12 @@ public final class Metrics implements AutoCloseable {
     }
 
     /** Gauges of one name whose label sets are read when scraped. */
-    private record Labelled(String name, String help, Supplier<Map<Tags, ? extends Number>> rows,
-                            Map<Tags, Gauge> gauges, Map<Tags, Double> values) {
-    }
+    private record Labelled(
+            String name,
+            String help,
+            Supplier<Map<Tags, ? extends Number>> rows,
+            Map<Tags, Gauge> gauges,
+            Map<Tags, Double> values) {}
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final List<Labelled> labelled = new CopyOnWriteArrayList<>();
@@ -125,12 +128,14 @@ public final class Metrics implements AutoCloseable {
      * @param tags label names and values, alternating
      * @return the counter
      */
-    public FunctionCounter counter(final String name, final String help, final DoubleSupplier value,
-                                   final String... tags) {
+    public FunctionCounter counter(
+            final String name, final String help, final DoubleSupplier value, final String... tags) {
         requireSuffix(name, "_total");
         final Held h = new Held(value);
         held.add(h);
-        return FunctionCounter.builder(name, h, Held::read).description(help).tags(tags)
+        return FunctionCounter.builder(name, h, Held::read)
+                .description(help)
+                .tags(tags)
                 .register(registry);
     }
 
@@ -144,7 +149,10 @@ public final class Metrics implements AutoCloseable {
      * @return the gauge
      */
     public Gauge gauge(final String name, final String help, final DoubleSupplier value, final String... tags) {
-        return Gauge.builder(name, new Held(value), Held::read).strongReference(true).description(help).tags(tags)
+        return Gauge.builder(name, new Held(value), Held::read)
+                .strongReference(true)
+                .description(help)
+                .tags(tags)
                 .register(registry);
     }
 
@@ -250,8 +258,13 @@ public final class Metrics implements AutoCloseable {
             return true;
         });
         for (final Tags tags : rows.keySet()) {
-            l.gauges().computeIfAbsent(tags, t -> Gauge.builder(l.name(),
-                    () -> l.values().getOrDefault(t, Double.NaN)).description(l.help()).tags(t).register(registry));
+            l.gauges()
+                    .computeIfAbsent(
+                            tags,
+                            t -> Gauge.builder(l.name(), () -> l.values().getOrDefault(t, Double.NaN))
+                                    .description(l.help())
+                                    .tags(t)
+                                    .register(registry));
         }
     }
 

@@ -26,8 +26,13 @@ class HttpServiceTest {
     @BeforeAll
     static void start() throws Exception {
         service = HttpService.start("test", "127.0.0.1", 0, 2, 100)
-                .route("GET", "/v1/streams/{id}/windows/latest", r -> HttpService.Response.json(200,
-                        java.util.Map.of("stream", r.param("id"), "q", r.query().getOrDefault("x", ""))))
+                .route(
+                        "GET",
+                        "/v1/streams/{id}/windows/latest",
+                        r -> HttpService.Response.json(
+                                200,
+                                java.util.Map.of(
+                                        "stream", r.param("id"), "q", r.query().getOrDefault("x", ""))))
                 .route("POST", "/v1/echo", r -> HttpService.Response.json(200, r.json()))
                 .route("GET", "/boom", r -> {
                     throw new IllegalStateException("kaput");
@@ -71,11 +76,11 @@ class HttpServiceTest {
 
     @Test
     void echoesJsonAndRejectsBadBodies() throws Exception {
-        final HttpResponse<String> ok = send(HttpRequest.newBuilder(uri("/v1/echo"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"a\":1}")));
+        final HttpResponse<String> ok =
+                send(HttpRequest.newBuilder(uri("/v1/echo")).POST(HttpRequest.BodyPublishers.ofString("{\"a\":1}")));
         assertEquals(1, json(ok).get("a").asInt());
-        final HttpResponse<String> bad = send(HttpRequest.newBuilder(uri("/v1/echo"))
-                .POST(HttpRequest.BodyPublishers.ofString("[1]")));
+        final HttpResponse<String> bad =
+                send(HttpRequest.newBuilder(uri("/v1/echo")).POST(HttpRequest.BodyPublishers.ofString("[1]")));
         assertEquals(400, bad.statusCode());
         assertTrue(json(bad).get("error").asText().contains("JSON object"));
         final HttpResponse<String> big = send(HttpRequest.newBuilder(uri("/v1/echo"))
@@ -88,10 +93,15 @@ class HttpServiceTest {
         assertEquals(404, send(HttpRequest.newBuilder(uri("/nope"))).statusCode());
         // A malformed escape (which the JDK client refuses to send) is a 400, not a 500.
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", service.port())) {
-            socket.getOutputStream().write(("GET /v1/streams/a/windows/latest?x=%ZZ HTTP/1.1\r\nHost: x\r\n"
-                    + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            final String status = new String(socket.getInputStream().readAllBytes(),
-                    java.nio.charset.StandardCharsets.US_ASCII).lines().findFirst().orElse("");
+            socket.getOutputStream()
+                    .write(("GET /v1/streams/a/windows/latest?x=%ZZ HTTP/1.1\r\nHost: x\r\n"
+                                    + "Connection: close\r\n\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            final String status = new String(
+                            socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII)
+                    .lines()
+                    .findFirst()
+                    .orElse("");
             assertTrue(status.startsWith("HTTP/1.1 400"), status);
         }
         assertEquals(405, send(HttpRequest.newBuilder(uri("/v1/echo"))).statusCode());
@@ -102,12 +112,14 @@ class HttpServiceTest {
 
     @Test
     void aBearerTokenGuardsEveryRouteButGetMetrics() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(HttpService.environmentToken() == null,
-                "the tests run without " + HttpService.TOKEN_ENV);
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                HttpService.environmentToken() == null, "the tests run without " + HttpService.TOKEN_ENV);
         try (HttpService guarded = HttpService.start("guarded", "127.0.0.1", 0, 2, 100)
                 .route("GET", "/metrics", r -> HttpService.Response.text(200, "text/plain", "up 1\n"))
-                .route("GET", "/v1/streams/{id}/windows/latest", r -> HttpService.Response.json(200,
-                        java.util.Map.of("stream", r.param("id"))))
+                .route(
+                        "GET",
+                        "/v1/streams/{id}/windows/latest",
+                        r -> HttpService.Response.json(200, java.util.Map.of("stream", r.param("id"))))
                 .route("POST", "/v1/echo", r -> HttpService.Response.json(200, r.json()))) {
             final String base = "http://127.0.0.1:" + guarded.port();
             final URI latest = URI.create(base + "/v1/streams/cam/windows/latest");
@@ -116,30 +128,55 @@ class HttpServiceTest {
 
             final HttpResponse<String> none = send(HttpRequest.newBuilder(latest));
             assertEquals(401, none.statusCode());
-            assertEquals("application/json", none.headers().firstValue("content-type").orElseThrow());
+            assertEquals(
+                    "application/json",
+                    none.headers().firstValue("content-type").orElseThrow());
             assertEquals("Bearer", none.headers().firstValue("www-authenticate").orElseThrow());
             assertTrue(json(none).get("error").asText().contains("Authorization: Bearer"), none.body());
             assertTrue(json(none).get("error").asText().contains(HttpService.TOKEN_ENV), none.body());
-            for (final String wrong : new String[] {"Bearer s3cret-tokeN", "Bearer s3cret-token-longer", "Bearer ",
-                "Basic czNjcmV0LXRva2Vu", "s3cret-token", "Bearer s3cret"}) {
-                assertEquals(401, send(HttpRequest.newBuilder(latest).header("Authorization", wrong)).statusCode(),
+            for (final String wrong : new String[] {
+                "Bearer s3cret-tokeN",
+                "Bearer s3cret-token-longer",
+                "Bearer ",
+                "Basic czNjcmV0LXRva2Vu",
+                "s3cret-token",
+                "Bearer s3cret"
+            }) {
+                assertEquals(
+                        401,
+                        send(HttpRequest.newBuilder(latest).header("Authorization", wrong))
+                                .statusCode(),
                         wrong);
             }
-            final HttpResponse<String> ok = send(HttpRequest.newBuilder(latest)
-                    .header("Authorization", HttpService.bearer("s3cret-token")));
+            final HttpResponse<String> ok =
+                    send(HttpRequest.newBuilder(latest).header("Authorization", HttpService.bearer("s3cret-token")));
             assertEquals(200, ok.statusCode());
             assertEquals("cam", json(ok).get("stream").asText());
-            assertEquals(200, send(HttpRequest.newBuilder(latest).header("Authorization", "bearer s3cret-token"))
-                    .statusCode(), "the scheme is case-insensitive");
+            assertEquals(
+                    200,
+                    send(HttpRequest.newBuilder(latest).header("Authorization", "bearer s3cret-token"))
+                            .statusCode(),
+                    "the scheme is case-insensitive");
             // POST routes, unknown paths and other methods on /metrics are guarded too (no route probing).
-            assertEquals(401, send(HttpRequest.newBuilder(URI.create(base + "/v1/echo"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{}"))).statusCode());
-            assertEquals(200, send(HttpRequest.newBuilder(URI.create(base + "/v1/echo"))
-                    .header("Authorization", "Bearer s3cret-token")
-                    .POST(HttpRequest.BodyPublishers.ofString("{}"))).statusCode());
-            assertEquals(401, send(HttpRequest.newBuilder(URI.create(base + "/nope"))).statusCode());
-            assertEquals(401, send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
-                    .POST(HttpRequest.BodyPublishers.ofString(""))).statusCode());
+            assertEquals(
+                    401,
+                    send(HttpRequest.newBuilder(URI.create(base + "/v1/echo"))
+                                    .POST(HttpRequest.BodyPublishers.ofString("{}")))
+                            .statusCode());
+            assertEquals(
+                    200,
+                    send(HttpRequest.newBuilder(URI.create(base + "/v1/echo"))
+                                    .header("Authorization", "Bearer s3cret-token")
+                                    .POST(HttpRequest.BodyPublishers.ofString("{}")))
+                            .statusCode());
+            assertEquals(
+                    401,
+                    send(HttpRequest.newBuilder(URI.create(base + "/nope"))).statusCode());
+            assertEquals(
+                    401,
+                    send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                                    .POST(HttpRequest.BodyPublishers.ofString("")))
+                            .statusCode());
             // Prometheus scrapes and probes need no token.
             final HttpResponse<String> metrics = send(HttpRequest.newBuilder(URI.create(base + "/metrics")));
             assertEquals(200, metrics.statusCode());
@@ -154,14 +191,16 @@ class HttpServiceTest {
     void bindsTheAddressItIsGiven() throws Exception {
         try (HttpService local = HttpService.start("local", "127.0.0.1", 0, 1, 100)
                 .route("GET", "/metrics", r -> HttpService.Response.text(200, "text/plain", ""))) {
-            final java.net.InetAddress other = java.util.Collections.list(java.net.NetworkInterface
-                    .getNetworkInterfaces()).stream()
-                    .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
-                    .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress())
-                    .findFirst().orElse(null);
+            final java.net.InetAddress other =
+                    java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+                            .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
+                            .filter(a -> a instanceof java.net.Inet4Address && !a.isLoopbackAddress())
+                            .findFirst()
+                            .orElse(null);
             org.junit.jupiter.api.Assumptions.assumeTrue(other != null, "no non-loopback IPv4 address here");
             try (java.net.Socket s = new java.net.Socket()) {
-                org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                org.junit.jupiter.api.Assertions.assertThrows(
+                        java.io.IOException.class,
                         () -> s.connect(new java.net.InetSocketAddress(other, local.port()), 2000),
                         "a server bound to 127.0.0.1 is not reachable on " + other);
             }
@@ -184,8 +223,8 @@ class HttpServiceTest {
         try (Socket socket = new Socket("127.0.0.1", service.port())) {
             final long t0 = System.nanoTime();
             // A TLS ClientHello is what a misconfigured client most often sends to a plain HTTP port.
-            socket.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xa5, 0x01, 0x00, 0x00, '\r',
-                '\n', '\r', '\n'});
+            socket.getOutputStream()
+                    .write(new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xa5, 0x01, 0x00, 0x00, '\r', '\n', '\r', '\n'});
             final String answer = readToClose(socket);
             final long ms = (System.nanoTime() - t0) / 1_000_000;
             assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
@@ -197,8 +236,8 @@ class HttpServiceTest {
     @Test
     void slowHeadersAreDroppedAfterTheHeaderTimeout() throws Exception {
         try (HttpService quick = HttpService.start("quick", "127.0.0.1", 0, quick(1, 4))
-                .route("GET", "/x", r -> HttpService.Response.json(200, java.util.Map.of()));
-             Socket socket = new Socket("127.0.0.1", quick.port())) {
+                        .route("GET", "/x", r -> HttpService.Response.json(200, java.util.Map.of()));
+                Socket socket = new Socket("127.0.0.1", quick.port())) {
             final long t0 = System.nanoTime();
             final OutputStream out = socket.getOutputStream();
             out.write("GET /x HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -218,8 +257,11 @@ class HttpServiceTest {
             final long ms = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(-1, read, "the connection is closed");
             assertTrue(ms >= 450 && ms < 2500, "dropped after " + ms + " ms (header timeout 500 ms)");
-            assertEquals(200, send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + quick.port() + "/x")))
-                    .statusCode(), "a normal request is answered");
+            assertEquals(
+                    200,
+                    send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + quick.port() + "/x")))
+                            .statusCode(),
+                    "a normal request is answered");
         }
     }
 
@@ -227,18 +269,21 @@ class HttpServiceTest {
     void aSlowBodyIs408AfterTheReadTimeoutWithoutAHandlerThread() throws Exception {
         final CountDownLatch handled = new CountDownLatch(1);
         try (HttpService quick = HttpService.start("quick", "127.0.0.1", 0, quick(1, 0))
-                .route("POST", "/x", r -> {
-                    handled.countDown();
-                    return HttpService.Response.json(200, java.util.Map.of());
-                })
-                .route("GET", "/y", r -> HttpService.Response.json(200, java.util.Map.of()));
-             Socket socket = new Socket("127.0.0.1", quick.port())) {
+                        .route("POST", "/x", r -> {
+                            handled.countDown();
+                            return HttpService.Response.json(200, java.util.Map.of());
+                        })
+                        .route("GET", "/y", r -> HttpService.Response.json(200, java.util.Map.of()));
+                Socket socket = new Socket("127.0.0.1", quick.port())) {
             final long t0 = System.nanoTime();
-            socket.getOutputStream().write(("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{")
-                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write(("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{")
+                            .getBytes(StandardCharsets.US_ASCII));
             // The only handler thread is free while the body dribbles in.
-            assertEquals(200, send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + quick.port() + "/y")))
-                    .statusCode());
+            assertEquals(
+                    200,
+                    send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + quick.port() + "/y")))
+                            .statusCode());
             final String answer = readToClose(socket);
             final long ms = (System.nanoTime() - t0) / 1_000_000;
             assertTrue(answer.startsWith("HTTP/1.1 408"), answer);
@@ -259,7 +304,8 @@ class HttpServiceTest {
                     return HttpService.Response.json(200, java.util.Map.of());
                 })) {
             final URI slow = URI.create("http://127.0.0.1:" + busy.port() + "/slow");
-            final var first = CLIENT.sendAsync(HttpRequest.newBuilder(slow).build(), HttpResponse.BodyHandlers.ofString());
+            final var first =
+                    CLIENT.sendAsync(HttpRequest.newBuilder(slow).build(), HttpResponse.BodyHandlers.ofString());
             assertTrue(running.await(5, TimeUnit.SECONDS));
             final HttpResponse<String> second = send(HttpRequest.newBuilder(slow));
             assertEquals(503, second.statusCode(), second.body());

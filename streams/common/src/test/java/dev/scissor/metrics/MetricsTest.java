@@ -1,6 +1,5 @@
 package dev.scissor.metrics;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,17 +59,23 @@ class MetricsTest {
     @Test
     void aTimerWithServiceLevelObjectivesIsAHistogramWithThoseBuckets() {
         try (Metrics m = new Metrics()) {
-            final Timer t = Timer.builder("scissor_latency_seconds").description("Latency.")
+            final Timer t = Timer.builder("scissor_latency_seconds")
+                    .description("Latency.")
                     .serviceLevelObjectives(Duration.ofMillis(5), Duration.ofMillis(500), Duration.ofSeconds(2))
                     .register(m.registry());
             t.record(1, TimeUnit.MILLISECONDS);
             t.record(300, TimeUnit.MILLISECONDS);
             t.record(3, TimeUnit.SECONDS);
             final String text = m.scrape();
-            for (final String line : new String[] {"# TYPE scissor_latency_seconds histogram",
-                    "scissor_latency_seconds_bucket{le=\"0.005\"} 1", "scissor_latency_seconds_bucket{le=\"0.5\"} 2",
-                    "scissor_latency_seconds_bucket{le=\"2.0\"} 2", "scissor_latency_seconds_bucket{le=\"+Inf\"} 3",
-                    "scissor_latency_seconds_count 3", "scissor_latency_seconds_sum 3.301"}) {
+            for (final String line : new String[] {
+                "# TYPE scissor_latency_seconds histogram",
+                "scissor_latency_seconds_bucket{le=\"0.005\"} 1",
+                "scissor_latency_seconds_bucket{le=\"0.5\"} 2",
+                "scissor_latency_seconds_bucket{le=\"2.0\"} 2",
+                "scissor_latency_seconds_bucket{le=\"+Inf\"} 3",
+                "scissor_latency_seconds_count 3",
+                "scissor_latency_seconds_sum 3.301"
+            }) {
                 assertTrue(text.contains(line + "\n"), line + " in\n" + text);
             }
         }
@@ -82,11 +87,14 @@ class MetricsTest {
         p.put("bootstrap.servers", "127.0.0.1:9"); // never polled: nothing connects
         p.put("group.id", "metrics-test");
         p.put("client.id", "metrics-test-consumer");
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
-                new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer =
+                new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
             final Metrics m = new Metrics();
             final Metrics.KafkaBinding binding = m.bindKafka(consumer);
-            assertTrue(m.scrape().contains("kafka_consumer_fetch_manager_records_lag_max{client_id=\"metrics-test-consumer\","),
+            assertTrue(
+                    m.scrape()
+                            .contains(
+                                    "kafka_consumer_fetch_manager_records_lag_max{client_id=\"metrics-test-consumer\","),
                     m.scrape());
             binding.close();
             assertFalse(m.scrape().contains("kafka_consumer_"), m.scrape());

@@ -31,15 +31,24 @@ public final class BoundedRocksDBMemory implements RocksDBConfigSetter {
     private static Shared shared;
 
     /** The one cache and write-buffer manager of the process, and how many stores were configured with them. */
-    record Shared(long cacheBytes, long writeBufferBytes, Cache cache, WriteBufferManager writeBufferManager,
-                  AtomicInteger stores) {
-    }
+    record Shared(
+            long cacheBytes,
+            long writeBufferBytes,
+            Cache cache,
+            WriteBufferManager writeBufferManager,
+            AtomicInteger stores) {}
 
     @Override
     public void setConfig(final String storeName, final Options options, final Map<String, Object> configs) {
-        final Shared s = shared(bytes(configs, CompressorConfig.ROCKSDB_BLOCK_CACHE_BYTES,
-                CompressorConfig.DEFAULT_ROCKSDB_BLOCK_CACHE_BYTES), bytes(configs,
-                CompressorConfig.ROCKSDB_WRITE_BUFFER_BYTES, CompressorConfig.DEFAULT_ROCKSDB_WRITE_BUFFER_BYTES));
+        final Shared s = shared(
+                bytes(
+                        configs,
+                        CompressorConfig.ROCKSDB_BLOCK_CACHE_BYTES,
+                        CompressorConfig.DEFAULT_ROCKSDB_BLOCK_CACHE_BYTES),
+                bytes(
+                        configs,
+                        CompressorConfig.ROCKSDB_WRITE_BUFFER_BYTES,
+                        CompressorConfig.DEFAULT_ROCKSDB_WRITE_BUFFER_BYTES));
         final BlockBasedTableConfig table = (BlockBasedTableConfig) options.tableFormatConfig();
         table.setBlockCache(s.cache());
         table.setCacheIndexAndFilterBlocks(true);
@@ -60,8 +69,12 @@ public final class BoundedRocksDBMemory implements RocksDBConfigSetter {
         synchronized (LOCK) {
             if (shared == null) {
                 final Cache cache = new LRUCache(cacheBytes, -1, false, HIGH_PRIORITY_RATIO);
-                shared = new Shared(cacheBytes, writeBufferBytes, cache,
-                        new WriteBufferManager(writeBufferBytes, cache), new AtomicInteger());
+                shared = new Shared(
+                        cacheBytes,
+                        writeBufferBytes,
+                        cache,
+                        new WriteBufferManager(writeBufferBytes, cache),
+                        new AtomicInteger());
             } else if (shared.cacheBytes() != cacheBytes || shared.writeBufferBytes() != writeBufferBytes) {
                 throw new ConfigException("this process's RocksDB stores already share a " + shared.cacheBytes()
                         + "-byte cache with " + shared.writeBufferBytes() + " bytes of write buffers; one process "

@@ -134,7 +134,8 @@ public final class CompressorApp implements AutoCloseable {
     public long recordsProcessed() {
         double total = 0;
         for (final Metric m : streams.metrics().values()) {
-            if (m.metricName().name().equals("process-total") && m.metricName().group().equals("stream-thread-metrics")) {
+            if (m.metricName().name().equals("process-total")
+                    && m.metricName().group().equals("stream-thread-metrics")) {
                 total += ((Number) m.metricValue()).doubleValue();
             }
         }
@@ -163,31 +164,43 @@ public final class CompressorApp implements AutoCloseable {
 
     private void registerClientMetrics(final String tokensTopic) {
         for (final KafkaStreams.State s : KafkaStreams.State.values()) {
-            metrics.gauge("scissor_compressor_state",
+            metrics.gauge(
+                    "scissor_compressor_state",
                     "Kafka Streams state of this instance: 1 for the current state, 0 for the others.",
-                    () -> streams.state() == s ? 1 : 0, "state", s.name());
+                    () -> streams.state() == s ? 1 : 0,
+                    "state",
+                    s.name());
         }
-        metrics.gauges("scissor_compressor_consumer_lag_records",
-                "Records of the tokens topic not yet read, per assigned partition (Kafka's records-lag).", () -> {
+        metrics.gauges(
+                "scissor_compressor_consumer_lag_records",
+                "Records of the tokens topic not yet read, per assigned partition (Kafka's records-lag).",
+                () -> {
                     final Map<Tags, Double> out = new HashMap<>();
                     for (final Metric m : streams.metrics().values()) {
                         final Map<String, String> tags = m.metricName().tags();
-                        if (m.metricName().name().equals("records-lag") && isMainConsumer(m)
-                                && tokensTopic.equals(tags.get("topic")) && tags.containsKey("partition")
-                                && m.metricValue() instanceof Number n && !Double.isNaN(n.doubleValue())) {
+                        if (m.metricName().name().equals("records-lag")
+                                && isMainConsumer(m)
+                                && tokensTopic.equals(tags.get("topic"))
+                                && tags.containsKey("partition")
+                                && m.metricValue() instanceof Number n
+                                && !Double.isNaN(n.doubleValue())) {
                             out.put(Tags.of("topic", tokensTopic, "partition", tags.get("partition")), n.doubleValue());
                         }
                     }
                     return out;
                 });
-        metrics.gauge("scissor_compressor_consumer_lag_max_records",
+        metrics.gauge(
+                "scissor_compressor_consumer_lag_max_records",
                 "Largest lag in records of any partition this instance reads (Kafka's records-lag-max; "
-                        + "NaN before the first fetch).", () -> {
+                        + "NaN before the first fetch).",
+                () -> {
                     double max = Double.NaN;
                     for (final Metric m : streams.metrics().values()) {
-                        if (m.metricName().name().equals("records-lag-max") && isMainConsumer(m)
+                        if (m.metricName().name().equals("records-lag-max")
+                                && isMainConsumer(m)
                                 && !m.metricName().tags().containsKey("topic")
-                                && m.metricValue() instanceof Number n && !Double.isNaN(n.doubleValue())) {
+                                && m.metricValue() instanceof Number n
+                                && !Double.isNaN(n.doubleValue())) {
                             max = Double.isNaN(max) ? n.doubleValue() : Math.max(max, n.doubleValue());
                         }
                     }

@@ -31,8 +31,9 @@ public final class CompressorMetrics {
     static final double[] LATENCY_BUCKETS = {0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120, 300};
 
     /** Buckets of a window's compute time, seconds: 0.5 ms doubling up to 4.096 s. */
-    static final double[] COMPUTE_BUCKETS = {0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256,
-        0.512, 1.024, 2.048, 4.096};
+    static final double[] COMPUTE_BUCKETS = {
+        0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096
+    };
 
     final LongAdder tokenFrames = new LongAdder();
     final LongAdder tokensIn = new LongAdder();
@@ -49,43 +50,65 @@ public final class CompressorMetrics {
      * @param registry the application's registry
      */
     public CompressorMetrics(final Metrics registry) {
-        registry.counter("scissor_compressor_token_frames_total",
-                "Token-frame records read from the tokens topic, valid or not.", tokenFrames::sum);
-        registry.counter("scissor_compressor_tokens_in_total",
-                "Tokens of the frames accepted (grid height x width per frame).", tokensIn::sum);
-        registry.counter("scissor_compressor_window_tokens_in_total",
+        registry.counter(
+                "scissor_compressor_token_frames_total",
+                "Token-frame records read from the tokens topic, valid or not.",
+                tokenFrames::sum);
+        registry.counter(
+                "scissor_compressor_tokens_in_total",
+                "Tokens of the frames accepted (grid height x width per frame).",
+                tokensIn::sum);
+        registry.counter(
+                "scissor_compressor_window_tokens_in_total",
                 "Input tokens of the windows emitted (frames x tokens per frame; windows overlap by W - H frames).",
                 windowTokensIn::sum);
-        registry.counter("scissor_compressor_tokens_out_total",
-                "Tokens of the windows emitted, after compression.", tokensOut::sum);
-        registry.gauge("scissor_compressor_retention_ratio",
-                "Tokens out over window tokens in since start (NaN before the first window).", () -> {
+        registry.counter(
+                "scissor_compressor_tokens_out_total",
+                "Tokens of the windows emitted, after compression.",
+                tokensOut::sum);
+        registry.gauge(
+                "scissor_compressor_retention_ratio",
+                "Tokens out over window tokens in since start (NaN before the first window).",
+                () -> {
                     final long in = windowTokensIn.sum();
                     return in == 0 ? Double.NaN : (double) tokensOut.sum() / in;
                 });
         for (final EmitReason r : EmitReason.values()) {
-            registry.counter("scissor_compressor_windows_total",
-                    "Compressed windows emitted, by emit reason (HOP, SCENE_CHANGE).", windows[r.ordinal()]::sum,
-                    "reason", r.name());
+            registry.counter(
+                    "scissor_compressor_windows_total",
+                    "Compressed windows emitted, by emit reason (HOP, SCENE_CHANGE).",
+                    windows[r.ordinal()]::sum,
+                    "reason",
+                    r.name());
         }
         for (final Reason r : Reason.values()) {
-            registry.counter("scissor_compressor_dead_letters_total",
+            registry.counter(
+                    "scissor_compressor_dead_letters_total",
                     "Token-frame records sent to the dead-letter topic, by reason (see DeadLetters.Reason).",
-                    deadLetters[r.ordinal()]::sum, "reason", r.name());
+                    deadLetters[r.ordinal()]::sum,
+                    "reason",
+                    r.name());
         }
         computeSeconds = Timer.builder("scissor_compressor_window_compute_seconds")
                 .description("Compute time of a window: its frames' spatial steps and the window's temporal step "
                         + "and merge.")
-                .serviceLevelObjectives(seconds(COMPUTE_BUCKETS)).register(registry.registry());
+                .serviceLevelObjectives(seconds(COMPUTE_BUCKETS))
+                .register(registry.registry());
         endToEndSeconds = Timer.builder("scissor_compressor_end_to_end_latency_seconds")
                 .description("Wall clock at window emit minus the capture timestamp of the window's last frame "
                         + "(negative differences, from clocks ahead, count as 0).")
-                .serviceLevelObjectives(seconds(LATENCY_BUCKETS)).register(registry.registry());
+                .serviceLevelObjectives(seconds(LATENCY_BUCKETS))
+                .register(registry.registry());
     }
 
     /** A window was emitted. */
-    void windowEmitted(final EmitReason reason, final int inputTokens, final int outputTokens,
-                       final long computeMicros, final long lastCaptureMs, final long nowMs) {
+    void windowEmitted(
+            final EmitReason reason,
+            final int inputTokens,
+            final int outputTokens,
+            final long computeMicros,
+            final long lastCaptureMs,
+            final long nowMs) {
         windows[reason.ordinal()].increment();
         windowTokensIn.add(inputTokens);
         tokensOut.add(outputTokens);

@@ -1,18 +1,17 @@
 package dev.scissor.streams;
 
-import dev.scissor.schemas.DeadLetters;
-
 import dev.scissor.compressor.SampleOrders;
 import dev.scissor.compressor.SlidingWindow;
 import dev.scissor.compressor.WindowResult;
 import dev.scissor.schemas.AvroSingleObjectSerde;
+import dev.scissor.schemas.DeadLetters;
+import dev.scissor.schemas.DeadLetters.Reason;
 import dev.scissor.schemas.ScissorSerdes;
 import dev.scissor.schemas.TensorBytes;
 import dev.scissor.schemas.avro.CompressedWindow;
 import dev.scissor.schemas.avro.EmitReason;
 import dev.scissor.schemas.avro.FrameTokens;
 import dev.scissor.schemas.avro.TokenDtype;
-import dev.scissor.schemas.DeadLetters.Reason;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ShortBuffer;
@@ -119,48 +118,65 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
         final int gridW = frame.getGridWidth();
         final int dim = frame.getTokenDim();
         if (gridH < 1 || gridW < 1 || dim < 1) {
-            throw new Rejected(Reason.INVALID_SHAPE, "token grid " + gridH + "x" + gridW + " with dim " + dim
-                    + ": every size must be at least 1");
+            throw new Rejected(
+                    Reason.INVALID_SHAPE,
+                    "token grid " + gridH + "x" + gridW + " with dim " + dim + ": every size must be at least 1");
         }
         final long tokens = (long) gridH * gridW;
         if (tokens > config.maxTokensPerFrame() || dim > config.maxTokenDim()) {
-            throw new Rejected(Reason.TOO_MANY_TOKENS, "frame " + frame.getSequence() + " has " + tokens
-                    + " tokens of dim " + dim + "; this compressor accepts at most "
-                    + config.maxTokensPerFrame() + " tokens (" + CompressorConfig.MAX_TOKENS_PER_FRAME
-                    + ") of dim " + config.maxTokenDim() + " (" + CompressorConfig.MAX_TOKEN_DIM + ")");
+            throw new Rejected(
+                    Reason.TOO_MANY_TOKENS,
+                    "frame " + frame.getSequence() + " has " + tokens
+                            + " tokens of dim " + dim + "; this compressor accepts at most "
+                            + config.maxTokensPerFrame() + " tokens (" + CompressorConfig.MAX_TOKENS_PER_FRAME
+                            + ") of dim " + config.maxTokenDim() + " (" + CompressorConfig.MAX_TOKEN_DIM + ")");
         }
         if (tokens * dim * config.windowFrames() > MAX_WINDOW_FLOATS) {
-            throw new Rejected(Reason.TOO_MANY_TOKENS, "frame " + frame.getSequence() + ": a window of "
-                    + config.windowFrames() + " frames of " + tokens + " tokens of dim " + dim + " needs "
-                    + tokens * dim * config.windowFrames() + " floats, more than one window can hold ("
-                    + MAX_WINDOW_FLOATS + "); lower " + CompressorConfig.WINDOW_FRAMES + " or the encoder's grid");
+            throw new Rejected(
+                    Reason.TOO_MANY_TOKENS,
+                    "frame " + frame.getSequence() + ": a window of "
+                            + config.windowFrames() + " frames of " + tokens + " tokens of dim " + dim + " needs "
+                            + tokens * dim * config.windowFrames() + " floats, more than one window can hold ("
+                            + MAX_WINDOW_FLOATS + "); lower " + CompressorConfig.WINDOW_FRAMES
+                            + " or the encoder's grid");
         }
         final int elementSize = TensorBytes.elementSize(frame.getDtype());
         final int expected = TensorBytes.byteLength((int) tokens, dim, elementSize);
         final int actual = frame.getTensor().remaining();
         if (actual != expected) {
-            throw new Rejected(Reason.INVALID_SHAPE, "frame " + frame.getSequence() + ": a " + gridH + "x" + gridW
-                    + " grid of dim " + dim + " in " + frame.getDtype() + " needs " + tokens + " x " + dim + " x "
-                    + elementSize + " = " + expected + " tensor bytes, got " + actual
-                    + lengthHint(actual, expected, frame.getDtype()));
+            throw new Rejected(
+                    Reason.INVALID_SHAPE,
+                    "frame " + frame.getSequence() + ": a " + gridH + "x" + gridW
+                            + " grid of dim " + dim + " in " + frame.getDtype() + " needs " + tokens + " x " + dim
+                            + " x "
+                            + elementSize + " = " + expected + " tensor bytes, got " + actual
+                            + lengthHint(actual, expected, frame.getDtype()));
         }
         final byte[] stored = states.get(streamId);
         StreamState state = stored == null ? null : StreamState.decode(stored);
         if (state != null) {
             if (state.gridHeight != gridH || state.gridWidth != gridW || state.dim != dim) {
-                throw new Rejected(Reason.DIMENSION_MISMATCH, "frame " + frame.getSequence() + " has a " + gridH + "x"
-                        + gridW + " grid of dim " + dim + ", but stream " + streamId + " has " + state.gridHeight + "x"
-                        + state.gridWidth + " of dim " + state.dim + "; use a new stream id for a new shape");
+                throw new Rejected(
+                        Reason.DIMENSION_MISMATCH,
+                        "frame " + frame.getSequence() + " has a " + gridH + "x"
+                                + gridW + " grid of dim " + dim + ", but stream " + streamId + " has "
+                                + state.gridHeight + "x"
+                                + state.gridWidth + " of dim " + state.dim + "; use a new stream id for a new shape");
             }
             if (!state.modelId.equals(frame.getModelId())) {
-                throw new Rejected(Reason.MODEL_MISMATCH, "frame " + frame.getSequence() + " comes from encoder '"
-                        + frame.getModelId() + "', but stream " + streamId + " from '" + state.modelId
-                        + "'; tokens of different models cannot be merged: use a new stream id");
+                throw new Rejected(
+                        Reason.MODEL_MISMATCH,
+                        "frame " + frame.getSequence() + " comes from encoder '"
+                                + frame.getModelId() + "', but stream " + streamId + " from '" + state.modelId
+                                + "'; tokens of different models cannot be merged: use a new stream id");
             }
             if (state.dtype != frame.getDtype()) {
-                throw new Rejected(Reason.DTYPE_MISMATCH, "frame " + frame.getSequence() + " has " + frame.getDtype()
-                        + " tokens, but stream " + streamId + " has " + state.dtype + "; a stream keeps one dtype "
-                        + "(scissor.tokens.dtype of the encoder): use a new stream id to change it");
+                throw new Rejected(
+                        Reason.DTYPE_MISMATCH,
+                        "frame " + frame.getSequence() + " has " + frame.getDtype()
+                                + " tokens, but stream " + streamId + " has " + state.dtype
+                                + "; a stream keeps one dtype "
+                                + "(scissor.tokens.dtype of the encoder): use a new stream id to change it");
             }
         }
         final long seq = frame.getSequence();
@@ -168,15 +184,19 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
             throw new Rejected(Reason.DUPLICATE, "frame " + seq + " of stream " + streamId + " was already received");
         }
         if (state != null && state.lastCommitted != StreamState.NONE && seq <= state.lastCommitted) {
-            throw new Rejected(Reason.LATE, "frame " + seq + " of stream " + streamId + " arrived after frame "
-                    + state.lastCommitted + " was compressed (grace " + config.graceFrames() + " frames, "
-                    + CompressorConfig.GRACE_FRAMES + ")");
+            throw new Rejected(
+                    Reason.LATE,
+                    "frame " + seq + " of stream " + streamId + " arrived after frame "
+                            + state.lastCommitted + " was compressed (grace " + config.graceFrames() + " frames, "
+                            + CompressorConfig.GRACE_FRAMES + ")");
         }
         final float[] values = TensorBytes.decode(frame);
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
-                throw new Rejected(Reason.NON_FINITE, "frame " + seq + " has " + values[i] + " at token " + (i / dim)
-                        + ", dim " + (i % dim) + "; the encoder produced invalid output");
+                throw new Rejected(
+                        Reason.NON_FINITE,
+                        "frame " + seq + " has " + values[i] + " at token " + (i / dim) + ", dim " + (i % dim)
+                                + "; the encoder produced invalid output");
             }
         }
         if (state == null) {
@@ -193,8 +213,13 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
     }
 
     /** Moves every frame whose grace has passed from the reorder buffer into the window, in order. */
-    private void release(final Record<byte[], byte[]> record, final String streamId, final StreamState state,
-                         final long arrived, final long arrivedTimestamp, final float[] arrivedValues) {
+    private void release(
+            final Record<byte[], byte[]> record,
+            final String streamId,
+            final StreamState state,
+            final long arrived,
+            final long arrivedTimestamp,
+            final float[] arrivedValues) {
         final int grace = config.graceFrames();
         while (state.pending.length > 0) {
             final long p = state.pending[0];
@@ -210,7 +235,8 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
                 timestamp = arrivedTimestamp;
             } else {
                 final byte[] stored = frames.get(frameKey(streamId, p));
-                timestamp = ByteBuffer.wrap(stored).order(ByteOrder.LITTLE_ENDIAN).getLong();
+                timestamp =
+                        ByteBuffer.wrap(stored).order(ByteOrder.LITTLE_ENDIAN).getLong();
                 values = new float[state.tokensPerFrame() * state.dim];
                 readTokens(stored, state.dtype, values);
             }
@@ -234,13 +260,20 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
     /** The stream's incremental window, rebuilt from the frame store when the cache does not match the state. */
     private Cached window(final String streamId, final StreamState state) {
         final Cached cached = windows.get(streamId);
-        if (cached != null && cached.window.size() == state.windowSeqs.length
+        if (cached != null
+                && cached.window.size() == state.windowSeqs.length
                 && (state.windowSeqs.length == 0 || cached.window.newestSeq() == state.lastCommitted)) {
             return cached;
         }
         final int n = state.tokensPerFrame();
-        final SlidingWindow window = new SlidingWindow(config.params(), SampleOrders.seeded(config.params().seed()), n,
-                state.dim, state.gridWidth, config.windowFrames(), config.hopFrames());
+        final SlidingWindow window = new SlidingWindow(
+                config.params(),
+                SampleOrders.seeded(config.params().seed()),
+                n,
+                state.dim,
+                state.gridWidth,
+                config.windowFrames(),
+                config.hopFrames());
         final float[] values = new float[n * state.dim];
         for (final long seq : state.windowSeqs) {
             final byte[] stored = frames.get(frameKey(streamId, seq));
@@ -260,22 +293,37 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
         return fresh;
     }
 
-    private void emit(final Record<byte[], byte[]> record, final String streamId, final StreamState state,
-                      final Cached cached, final EmitReason reason) {
+    private void emit(
+            final Record<byte[], byte[]> record,
+            final String streamId,
+            final StreamState state,
+            final Cached cached,
+            final EmitReason reason) {
         final WindowResult result = cached.window.emit();
         final long spatialNanos = cached.window.spatialNanos() - cached.spatialNanosAtEmit;
         cached.spatialNanosAtEmit = cached.window.spatialNanos();
         final long computeMicros = (result.computeNanos() + spatialNanos) / 1000;
-        final CompressedWindow window = WindowRecords.toAvro(streamId, result, state.windowTimestamps, config, reason,
-                computeMicros, config.windowsDtype(state.dtype));
+        final CompressedWindow window = WindowRecords.toAvro(
+                streamId,
+                result,
+                state.windowTimestamps,
+                config,
+                reason,
+                computeMicros,
+                config.windowsDtype(state.dtype));
         final byte[] bytes = windowSerde.serializer().serialize(config.windowsTopic(), window);
         latest.put(streamId, bytes);
         context.forward(new Record<>(record.key(), bytes, record.timestamp()), CompressorTopology.WINDOWS_SINK);
         state.sinceEmit = 0;
         state.emittedAny = true;
         state.windowsEmitted++;
-        metrics.windowEmitted(reason, result.inputTokens(), result.tokenCount(), computeMicros,
-                state.windowTimestamps[state.windowTimestamps.length - 1], System.currentTimeMillis());
+        metrics.windowEmitted(
+                reason,
+                result.inputTokens(),
+                result.tokenCount(),
+                computeMicros,
+                state.windowTimestamps[state.windowTimestamps.length - 1],
+                System.currentTimeMillis());
     }
 
     private FrameTokens decode(final Record<byte[], byte[]> record) throws Rejected {
@@ -291,10 +339,15 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
             throw new Rejected(Reason.UNDECODABLE, e.getMessage());
         }
         if (!tokensSerde.knownFingerprints().contains(fingerprint)) {
-            throw new Rejected(Reason.UNKNOWN_SCHEMA, String.format("written with schema fingerprint 0x%016X, which "
-                    + "this compressor does not know (it reads %s); upgrade the compressor or the producer",
-                    fingerprint, tokensSerde.knownFingerprints().stream()
-                            .map(f -> String.format("0x%016X", f)).toList()));
+            throw new Rejected(
+                    Reason.UNKNOWN_SCHEMA,
+                    String.format(
+                            "written with schema fingerprint 0x%016X, which "
+                                    + "this compressor does not know (it reads %s); upgrade the compressor or the producer",
+                            fingerprint,
+                            tokensSerde.knownFingerprints().stream()
+                                    .map(f -> String.format("0x%016X", f))
+                                    .toList()));
         }
         final FrameTokens frame;
         try {
@@ -303,10 +356,12 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
             throw new Rejected(Reason.UNDECODABLE, e.getMessage());
         }
         if (key == null || !Arrays.equals(key, frame.getStreamId().getBytes(StandardCharsets.UTF_8))) {
-            throw new Rejected(Reason.KEY_MISMATCH, "the record key "
-                    + (key == null ? "is missing" : "'" + new String(key, StandardCharsets.UTF_8) + "'")
-                    + " but the frame belongs to stream '" + frame.getStreamId()
-                    + "'; producers must key records by stream id");
+            throw new Rejected(
+                    Reason.KEY_MISMATCH,
+                    "the record key "
+                            + (key == null ? "is missing" : "'" + new String(key, StandardCharsets.UTF_8) + "'")
+                            + " but the frame belongs to stream '" + frame.getStreamId()
+                            + "'; producers must key records by stream id");
         }
         return frame;
     }
@@ -314,10 +369,20 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
     private void deadLetter(final Record<byte[], byte[]> record, final Reason reason, final String detail) {
         metrics.deadLetter(reason);
         LOG.warn("Dead letter ({}): {}", reason, detail);
-        context.forward(new Record<>(record.key(), record.value(), record.timestamp(),
-                DeadLetters.headers(record.headers(), reason, detail, DeadLetters.COMPRESSOR_STAGE,
-                        context.recordMetadata().map(m -> new DeadLetters.Source(m.topic(), m.partition(), m.offset()))
-                                .orElse(null))), CompressorTopology.DLQ_SINK);
+        context.forward(
+                new Record<>(
+                        record.key(),
+                        record.value(),
+                        record.timestamp(),
+                        DeadLetters.headers(
+                                record.headers(),
+                                reason,
+                                detail,
+                                DeadLetters.COMPRESSOR_STAGE,
+                                context.recordMetadata()
+                                        .map(m -> new DeadLetters.Source(m.topic(), m.partition(), m.offset()))
+                                        .orElse(null))),
+                CompressorTopology.DLQ_SINK);
     }
 
     /** What a tensor length that does not match its shape probably is, or nothing. */
@@ -340,8 +405,8 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
      * stream's dtype, little-endian) into {@code into}, whose length is the frame's value count.
      */
     static void readTokens(final byte[] stored, final TokenDtype dtype, final float[] into) {
-        final ByteBuffer tensor = ByteBuffer.wrap(stored, Long.BYTES, stored.length - Long.BYTES)
-                .order(ByteOrder.LITTLE_ENDIAN);
+        final ByteBuffer tensor =
+                ByteBuffer.wrap(stored, Long.BYTES, stored.length - Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         if (dtype == TokenDtype.FLOAT32) {
             tensor.asFloatBuffer().get(into);
             return;
@@ -355,6 +420,7 @@ final class CompressorProcessor implements Processor<byte[], byte[], byte[], byt
     /** Key of a frame in the frame store: the stream id's UTF-8 bytes, then the sequence, big-endian. */
     static Bytes frameKey(final String streamId, final long seq) {
         final byte[] id = streamId.getBytes(StandardCharsets.UTF_8);
-        return Bytes.wrap(ByteBuffer.allocate(id.length + Long.BYTES).put(id).putLong(seq).array());
+        return Bytes.wrap(
+                ByteBuffer.allocate(id.length + Long.BYTES).put(id).putLong(seq).array());
     }
 }

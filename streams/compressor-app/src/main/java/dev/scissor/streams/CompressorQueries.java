@@ -79,7 +79,10 @@ public final class CompressorQueries {
      * @param applicationServer the instance's {@code application.server} ({@code host:port})
      */
     public CompressorQueries(final LatestWindows latest, final String applicationServer) {
-        this(latest, applicationServer, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(),
+        this(
+                latest,
+                applicationServer,
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(),
                 Duration.ofSeconds(10));
     }
 
@@ -91,8 +94,12 @@ public final class CompressorQueries {
      * @param token the bearer token the other instances require, or {@code null}
      */
     public CompressorQueries(final LatestWindows latest, final String applicationServer, final String token) {
-        this(latest, applicationServer, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(),
-                Duration.ofSeconds(10), token);
+        this(
+                latest,
+                applicationServer,
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(),
+                Duration.ofSeconds(10),
+                token);
     }
 
     /**
@@ -103,8 +110,11 @@ public final class CompressorQueries {
      * @param client the client of forwarded requests
      * @param timeout how long a forwarded request may take
      */
-    public CompressorQueries(final LatestWindows latest, final String applicationServer, final HttpClient client,
-                             final Duration timeout) {
+    public CompressorQueries(
+            final LatestWindows latest,
+            final String applicationServer,
+            final HttpClient client,
+            final Duration timeout) {
         this(latest, applicationServer, client, timeout, HttpService.environmentToken());
     }
 
@@ -117,8 +127,12 @@ public final class CompressorQueries {
      * @param timeout how long a forwarded request may take
      * @param token the bearer token forwarded requests carry (the other instances require it), or {@code null}
      */
-    public CompressorQueries(final LatestWindows latest, final String applicationServer, final HttpClient client,
-                             final Duration timeout, final String token) {
+    public CompressorQueries(
+            final LatestWindows latest,
+            final String applicationServer,
+            final HttpClient client,
+            final Duration timeout,
+            final String token) {
         this.token = token;
         this.latest = Objects.requireNonNull(latest, "latest");
         this.self = Objects.requireNonNull(applicationServer, "applicationServer");
@@ -148,7 +162,9 @@ public final class CompressorQueries {
         } catch (final StreamsException | IllegalStateException e) {
             return unavailable("the compressor is not running yet (" + e.getMessage() + ")");
         }
-        if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE) || owner.activeHost() == null
+        if (owner == null
+                || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)
+                || owner.activeHost() == null
                 || owner.activeHost().port() < 0) {
             return unavailable("the owner of stream '" + streamId + "' is not known yet (the compressor is "
                     + "starting or rebalancing)");
@@ -171,8 +187,10 @@ public final class CompressorQueries {
             return unavailable("the store of latest windows is not queryable now (" + e.getMessage() + ")");
         }
         if (window.isEmpty()) {
-            throw new HttpError(404, "no window for stream '" + streamId + "' yet (unknown stream, or fewer frames "
-                    + "than one window)");
+            throw new HttpError(
+                    404,
+                    "no window for stream '" + streamId + "' yet (unknown stream, or fewer frames "
+                            + "than one window)");
         }
         final ObjectNode body = toJson(window.get(), tokens);
         body.put("servedBy", self);
@@ -183,7 +201,8 @@ public final class CompressorQueries {
         final URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + "/v1/streams/"
                 + URLEncoder.encode(streamId, StandardCharsets.UTF_8).replace("+", "%20") + "/windows/latest"
                 + (tokens ? "?tokens=true" : ""));
-        final HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).header(FORWARDED_HEADER, self);
+        final HttpRequest.Builder b =
+                HttpRequest.newBuilder(uri).timeout(timeout).header(FORWARDED_HEADER, self);
         if (token != null) {
             b.header("Authorization", HttpService.bearer(token));
         }
@@ -199,8 +218,10 @@ public final class CompressorQueries {
             Thread.currentThread().interrupt();
             return unavailable("interrupted while asking " + owner.host() + ":" + owner.port());
         }
-        Response response = new Response(answer.statusCode(),
-                answer.headers().firstValue("Content-Type").orElse("application/json"), answer.body());
+        Response response = new Response(
+                answer.statusCode(),
+                answer.headers().firstValue("Content-Type").orElse("application/json"),
+                answer.body());
         final Optional<String> retry = answer.headers().firstValue("Retry-After");
         if (retry.isPresent()) {
             response = response.withHeader("Retry-After", retry.get());

@@ -44,8 +44,7 @@ public final class CompressorTopology {
      */
     public static final int MAX_MESSAGE_BYTES = 64 << 20;
 
-    private CompressorTopology() {
-    }
+    private CompressorTopology() {}
 
     /**
      * Builds the topology.
@@ -70,14 +69,24 @@ public final class CompressorTopology {
         final Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.tokensTopic());
         topology.addProcessor(PROCESSOR, () -> new CompressorProcessor(config, metrics), SOURCE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
-                Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(changelog), PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FRAME_STORE),
-                Serdes.Bytes(), Serdes.ByteArray()).withLoggingEnabled(changelog).withCachingDisabled(), PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LATEST_STORE),
-                Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(changelog), PROCESSOR);
-        topology.addSink(WINDOWS_SINK, config.windowsTopic(), new ByteArraySerializer(), new ByteArraySerializer(),
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), Serdes.ByteArray())
+                        .withLoggingEnabled(changelog),
                 PROCESSOR);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(FRAME_STORE), Serdes.Bytes(), Serdes.ByteArray())
+                        .withLoggingEnabled(changelog)
+                        .withCachingDisabled(),
+                PROCESSOR);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(LATEST_STORE), Serdes.String(), Serdes.ByteArray())
+                        .withLoggingEnabled(changelog),
+                PROCESSOR);
+        topology.addSink(
+                WINDOWS_SINK, config.windowsTopic(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
         topology.addSink(DLQ_SINK, config.dlqTopic(), new ByteArraySerializer(), new ByteArraySerializer(), PROCESSOR);
         return topology;
     }

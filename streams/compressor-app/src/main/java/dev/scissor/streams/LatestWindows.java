@@ -46,7 +46,8 @@ public final class LatestWindows {
         final ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
                 CompressorTopology.LATEST_STORE, QueryableStoreTypes.keyValueStore()));
         final byte[] bytes = store.get(streamId);
-        return bytes == null ? Optional.empty()
+        return bytes == null
+                ? Optional.empty()
                 : Optional.of(serde.deserializer().deserialize(CompressorTopology.LATEST_STORE, bytes));
     }
 
@@ -58,6 +59,7 @@ public final class LatestWindows {
      *     KeyQueryMetadata#NOT_AVAILABLE} while unknown
      */
     public KeyQueryMetadata owner(final String streamId) {
-        return streams.queryMetadataForKey(CompressorTopology.LATEST_STORE, streamId, Serdes.String().serializer());
+        return streams.queryMetadataForKey(
+                CompressorTopology.LATEST_STORE, streamId, Serdes.String().serializer());
     }
 }

@@ -37,12 +37,13 @@ final class StreamState {
     long windowsEmitted;
     /** Frames in the window, oldest first: sequence numbers and capture timestamps. */
     long[] windowSeqs = new long[0];
+
     long[] windowTimestamps = new long[0];
     /** Frames waiting in the reorder buffer, ascending. */
     long[] pending = new long[0];
 
-    StreamState(final int gridHeight, final int gridWidth, final int dim, final String modelId,
-                final TokenDtype dtype) {
+    StreamState(
+            final int gridHeight, final int gridWidth, final int dim, final String modelId, final TokenDtype dtype) {
         this.gridHeight = gridHeight;
         this.gridWidth = gridWidth;
         this.dim = dim;
@@ -104,14 +105,29 @@ final class StreamState {
     byte[] encode() {
         final byte[] model = modelId.getBytes(StandardCharsets.UTF_8);
         final boolean float32 = dtype == TokenDtype.FLOAT32;
-        final ByteBuffer b = ByteBuffer.allocate(1 + 4 * 4 + (float32 ? 0 : 1) + model.length + 8 * 3 + 4 + 1
-                + 4 + 16 * windowSeqs.length + 4 + 8 * pending.length);
-        b.put(float32 ? VERSION_FLOAT32 : VERSION_DTYPE).putInt(gridHeight).putInt(gridWidth).putInt(dim);
+        final ByteBuffer b = ByteBuffer.allocate(1
+                + 4 * 4
+                + (float32 ? 0 : 1)
+                + model.length
+                + 8 * 3
+                + 4
+                + 1
+                + 4
+                + 16 * windowSeqs.length
+                + 4
+                + 8 * pending.length);
+        b.put(float32 ? VERSION_FLOAT32 : VERSION_DTYPE)
+                .putInt(gridHeight)
+                .putInt(gridWidth)
+                .putInt(dim);
         if (!float32) {
             b.put((byte) dtype.ordinal());
         }
         b.putInt(model.length).put(model);
-        b.putLong(lastCommitted).putLong(maxSeen).putLong(windowsEmitted).putInt(sinceEmit)
+        b.putLong(lastCommitted)
+                .putLong(maxSeen)
+                .putLong(windowsEmitted)
+                .putInt(sinceEmit)
                 .put((byte) (emittedAny ? 1 : 0));
         b.putInt(windowSeqs.length);
         for (int i = 0; i < windowSeqs.length; i++) {
@@ -136,7 +152,8 @@ final class StreamState {
             final int gh = b.getInt();
             final int gw = b.getInt();
             final int d = b.getInt();
-            final TokenDtype dtype = version == VERSION_FLOAT32 ? TokenDtype.FLOAT32
+            final TokenDtype dtype = version == VERSION_FLOAT32
+                    ? TokenDtype.FLOAT32
                     : TokenDtype.values()[checkedLength(b.get(), TokenDtype.values().length - 1)];
             final byte[] model = new byte[checkedLength(b.getInt(), b.remaining())];
             b.get(model);

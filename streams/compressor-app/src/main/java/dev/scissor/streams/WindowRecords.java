@@ -14,8 +14,7 @@ import java.util.List;
 /** Builds the {@link CompressedWindow} record of a compressed window. */
 public final class WindowRecords {
 
-    private WindowRecords() {
-    }
+    private WindowRecords() {}
 
     /**
      * Converts a compressor result to its Avro record, with float32 tokens.
@@ -28,9 +27,13 @@ public final class WindowRecords {
      * @param computeMicros time spent on the window's frames and on the window itself
      * @return the record
      */
-    public static CompressedWindow toAvro(final String streamId, final WindowResult result, final long[] timestamps,
-                                          final CompressorConfig config, final EmitReason reason,
-                                          final long computeMicros) {
+    public static CompressedWindow toAvro(
+            final String streamId,
+            final WindowResult result,
+            final long[] timestamps,
+            final CompressorConfig config,
+            final EmitReason reason,
+            final long computeMicros) {
         return toAvro(streamId, result, timestamps, config, reason, computeMicros, TokenDtype.FLOAT32);
     }
 
@@ -46,9 +49,14 @@ public final class WindowRecords {
      * @param dtype the element type of the record's tokens (float16: rounded to nearest even)
      * @return the record
      */
-    public static CompressedWindow toAvro(final String streamId, final WindowResult result, final long[] timestamps,
-                                          final CompressorConfig config, final EmitReason reason,
-                                          final long computeMicros, final TokenDtype dtype) {
+    public static CompressedWindow toAvro(
+            final String streamId,
+            final WindowResult result,
+            final long[] timestamps,
+            final CompressorConfig config,
+            final EmitReason reason,
+            final long computeMicros,
+            final TokenDtype dtype) {
         final int m = result.tokenCount();
         final List<Long> sequences = new ArrayList<>(result.frames());
         for (final long s : result.frameSeqs()) {
@@ -68,12 +76,17 @@ public final class WindowRecords {
         }
         final ScissorParams p = config.params();
         final CompressionParams params = CompressionParams.newBuilder()
-                .setMode(p.mode() == ScissorParams.Mode.REFINED ? "refined"
-                        : p.budget() == null ? "classic" : "budget")
+                .setMode(p.mode() == ScissorParams.Mode.REFINED ? "refined" : p.budget() == null ? "classic" : "budget")
                 .setTau(p.tau())
                 .setEpsilon(p.epsilon())
-                .setBudget(p.budget() == null || p.budget().tokens() == 0 ? null : p.budget().tokens())
-                .setRetention(p.budget() == null || p.budget().retention() == 0.0 ? null : p.budget().retention())
+                .setBudget(
+                        p.budget() == null || p.budget().tokens() == 0
+                                ? null
+                                : p.budget().tokens())
+                .setRetention(
+                        p.budget() == null || p.budget().retention() == 0.0
+                                ? null
+                                : p.budget().retention())
                 .setWindowFrames(config.windowFrames())
                 .setHopFrames(config.hopFrames())
                 .build();

@@ -41,8 +41,10 @@ class BoundedRocksDBMemoryTest {
     void isTheDefaultSetterAndGetsTheSizes() {
         final Properties p = new CompressorConfig(settings(stateDir)).streamsProperties();
         assertEquals(BoundedRocksDBMemory.class.getName(), p.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG));
-        assertEquals(CompressorConfig.DEFAULT_ROCKSDB_BLOCK_CACHE_BYTES, p.get(CompressorConfig.ROCKSDB_BLOCK_CACHE_BYTES));
-        assertEquals(CompressorConfig.DEFAULT_ROCKSDB_WRITE_BUFFER_BYTES,
+        assertEquals(
+                CompressorConfig.DEFAULT_ROCKSDB_BLOCK_CACHE_BYTES, p.get(CompressorConfig.ROCKSDB_BLOCK_CACHE_BYTES));
+        assertEquals(
+                CompressorConfig.DEFAULT_ROCKSDB_WRITE_BUFFER_BYTES,
                 p.get(CompressorConfig.ROCKSDB_WRITE_BUFFER_BYTES));
     }
 
@@ -50,8 +52,9 @@ class BoundedRocksDBMemoryTest {
     void anExplicitSetterWins() {
         final Map<String, Object> s = settings(stateDir);
         s.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, "com.example.MySetter");
-        assertEquals("com.example.MySetter", new CompressorConfig(s).streamsProperties()
-                .get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG));
+        assertEquals(
+                "com.example.MySetter",
+                new CompressorConfig(s).streamsProperties().get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG));
     }
 
     @Test
@@ -67,20 +70,23 @@ class BoundedRocksDBMemoryTest {
     void everyStoreOfTheTopologySharesOneCacheThatHoldsTheirMemtables() {
         final CompressorConfig config = new CompressorConfig(settings(stateDir));
         final BoundedRocksDBMemory.Shared shared = BoundedRocksDBMemory.shared(
-                CompressorConfig.DEFAULT_ROCKSDB_BLOCK_CACHE_BYTES, CompressorConfig.DEFAULT_ROCKSDB_WRITE_BUFFER_BYTES);
+                CompressorConfig.DEFAULT_ROCKSDB_BLOCK_CACHE_BYTES,
+                CompressorConfig.DEFAULT_ROCKSDB_WRITE_BUFFER_BYTES);
         final int storesBefore = shared.stores().get();
         final long usageBefore = shared.cache().getUsage();
         final float[] video = TestFrames.video(7, 8);
-        try (TopologyTestDriver driver = new TopologyTestDriver(CompressorTopology.build(config),
-                config.streamsProperties())) {
-            final TestInputTopic<byte[], byte[]> tokens = driver.createInputTopic(config.tokensTopic(),
-                    new ByteArraySerializer(), new ByteArraySerializer());
+        try (TopologyTestDriver driver =
+                new TopologyTestDriver(CompressorTopology.build(config), config.streamsProperties())) {
+            final TestInputTopic<byte[], byte[]> tokens =
+                    driver.createInputTopic(config.tokensTopic(), new ByteArraySerializer(), new ByteArraySerializer());
             for (int t = 0; t < 8; t++) {
                 tokens.pipeInput("cam".getBytes(StandardCharsets.UTF_8), bytes(frame("cam", t, video, t)));
             }
             assertEquals(3, shared.stores().get() - storesBefore, "the frame, state and latest stores");
-            assertTrue(shared.cache().getUsage() > usageBefore,
-                    "the memtables are charged to the shared cache: " + shared.cache().getUsage());
+            assertTrue(
+                    shared.cache().getUsage() > usageBefore,
+                    "the memtables are charged to the shared cache: "
+                            + shared.cache().getUsage());
         }
     }
 
@@ -89,19 +95,26 @@ class BoundedRocksDBMemoryTest {
         RocksDB.loadLibrary();
         final BoundedRocksDBMemory setter = new BoundedRocksDBMemory();
         final Map<String, Object> configs = Map.of();
-        try (Options a = new Options(); Options b = new Options()) {
+        try (Options a = new Options();
+                Options b = new Options()) {
             a.setTableFormatConfig(new BlockBasedTableConfig());
             b.setTableFormatConfig(new BlockBasedTableConfig());
             setter.setConfig("one", a, configs);
             setter.setConfig("two", b, configs);
             assertSame(a.writeBufferManager(), b.writeBufferManager());
-            assertSame(BoundedRocksDBMemory.shared(CompressorConfig.DEFAULT_ROCKSDB_BLOCK_CACHE_BYTES,
-                    CompressorConfig.DEFAULT_ROCKSDB_WRITE_BUFFER_BYTES).writeBufferManager(), a.writeBufferManager());
+            assertSame(
+                    BoundedRocksDBMemory.shared(
+                                    CompressorConfig.DEFAULT_ROCKSDB_BLOCK_CACHE_BYTES,
+                                    CompressorConfig.DEFAULT_ROCKSDB_WRITE_BUFFER_BYTES)
+                            .writeBufferManager(),
+                    a.writeBufferManager());
             assertTrue(((BlockBasedTableConfig) a.tableFormatConfig()).cacheIndexAndFilterBlocks());
             setter.close("one", a);
             setter.close("two", b);
         }
-        assertThrows(ConfigException.class, () -> BoundedRocksDBMemory.shared(1L << 20, 1L << 20),
+        assertThrows(
+                ConfigException.class,
+                () -> BoundedRocksDBMemory.shared(1L << 20, 1L << 20),
                 "one process has one bound");
     }
 }

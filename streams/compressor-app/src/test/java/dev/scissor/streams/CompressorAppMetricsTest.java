@@ -17,22 +17,28 @@ class CompressorAppMetricsTest {
 
     /** The samples the compressor exported before Micrometer, without the partitions' lag (there is none yet). */
     static final List<String> SCISSOR_SAMPLES = List.of(
-            "scissor_compressor_token_frames_total ", "scissor_compressor_tokens_in_total ",
-            "scissor_compressor_window_tokens_in_total ", "scissor_compressor_tokens_out_total ",
+            "scissor_compressor_token_frames_total ",
+            "scissor_compressor_tokens_in_total ",
+            "scissor_compressor_window_tokens_in_total ",
+            "scissor_compressor_tokens_out_total ",
             "scissor_compressor_retention_ratio ",
-            "scissor_compressor_windows_total{reason=\"HOP\"} ", "scissor_compressor_windows_total{reason=\"SCENE_CHANGE\"} ",
+            "scissor_compressor_windows_total{reason=\"HOP\"} ",
+            "scissor_compressor_windows_total{reason=\"SCENE_CHANGE\"} ",
             "scissor_compressor_dead_letters_total{reason=\"UNDECODABLE\"} ",
             "scissor_compressor_dead_letters_total{reason=\"LATE\"} ",
             "scissor_compressor_window_compute_seconds_bucket{le=\"5.0E-4\"} ",
             "scissor_compressor_window_compute_seconds_bucket{le=\"4.096\"} ",
             "scissor_compressor_window_compute_seconds_bucket{le=\"+Inf\"} ",
-            "scissor_compressor_window_compute_seconds_sum ", "scissor_compressor_window_compute_seconds_count ",
+            "scissor_compressor_window_compute_seconds_sum ",
+            "scissor_compressor_window_compute_seconds_count ",
             "scissor_compressor_end_to_end_latency_seconds_bucket{le=\"0.05\"} ",
             "scissor_compressor_end_to_end_latency_seconds_bucket{le=\"60.0\"} ",
             "scissor_compressor_end_to_end_latency_seconds_bucket{le=\"300.0\"} ",
             "scissor_compressor_end_to_end_latency_seconds_bucket{le=\"+Inf\"} ",
-            "scissor_compressor_end_to_end_latency_seconds_sum ", "scissor_compressor_end_to_end_latency_seconds_count ",
-            "scissor_compressor_state{state=\"CREATED\"} 1", "scissor_compressor_state{state=\"RUNNING\"} 0",
+            "scissor_compressor_end_to_end_latency_seconds_sum ",
+            "scissor_compressor_end_to_end_latency_seconds_count ",
+            "scissor_compressor_state{state=\"CREATED\"} 1",
+            "scissor_compressor_state{state=\"RUNNING\"} 0",
             "scissor_compressor_consumer_lag_max_records ");
 
     @TempDir
@@ -41,7 +47,10 @@ class CompressorAppMetricsTest {
     @Test
     void metricsHoldTheScissorNamesAndKafkaStreamsOwn() {
         final CompressorConfig config = new CompressorConfig(Map.of(
-                StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9", StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()));
+                StreamsConfig.BOOTSTRAP_SERVERS_CONFIG,
+                "127.0.0.1:9",
+                StreamsConfig.STATE_DIR_CONFIG,
+                stateDir.toString()));
         final String text;
         try (CompressorApp app = new CompressorApp(config)) {
             text = app.metrics().scrape();

@@ -1,7 +1,5 @@
 package dev.scissor.streams;
 
-import dev.scissor.schemas.DeadLetters;
-
 import static dev.scissor.streams.TestFrames.DIM;
 import static dev.scissor.streams.TestFrames.N;
 import static dev.scissor.streams.TestFrames.bytes;
@@ -13,11 +11,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.scissor.metrics.Metrics;
 import dev.scissor.schemas.AvroSingleObjectSerde;
+import dev.scissor.schemas.DeadLetters;
+import dev.scissor.schemas.DeadLetters.Reason;
 import dev.scissor.schemas.ScissorSerdes;
 import dev.scissor.schemas.avro.CompressedWindow;
 import dev.scissor.schemas.avro.EmitReason;
 import dev.scissor.schemas.avro.FrameTokens;
-import dev.scissor.schemas.DeadLetters.Reason;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -83,9 +82,10 @@ class CompressorFuzzTest {
             all.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
             config = new CompressorConfig(all);
             driver = new TopologyTestDriver(CompressorTopology.build(config, metrics), config.streamsProperties());
-            tokens = driver.createInputTopic(config.tokensTopic(), new ByteArraySerializer(), new ByteArraySerializer());
-            windows = driver.createOutputTopic(config.windowsTopic(), new ByteArrayDeserializer(),
-                    new ByteArrayDeserializer());
+            tokens =
+                    driver.createInputTopic(config.tokensTopic(), new ByteArraySerializer(), new ByteArraySerializer());
+            windows = driver.createOutputTopic(
+                    config.windowsTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             dlq = driver.createOutputTopic(config.dlqTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         }
 
@@ -98,8 +98,19 @@ class CompressorFuzzTest {
 
     /** What the fuzzer meant a record to be: only {@link #VALID} ones may be accepted. */
     private enum Kind {
-        VALID, DUPLICATE, GARBAGE, TRUNCATED, BIT_FLIP, UNKNOWN_SCHEMA, WRONG_KEY, NULLS, BAD_SHAPE, CHANGED_SHAPE,
-        NON_FINITE, HOSTILE_LENGTH, CHANGED_DTYPE
+        VALID,
+        DUPLICATE,
+        GARBAGE,
+        TRUNCATED,
+        BIT_FLIP,
+        UNKNOWN_SCHEMA,
+        WRONG_KEY,
+        NULLS,
+        BAD_SHAPE,
+        CHANGED_SHAPE,
+        NON_FINITE,
+        HOSTILE_LENGTH,
+        CHANGED_DTYPE
     }
 
     private static Map<String, Object> settings() {
@@ -166,16 +177,22 @@ class CompressorFuzzTest {
                     }
                     case WRONG_KEY -> {
                         v = bytes(valid);
-                        k = rnd.nextBoolean() ? null : ("cam-" + (s + 1 + rnd.nextInt(STREAMS - 1)) % STREAMS)
-                                .getBytes(StandardCharsets.UTF_8);
+                        k = rnd.nextBoolean()
+                                ? null
+                                : ("cam-" + (s + 1 + rnd.nextInt(STREAMS - 1)) % STREAMS)
+                                        .getBytes(StandardCharsets.UTF_8);
                     }
                     case NULLS -> {
                         v = rnd.nextBoolean() ? null : new byte[0];
                         k = rnd.nextBoolean() ? null : key;
                     }
                     case BAD_SHAPE -> v = bytes(badShape(rnd, valid));
-                    case CHANGED_SHAPE -> v = bytes(FrameTokens.newBuilder(valid).setGridHeight(2).setGridWidth(8)
-                            .setModelId(rnd.nextBoolean() ? TestFrames.MODEL : "another-encoder").build());
+                    case CHANGED_SHAPE ->
+                        v = bytes(FrameTokens.newBuilder(valid)
+                                .setGridHeight(2)
+                                .setGridWidth(8)
+                                .setModelId(rnd.nextBoolean() ? TestFrames.MODEL : "another-encoder")
+                                .build());
                     case NON_FINITE -> {
                         final float[] bad = videos[s].clone();
                         final int t = (int) (seq % VIDEO_FRAMES);
@@ -187,8 +204,8 @@ class CompressorFuzzTest {
                         v = bytes(frame(stream, seq, bad, t));
                     }
                     case HOSTILE_LENGTH -> v = hostileLengths(rnd, stream, seq);
-                    case CHANGED_DTYPE -> v = bytes(TestFrames.halfFrame(stream, seq, videos[s],
-                            (int) (seq % VIDEO_FRAMES)));
+                    case CHANGED_DTYPE ->
+                        v = bytes(TestFrames.halfFrame(stream, seq, videos[s], (int) (seq % VIDEO_FRAMES)));
                     default -> throw new AssertionError(kind);
                 }
                 values.add(v);
@@ -207,7 +224,8 @@ class CompressorFuzzTest {
                 final long offset = Long.parseLong(DeadLetters.header(r.headers(), DeadLetters.SOURCE_OFFSET));
                 assertNull(dead.put(offset, Reason.valueOf(reason)), "one dead letter per record");
                 final byte[] in = values.get((int) offset);
-                assertTrue(in == null ? r.value() == null : java.util.Arrays.equals(in, r.value()),
+                assertTrue(
+                        in == null ? r.value() == null : java.util.Arrays.equals(in, r.value()),
                         "a dead letter keeps its value unchanged");
                 deadByReason.merge(Reason.valueOf(reason), 1, Integer::sum);
             }
@@ -221,10 +239,16 @@ class CompressorFuzzTest {
                     continue;
                 }
                 final Kind kind = kinds.get(i);
-                assertTrue(kind == Kind.VALID || kind == Kind.BIT_FLIP || kind == Kind.DUPLICATE
-                        || kind == Kind.CHANGED_SHAPE, "record " + i + " (" + kind + ") should have been a dead letter");
+                assertTrue(
+                        kind == Kind.VALID
+                                || kind == Kind.BIT_FLIP
+                                || kind == Kind.DUPLICATE
+                                || kind == Kind.CHANGED_SHAPE,
+                        "record " + i + " (" + kind + ") should have been a dead letter");
                 final FrameTokens f = SERDE.deserializer().deserialize("tokens", values.get(i));
-                assertTrue(accepted.computeIfAbsent(f.getStreamId(), x -> new HashSet<>()).add(f.getSequence()),
+                assertTrue(
+                        accepted.computeIfAbsent(f.getStreamId(), x -> new HashSet<>())
+                                .add(f.getSequence()),
                         "record " + i + ": frame " + f.getSequence() + " of " + f.getStreamId() + " accepted twice");
                 acceptedCount++;
             }
@@ -233,8 +257,8 @@ class CompressorFuzzTest {
             final Map<String, Set<Long>> windowed = new HashMap<>();
             final EnumMap<EmitReason, Integer> windowsByReason = new EnumMap<>(EmitReason.class);
             for (final TestRecord<byte[], byte[]> r : d.windows.readRecordsToList()) {
-                final CompressedWindow w = ScissorSerdes.compressedWindow().deserializer().deserialize("windows",
-                        r.value());
+                final CompressedWindow w =
+                        ScissorSerdes.compressedWindow().deserializer().deserialize("windows", r.value());
                 assertEquals(w.getStreamId(), new String(r.key(), StandardCharsets.UTF_8));
                 windowed.computeIfAbsent(w.getStreamId(), x -> new HashSet<>()).addAll(w.getFrameSequences());
                 windowsByReason.merge(w.getEmitReason(), 1, Integer::sum);
@@ -274,13 +298,24 @@ class CompressorFuzzTest {
                 assertEquals(windowsByReason.getOrDefault(r, 0).longValue(), d.metrics.windows(r), r.name());
             }
             assertEquals((long) acceptedCount * N, d.metrics.tokensIn.sum(), "tokens in = accepted frames x N");
-            assertEquals(0, deadByReason.getOrDefault(Reason.PROCESSING_ERROR, 0),
+            assertEquals(
+                    0,
+                    deadByReason.getOrDefault(Reason.PROCESSING_ERROR, 0),
                     "no record made the compressor fail: " + deadByReason);
 
             // The fuzzer really reached every rejection path it aims at.
-            for (final Reason r : List.of(Reason.UNDECODABLE, Reason.UNKNOWN_SCHEMA, Reason.KEY_MISMATCH,
-                    Reason.INVALID_SHAPE, Reason.TOO_MANY_TOKENS, Reason.DIMENSION_MISMATCH, Reason.MODEL_MISMATCH,
-                    Reason.NON_FINITE, Reason.DUPLICATE, Reason.LATE, Reason.DTYPE_MISMATCH)) {
+            for (final Reason r : List.of(
+                    Reason.UNDECODABLE,
+                    Reason.UNKNOWN_SCHEMA,
+                    Reason.KEY_MISMATCH,
+                    Reason.INVALID_SHAPE,
+                    Reason.TOO_MANY_TOKENS,
+                    Reason.DIMENSION_MISMATCH,
+                    Reason.MODEL_MISMATCH,
+                    Reason.NON_FINITE,
+                    Reason.DUPLICATE,
+                    Reason.LATE,
+                    Reason.DTYPE_MISMATCH)) {
                 assertTrue(deadByReason.getOrDefault(r, 0) > 0, "no " + r + " in " + deadByReason);
             }
             assertTrue(windowsByReason.getOrDefault(EmitReason.HOP, 0) > 100, "windows: " + windowsByReason);
@@ -303,21 +338,38 @@ class CompressorFuzzTest {
                 hostile.add(hostileLengths(rnd, "cam", i));
             }
             final float[] v = TestFrames.video(1, 1);
-            for (final int[] shape : new int[][] {{-4, -4, 8}, {-1, 16, 8}, {4, 4, -8}, {0, 4, 8}, {Integer.MIN_VALUE,
-                    -1, 8}, {65536, 65536, 8}, {4, 4, Integer.MAX_VALUE}, {Integer.MAX_VALUE, Integer.MAX_VALUE,
-                    Integer.MAX_VALUE}}) {
-                hostile.add(bytes(FrameTokens.newBuilder(frame("cam", 0, v, 0)).setGridHeight(shape[0])
-                        .setGridWidth(shape[1]).setTokenDim(shape[2]).build()));
+            for (final int[] shape : new int[][] {
+                {-4, -4, 8},
+                {-1, 16, 8},
+                {4, 4, -8},
+                {0, 4, 8},
+                {Integer.MIN_VALUE, -1, 8},
+                {65536, 65536, 8},
+                {4, 4, Integer.MAX_VALUE},
+                {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE}
+            }) {
+                hostile.add(bytes(FrameTokens.newBuilder(frame("cam", 0, v, 0))
+                        .setGridHeight(shape[0])
+                        .setGridWidth(shape[1])
+                        .setTokenDim(shape[2])
+                        .build()));
             }
-            for (final int[] shape : new int[][] {{65536, 65536, 8}, {4, 4, Integer.MAX_VALUE}, {4, 4, 1 << 30},
-                    {Integer.MAX_VALUE, 1, 2}}) { // float16: a 2-byte element size must not hide an overflow
-                hostile.add(bytes(FrameTokens.newBuilder(TestFrames.halfFrame("cam", 0, v, 0)).setGridHeight(shape[0])
-                        .setGridWidth(shape[1]).setTokenDim(shape[2]).build()));
+            for (final int[] shape : new int[][] {
+                {65536, 65536, 8}, {4, 4, Integer.MAX_VALUE}, {4, 4, 1 << 30}, {Integer.MAX_VALUE, 1, 2}
+            }) { // float16: a 2-byte element size must not hide an overflow
+                hostile.add(bytes(FrameTokens.newBuilder(TestFrames.halfFrame("cam", 0, v, 0))
+                        .setGridHeight(shape[0])
+                        .setGridWidth(shape[1])
+                        .setTokenDim(shape[2])
+                        .build()));
             }
-            hostile.add(bytes(FrameTokens.newBuilder(frame("cam", 0, v, 0)).setDtype( // 4 bytes per float16 value
-                    dev.scissor.schemas.avro.TokenDtype.FLOAT16).build()));
+            hostile.add(bytes(FrameTokens.newBuilder(frame("cam", 0, v, 0))
+                    .setDtype( // 4 bytes per float16 value
+                            dev.scissor.schemas.avro.TokenDtype.FLOAT16)
+                    .build()));
             hostile.add(bytes(FrameTokens.newBuilder(TestFrames.halfFrame("cam", 0, v, 0)) // an odd length
-                    .setTensor(ByteBuffer.allocate(N * DIM * 2 + 1)).build()));
+                    .setTensor(ByteBuffer.allocate(N * DIM * 2 + 1))
+                    .build()));
             final long before = threads.getCurrentThreadAllocatedBytes();
             for (final byte[] value : hostile) {
                 d.tokens.pipeInput("cam".getBytes(StandardCharsets.UTF_8), value);
@@ -327,10 +379,15 @@ class CompressorFuzzTest {
             assertEquals(hostile.size(), dead.size(), "every hostile record is a dead letter");
             for (final TestRecord<byte[], byte[]> r : dead) {
                 final String reason = DeadLetters.header(r.headers(), DeadLetters.REASON);
-                assertTrue(Set.of("UNDECODABLE", "INVALID_SHAPE", "TOO_MANY_TOKENS").contains(reason), reason);
+                assertTrue(
+                        Set.of("UNDECODABLE", "INVALID_SHAPE", "TOO_MANY_TOKENS")
+                                .contains(reason),
+                        reason);
             }
-            assertTrue(allocated < 64L << 20, "rejecting " + hostile.size() + " hostile records allocated "
-                    + (allocated >> 20) + " MiB: a declared length was allocated before it was checked");
+            assertTrue(
+                    allocated < 64L << 20,
+                    "rejecting " + hostile.size() + " hostile records allocated " + (allocated >> 20)
+                            + " MiB: a declared length was allocated before it was checked");
             assertTrue(d.windows.isEmpty());
         }
     }
@@ -340,9 +397,20 @@ class CompressorFuzzTest {
         if (p < 55) {
             return Kind.VALID;
         }
-        final Kind[] bad = {Kind.DUPLICATE, Kind.GARBAGE, Kind.TRUNCATED, Kind.BIT_FLIP, Kind.UNKNOWN_SCHEMA,
-            Kind.WRONG_KEY, Kind.NULLS, Kind.BAD_SHAPE, Kind.CHANGED_SHAPE, Kind.NON_FINITE, Kind.HOSTILE_LENGTH,
-            Kind.CHANGED_DTYPE};
+        final Kind[] bad = {
+            Kind.DUPLICATE,
+            Kind.GARBAGE,
+            Kind.TRUNCATED,
+            Kind.BIT_FLIP,
+            Kind.UNKNOWN_SCHEMA,
+            Kind.WRONG_KEY,
+            Kind.NULLS,
+            Kind.BAD_SHAPE,
+            Kind.CHANGED_SHAPE,
+            Kind.NON_FINITE,
+            Kind.HOSTILE_LENGTH,
+            Kind.CHANGED_DTYPE
+        };
         return bad[rnd.nextInt(bad.length)];
     }
 
@@ -369,11 +437,20 @@ class CompressorFuzzTest {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(0xC3);
         out.write(0x01);
-        final byte[] fp = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
-                .putLong(AvroSingleObjectSerde.fingerprint(FrameTokens.getClassSchema())).array();
+        final byte[] fp = ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(AvroSingleObjectSerde.fingerprint(FrameTokens.getClassSchema()))
+                .array();
         out.writeBytes(fp);
-        final long[] lies = {Integer.MAX_VALUE - 8, Integer.MAX_VALUE, 1L << 40, -1, -(1L << 31), 1 << 30,
-            N * DIM * 4 + 1 + rnd.nextInt(1 << 20)};
+        final long[] lies = {
+            Integer.MAX_VALUE - 8,
+            Integer.MAX_VALUE,
+            1L << 40,
+            -1,
+            -(1L << 31),
+            1 << 30,
+            N * DIM * 4 + 1 + rnd.nextInt(1 << 20)
+        };
         final long lie = lies[rnd.nextInt(lies.length)];
         final boolean inString = rnd.nextInt(3) == 0;
         try {

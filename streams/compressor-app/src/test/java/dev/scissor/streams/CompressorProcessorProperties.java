@@ -49,12 +49,24 @@ class CompressorProcessorProperties {
             props.put("processing.exception.handler.global.enabled", true);
             context = new MockProcessorContext<>(props, new TaskId(0, 0), dir);
             context.setRecordMetadata("tokens", 0, 0);
-            add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CompressorTopology.STATE_STORE),
-                    Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build());
-            add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CompressorTopology.FRAME_STORE),
-                    Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().build());
-            add(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CompressorTopology.LATEST_STORE),
-                    Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build());
+            add(Stores.keyValueStoreBuilder(
+                            Stores.persistentKeyValueStore(CompressorTopology.STATE_STORE),
+                            Serdes.String(),
+                            Serdes.ByteArray())
+                    .withLoggingDisabled()
+                    .build());
+            add(Stores.keyValueStoreBuilder(
+                            Stores.persistentKeyValueStore(CompressorTopology.FRAME_STORE),
+                            Serdes.Bytes(),
+                            Serdes.ByteArray())
+                    .withLoggingDisabled()
+                    .build());
+            add(Stores.keyValueStoreBuilder(
+                            Stores.persistentKeyValueStore(CompressorTopology.LATEST_STORE),
+                            Serdes.String(),
+                            Serdes.ByteArray())
+                    .withLoggingDisabled()
+                    .build());
         }
 
         private void add(final KeyValueStore<?, ?> store) {
@@ -83,8 +95,13 @@ class CompressorProcessorProperties {
     }
 
     /** Runs the frames through processors restarted before each frame in {@code restarts}; returns every forward. */
-    private static List<String> run(final Map<String, Object> settings, final int[] order, final Set<Integer> restarts,
-                                     final float[] video, final boolean half) throws Exception {
+    private static List<String> run(
+            final Map<String, Object> settings,
+            final int[] order,
+            final Set<Integer> restarts,
+            final float[] video,
+            final boolean half)
+            throws Exception {
         final CompressorConfig config = new CompressorConfig(settings);
         final List<String> out = new ArrayList<>();
         try (Task task = new Task()) {
@@ -98,14 +115,20 @@ class CompressorProcessorProperties {
                     p.init(task.context);
                 }
                 final String stream = i % 3 == 0 ? "cam-x" : "cam-y";
-                p.process(new Record<>(stream.getBytes(StandardCharsets.UTF_8),
-                        bytes(half ? TestFrames.halfFrame(stream, order[i], video, order[i])
-                                : frame(stream, order[i], video, order[i])), 1000L + i));
+                p.process(new Record<>(
+                        stream.getBytes(StandardCharsets.UTF_8),
+                        bytes(
+                                half
+                                        ? TestFrames.halfFrame(stream, order[i], video, order[i])
+                                        : frame(stream, order[i], video, order[i])),
+                        1000L + i));
             }
-            for (final MockProcessorContext.CapturedForward<? extends byte[], ? extends byte[]> f : task.context.forwarded()) {
+            for (final MockProcessorContext.CapturedForward<? extends byte[], ? extends byte[]> f :
+                    task.context.forwarded()) {
                 String value = java.util.Arrays.toString(f.record().value());
                 if (f.childName().orElse("").equals(CompressorTopology.WINDOWS_SINK)) {
-                    final var w = dev.scissor.schemas.ScissorSerdes.compressedWindow().deserializer()
+                    final var w = dev.scissor.schemas.ScissorSerdes.compressedWindow()
+                            .deserializer()
                             .deserialize("windows", f.record().value());
                     w.getStats().setComputeMicros(0L); // the one field that differs between runs
                     value = w.toString();
@@ -113,7 +136,8 @@ class CompressorProcessorProperties {
                 out.add(f.childName().orElse("?") + ":" + new String(f.record().key(), StandardCharsets.UTF_8) + ":"
                         + value);
             }
-            assertFalse(task.frameStoreSize() > 2 * (config.windowFrames() + config.graceFrames() + 1),
+            assertFalse(
+                    task.frameStoreSize() > 2 * (config.windowFrames() + config.graceFrames() + 1),
                     "the frame store holds only window and reorder-buffer frames");
         }
         return out;
@@ -136,13 +160,16 @@ class CompressorProcessorProperties {
     }
 
     @Property(tries = 25)
-    void restartingAtAnyFrameChangesNothing(@ForAll @IntRange(min = 1, max = 5) final int w,
-                                            @ForAll @IntRange(min = 1, max = 5) final int h,
-                                            @ForAll @IntRange(min = 0, max = 2) final int grace,
-                                            @ForAll final boolean budget, @ForAll final boolean refined,
-                                            @ForAll @Size(max = 4) final Set<@IntRange(min = 1, max = 17) Integer> restarts,
-                                            @ForAll @IntRange(min = 0, max = 1000) final int seed,
-                                            @ForAll final boolean half) throws Exception {
+    void restartingAtAnyFrameChangesNothing(
+            @ForAll @IntRange(min = 1, max = 5) final int w,
+            @ForAll @IntRange(min = 1, max = 5) final int h,
+            @ForAll @IntRange(min = 0, max = 2) final int grace,
+            @ForAll final boolean budget,
+            @ForAll final boolean refined,
+            @ForAll @Size(max = 4) final Set<@IntRange(min = 1, max = 17) Integer> restarts,
+            @ForAll @IntRange(min = 0, max = 1000) final int seed,
+            @ForAll final boolean half)
+            throws Exception {
         final Map<String, Object> s = new HashMap<>();
         s.put(CompressorConfig.WINDOW_FRAMES, w);
         s.put(CompressorConfig.HOP_FRAMES, Math.min(h, w));

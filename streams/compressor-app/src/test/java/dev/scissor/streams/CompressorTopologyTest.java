@@ -1,7 +1,5 @@
 package dev.scissor.streams;
 
-import dev.scissor.schemas.DeadLetters;
-
 import static dev.scissor.streams.TestFrames.DIM;
 import static dev.scissor.streams.TestFrames.N;
 import static dev.scissor.streams.TestFrames.bytes;
@@ -14,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.scissor.compressor.ScissorParams;
 import dev.scissor.compressor.WindowResult;
+import dev.scissor.schemas.DeadLetters;
 import dev.scissor.schemas.ScissorSerdes;
 import dev.scissor.schemas.TensorBytes;
 import dev.scissor.schemas.avro.CompressedWindow;
@@ -61,8 +60,11 @@ class CompressorTopologyTest {
             config = new CompressorConfig(all);
             final Properties props = config.streamsProperties();
             driver = new TopologyTestDriver(CompressorTopology.build(config), props);
-            tokens = driver.createInputTopic(config.tokensTopic(), new ByteArraySerializer(), new ByteArraySerializer());
-            windows = driver.createOutputTopic(config.windowsTopic(), new StringDeserializer(),
+            tokens =
+                    driver.createInputTopic(config.tokensTopic(), new ByteArraySerializer(), new ByteArraySerializer());
+            windows = driver.createOutputTopic(
+                    config.windowsTopic(),
+                    new StringDeserializer(),
                     ScissorSerdes.compressedWindow().deserializer());
             dlq = driver.createOutputTopic(config.dlqTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         }
@@ -85,15 +87,23 @@ class CompressorTopologyTest {
     }
 
     private static void assertSameWindow(final WindowResult expected, final CompressedWindow actual) {
-        assertArrayEquals(expected.frameSeqs(), actual.getFrameSequences().stream().mapToLong(Long::longValue).toArray());
+        assertArrayEquals(
+                expected.frameSeqs(),
+                actual.getFrameSequences().stream().mapToLong(Long::longValue).toArray());
         assertEquals(expected.frameSeqs()[0], actual.getFirstSequence());
         assertEquals(expected.frameSeqs()[expected.frames() - 1], actual.getLastSequence());
         assertEquals(expected.tokenCount(), actual.getTokenCount());
         assertEquals(DIM, actual.getTokenDim());
         assertArrayEquals(expected.tokens(), TensorBytes.decode(actual), "tokens are bit-identical");
-        assertArrayEquals(expected.mergedCounts(), actual.getMergedCounts().stream().mapToInt(Integer::intValue).toArray());
-        assertArrayEquals(expected.firstFrameSeq(), actual.getFirstFrame().stream().mapToLong(Long::longValue).toArray());
-        assertArrayEquals(expected.lastFrameSeq(), actual.getLastFrame().stream().mapToLong(Long::longValue).toArray());
+        assertArrayEquals(
+                expected.mergedCounts(),
+                actual.getMergedCounts().stream().mapToInt(Integer::intValue).toArray());
+        assertArrayEquals(
+                expected.firstFrameSeq(),
+                actual.getFirstFrame().stream().mapToLong(Long::longValue).toArray());
+        assertArrayEquals(
+                expected.lastFrameSeq(),
+                actual.getLastFrame().stream().mapToLong(Long::longValue).toArray());
         for (int j = 0; j < expected.tokenCount(); j++) {
             assertEquals(expected.meanRow()[j], actual.getMeanRow().get(j));
             assertEquals(expected.meanCol()[j], actual.getMeanCol().get(j));
@@ -221,7 +231,8 @@ class CompressorTopologyTest {
             final List<CompressedWindow> reordered = d.windows.readValuesToList();
             assertEquals(inOrder.size(), reordered.size());
             for (int i = 0; i < inOrder.size(); i++) {
-                assertEquals(inOrder.get(i).getFrameSequences(), reordered.get(i).getFrameSequences());
+                assertEquals(
+                        inOrder.get(i).getFrameSequences(), reordered.get(i).getFrameSequences());
                 assertEquals(inOrder.get(i).getTokens(), reordered.get(i).getTokens());
             }
             assertTrue(d.dlq.isEmpty());
@@ -256,18 +267,31 @@ class CompressorTopologyTest {
             expected.add("KEY_MISMATCH");
             d.tokens.pipeInput((byte[]) null, bytes(frame("cam", 2, v, 2)));
             expected.add("KEY_MISMATCH");
-            d.send(FrameTokens.newBuilder(frame("cam", 2, v, 2)).setGridHeight(0).build());
+            d.send(FrameTokens.newBuilder(frame("cam", 2, v, 2))
+                    .setGridHeight(0)
+                    .build());
             expected.add("INVALID_SHAPE");
-            d.send(FrameTokens.newBuilder(frame("cam", 2, v, 2)).setTensor(ByteBuffer.allocate(12)).build());
+            d.send(FrameTokens.newBuilder(frame("cam", 2, v, 2))
+                    .setTensor(ByteBuffer.allocate(12))
+                    .build());
             expected.add("INVALID_SHAPE");
-            d.send(FrameTokens.newBuilder(frame("cam", 2, v, 2)).setDtype(TokenDtype.FLOAT16).build());
+            d.send(FrameTokens.newBuilder(frame("cam", 2, v, 2))
+                    .setDtype(TokenDtype.FLOAT16)
+                    .build());
             expected.add("INVALID_SHAPE");
-            d.send(FrameTokens.newBuilder(frame("cam", 2, v, 2)).setGridHeight(1 << 20).setGridWidth(1 << 20)
+            d.send(FrameTokens.newBuilder(frame("cam", 2, v, 2))
+                    .setGridHeight(1 << 20)
+                    .setGridWidth(1 << 20)
                     .build());
             expected.add("TOO_MANY_TOKENS");
-            d.send(FrameTokens.newBuilder(frame("cam", 2, v, 2)).setGridHeight(8).setGridWidth(2).build());
+            d.send(FrameTokens.newBuilder(frame("cam", 2, v, 2))
+                    .setGridHeight(8)
+                    .setGridWidth(2)
+                    .build());
             expected.add("DIMENSION_MISMATCH");
-            d.send(FrameTokens.newBuilder(frame("cam", 2, v, 2)).setModelId("another-encoder").build());
+            d.send(FrameTokens.newBuilder(frame("cam", 2, v, 2))
+                    .setModelId("another-encoder")
+                    .build());
             expected.add("MODEL_MISMATCH");
             final float[] nan = v.clone();
             nan[2 * N * DIM + 5] = Float.NaN;
@@ -303,7 +327,9 @@ class CompressorTopologyTest {
                 assertTrue(DeadLetters.header(r.headers(), DeadLetters.DETAIL).length() > 10);
             }
             assertEquals(expected, reasons);
-            assertArrayEquals("not avro at all".getBytes(StandardCharsets.UTF_8), dead.get(0).value(),
+            assertArrayEquals(
+                    "not avro at all".getBytes(StandardCharsets.UTF_8),
+                    dead.get(0).value(),
                     "the dead letter keeps the record unchanged");
             assertNull(dead.get(2).value());
             assertArrayEquals(unknown, dead.get(3).value());
@@ -316,8 +342,11 @@ class CompressorTopologyTest {
         s.put(CompressorConfig.MAX_TOKENS_PER_FRAME, 1 << 16);
         s.put(CompressorConfig.MAX_TOKEN_DIM, 1 << 16);
         try (Driver d = new Driver(s)) {
-            d.send(FrameTokens.newBuilder(frame("cam", 0, TestFrames.video(9, 1), 0)).setGridHeight(256)
-                    .setGridWidth(256).setTokenDim(1 << 16).build());
+            d.send(FrameTokens.newBuilder(frame("cam", 0, TestFrames.video(9, 1), 0))
+                    .setGridHeight(256)
+                    .setGridWidth(256)
+                    .setTokenDim(1 << 16)
+                    .build());
             final TestRecord<byte[], byte[]> dead = d.dlq.readRecord();
             assertEquals("TOO_MANY_TOKENS", DeadLetters.header(dead.headers(), DeadLetters.REASON));
             assertTrue(DeadLetters.header(dead.headers(), DeadLetters.DETAIL).contains(CompressorConfig.WINDOW_FRAMES));
@@ -334,8 +363,8 @@ class CompressorTopologyTest {
             }
             final List<CompressedWindow> out = d.windows.readValuesToList();
             final KeyValueStore<String, byte[]> store = d.driver.getKeyValueStore(CompressorTopology.LATEST_STORE);
-            final CompressedWindow latest = ScissorSerdes.compressedWindow().deserializer().deserialize("x",
-                    store.get("cam"));
+            final CompressedWindow latest =
+                    ScissorSerdes.compressedWindow().deserializer().deserialize("x", store.get("cam"));
             assertEquals(out.get(out.size() - 1), latest);
             assertEquals(5, latest.getLastSequence());
             assertNull(store.get("nobody"));
@@ -345,35 +374,52 @@ class CompressorTopologyTest {
     @Test
     void invalidSettingsFailAtStartWithTheKeyName() {
         final Map<String, Object> hop = window(4, 5);
-        assertTrue(assertThrows(ConfigException.class, () -> new CompressorConfig(hop)).getMessage()
+        assertTrue(assertThrows(ConfigException.class, () -> new CompressorConfig(hop))
+                .getMessage()
                 .contains(CompressorConfig.HOP_FRAMES));
         assertTrue(assertThrows(ConfigException.class, () -> new CompressorConfig(Map.of(CompressorConfig.TAU, 1.5)))
-                .getMessage().contains(CompressorConfig.TAU));
-        assertTrue(assertThrows(ConfigException.class,
-                () -> new CompressorConfig(Map.of(CompressorConfig.BUDGET_TOKENS, 5, CompressorConfig.RETENTION, 0.1)))
-                .getMessage().contains(CompressorConfig.RETENTION));
-        assertTrue(assertThrows(ConfigException.class,
-                () -> new CompressorConfig(Map.of(CompressorConfig.EMIT_MODE, "sometimes")))
-                .getMessage().contains(CompressorConfig.EMIT_MODE));
-        assertTrue(assertThrows(ConfigException.class,
-                () -> new CompressorConfig(Map.of(CompressorConfig.MODE, "refined")))
-                .getMessage().contains(CompressorConfig.MODE));
-        assertTrue(assertThrows(ConfigException.class,
-                () -> new CompressorConfig(Map.of(CompressorConfig.MODE, "fancy", CompressorConfig.RETENTION, 0.1)))
-                .getMessage().contains(CompressorConfig.MODE));
-        assertEquals(ScissorParams.Mode.REFINED, new CompressorConfig(Map.of(CompressorConfig.MODE, "refined",
-                CompressorConfig.RETENTION, 0.1)).params().mode());
+                .getMessage()
+                .contains(CompressorConfig.TAU));
+        assertTrue(assertThrows(
+                        ConfigException.class,
+                        () -> new CompressorConfig(
+                                Map.of(CompressorConfig.BUDGET_TOKENS, 5, CompressorConfig.RETENTION, 0.1)))
+                .getMessage()
+                .contains(CompressorConfig.RETENTION));
+        assertTrue(assertThrows(
+                        ConfigException.class,
+                        () -> new CompressorConfig(Map.of(CompressorConfig.EMIT_MODE, "sometimes")))
+                .getMessage()
+                .contains(CompressorConfig.EMIT_MODE));
+        assertTrue(assertThrows(
+                        ConfigException.class, () -> new CompressorConfig(Map.of(CompressorConfig.MODE, "refined")))
+                .getMessage()
+                .contains(CompressorConfig.MODE));
+        assertTrue(assertThrows(
+                        ConfigException.class,
+                        () -> new CompressorConfig(
+                                Map.of(CompressorConfig.MODE, "fancy", CompressorConfig.RETENTION, 0.1)))
+                .getMessage()
+                .contains(CompressorConfig.MODE));
+        assertEquals(
+                ScissorParams.Mode.REFINED,
+                new CompressorConfig(Map.of(CompressorConfig.MODE, "refined", CompressorConfig.RETENTION, 0.1))
+                        .params()
+                        .mode());
         assertTrue(assertThrows(ConfigException.class, () -> new CompressorConfig(Map.of("scissor.windw.frames", 3)))
-                .getMessage().contains("scissor.windw.frames"));
-        assertTrue(assertThrows(ConfigException.class,
-                () -> new CompressorConfig(Map.of(CompressorConfig.DLQ_TOPIC, "tokens")))
-                .getMessage().contains(CompressorConfig.DLQ_TOPIC));
+                .getMessage()
+                .contains("scissor.windw.frames"));
+        assertTrue(assertThrows(
+                        ConfigException.class, () -> new CompressorConfig(Map.of(CompressorConfig.DLQ_TOPIC, "tokens")))
+                .getMessage()
+                .contains(CompressorConfig.DLQ_TOPIC));
         final CompressorConfig ok = new CompressorConfig(Map.of("bootstrap.servers", "b:9092"));
         assertEquals("exactly_once_v2", ok.streamsProperties().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         assertEquals("b:9092", ok.streamsProperties().get("bootstrap.servers"));
         assertNull(ok.streamsProperties().get(CompressorConfig.TAU));
         assertEquals(ScissorParams.defaults(), ok.params());
-        assertEquals(CompressorTopology.MAX_MESSAGE_BYTES,
+        assertEquals(
+                CompressorTopology.MAX_MESSAGE_BYTES,
                 ok.streamsProperties().get(StreamsConfig.producerPrefix("max.request.size")));
     }
 }

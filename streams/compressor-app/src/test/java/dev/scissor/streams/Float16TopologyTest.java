@@ -62,9 +62,10 @@ class Float16TopologyTest {
             all.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
             config = new CompressorConfig(all);
             driver = new TopologyTestDriver(CompressorTopology.build(config), config.streamsProperties());
-            tokens = driver.createInputTopic(config.tokensTopic(), new ByteArraySerializer(), new ByteArraySerializer());
-            windows = driver.createOutputTopic(config.windowsTopic(), new ByteArrayDeserializer(),
-                    new ByteArrayDeserializer());
+            tokens =
+                    driver.createInputTopic(config.tokensTopic(), new ByteArraySerializer(), new ByteArraySerializer());
+            windows = driver.createOutputTopic(
+                    config.windowsTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             dlq = driver.createOutputTopic(config.dlqTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         }
 
@@ -74,7 +75,8 @@ class Float16TopologyTest {
 
         List<CompressedWindow> windows() {
             return windows.readValuesToList().stream()
-                    .map(v -> ScissorSerdes.compressedWindow().deserializer().deserialize("windows", v)).toList();
+                    .map(v -> ScissorSerdes.compressedWindow().deserializer().deserialize("windows", v))
+                    .toList();
         }
 
         @Override
@@ -99,12 +101,14 @@ class Float16TopologyTest {
             }
             final List<CompressedWindow> out = d.windows();
             assertEquals(2, out.size());
-            final WindowResult expected = TestFrames.direct(ScissorParams.defaults(), halfRounded(v),
-                    TestFrames.range(2, 6), new long[] {2, 3, 4, 5});
+            final WindowResult expected = TestFrames.direct(
+                    ScissorParams.defaults(), halfRounded(v), TestFrames.range(2, 6), new long[] {2, 3, 4, 5});
             final CompressedWindow last = out.get(1);
             assertEquals(TokenDtype.FLOAT16, last.getDtype());
             assertEquals(expected.tokenCount() * DIM * 2, last.getTokens().remaining());
-            assertArrayEquals(halfRounded(expected.tokens()), TensorBytes.decode(last),
+            assertArrayEquals(
+                    halfRounded(expected.tokens()),
+                    TensorBytes.decode(last),
                     "the compressor's float32 result, rounded once to float16");
 
             final KeyValueStore<Bytes, byte[]> frames = d.driver.getKeyValueStore(CompressorTopology.FRAME_STORE);
@@ -127,8 +131,11 @@ class Float16TopologyTest {
             }
             final CompressedWindow w = d.windows().get(0);
             assertEquals(TokenDtype.FLOAT32, w.getDtype());
-            final WindowResult expected = TestFrames.direct(ScissorParams.defaults(),
-                    in == TokenDtype.FLOAT16 ? halfRounded(v) : v, TestFrames.range(0, 4), new long[] {0, 1, 2, 3});
+            final WindowResult expected = TestFrames.direct(
+                    ScissorParams.defaults(),
+                    in == TokenDtype.FLOAT16 ? halfRounded(v) : v,
+                    TestFrames.range(0, 4),
+                    new long[] {0, 1, 2, 3});
             assertArrayEquals(expected.tokens(), TensorBytes.decode(w), "bit-identical float32 tokens");
         }
         s.put(CompressorConfig.WINDOWS_DTYPE, "float16");
@@ -152,8 +159,8 @@ class Float16TopologyTest {
             final List<TestRecord<byte[], byte[]>> dead = d.dlq.readRecordsToList();
             assertEquals(2, dead.size());
             for (final TestRecord<byte[], byte[]> r : dead) {
-                assertEquals(DeadLetters.Reason.DTYPE_MISMATCH.name(), DeadLetters.header(r.headers(),
-                        DeadLetters.REASON));
+                assertEquals(
+                        DeadLetters.Reason.DTYPE_MISMATCH.name(), DeadLetters.header(r.headers(), DeadLetters.REASON));
             }
             assertTrue(DeadLetters.header(dead.get(0).headers(), DeadLetters.DETAIL)
                     .contains("has FLOAT16 tokens, but stream cam has FLOAT32"));
@@ -167,20 +174,31 @@ class Float16TopologyTest {
     void aFloat16TensorOfTheWrongLengthIsAnInvalidShapeThatSaysWhatWasExpected() {
         final float[] v = TestFrames.video(6, 1);
         try (Driver d = new Driver(settings(2, 2))) {
-            d.send(FrameTokens.newBuilder(frame("cam", 0, v, 0)).setDtype(TokenDtype.FLOAT16).build());
-            d.send(FrameTokens.newBuilder(halfFrame("cam", 0, v, 0)).setTensor(ByteBuffer.allocate(N * DIM * 2 - 1))
+            d.send(FrameTokens.newBuilder(frame("cam", 0, v, 0))
+                    .setDtype(TokenDtype.FLOAT16)
                     .build());
-            d.send(FrameTokens.newBuilder(halfFrame("cam", 0, v, 0)).setDtype(TokenDtype.FLOAT32).build());
+            d.send(FrameTokens.newBuilder(halfFrame("cam", 0, v, 0))
+                    .setTensor(ByteBuffer.allocate(N * DIM * 2 - 1))
+                    .build());
+            d.send(FrameTokens.newBuilder(halfFrame("cam", 0, v, 0))
+                    .setDtype(TokenDtype.FLOAT32)
+                    .build());
             final List<TestRecord<byte[], byte[]>> dead = d.dlq.readRecordsToList();
             assertEquals(3, dead.size());
-            final String[] details = dead.stream().map(r -> {
-                assertEquals("INVALID_SHAPE", DeadLetters.header(r.headers(), DeadLetters.REASON));
-                return DeadLetters.header(r.headers(), DeadLetters.DETAIL);
-            }).toArray(String[]::new);
+            final String[] details = dead.stream()
+                    .map(r -> {
+                        assertEquals("INVALID_SHAPE", DeadLetters.header(r.headers(), DeadLetters.REASON));
+                        return DeadLetters.header(r.headers(), DeadLetters.DETAIL);
+                    })
+                    .toArray(String[]::new);
             final int halfBytes = N * DIM * 2;
-            assertTrue(details[0].contains("needs " + N + " x " + DIM + " x 2 = " + halfBytes + " tensor bytes, got "
-                    + 2 * halfBytes) && details[0].contains("float32 data labelled FLOAT16"), details[0]);
-            assertTrue(details[1].contains("got " + (halfBytes - 1)) && details[1].contains("not a whole number"),
+            assertTrue(
+                    details[0].contains("needs " + N + " x " + DIM + " x 2 = " + halfBytes + " tensor bytes, got "
+                                    + 2 * halfBytes)
+                            && details[0].contains("float32 data labelled FLOAT16"),
+                    details[0]);
+            assertTrue(
+                    details[1].contains("got " + (halfBytes - 1)) && details[1].contains("not a whole number"),
                     details[1]);
             assertTrue(details[2].contains("float16 data labelled FLOAT32"), details[2]);
             assertTrue(d.windows.isEmpty());
@@ -200,12 +218,20 @@ class Float16TopologyTest {
             assertTrue(d.config.maxTokenDim() >= dim && d.config.maxTokensPerFrame() >= n, "default limits");
             final int size = TensorBytes.elementSize(dtype);
             for (int t = 0; t < 2; t++) {
-                final FrameTokens f = FrameTokens.newBuilder().setStreamId("tower").setSequence(t).setTimestamp(t)
-                        .setGridHeight(grid).setGridWidth(grid).setTokenDim(dim).setDtype(dtype)
-                        .setTensor(TensorBytes.encode(video, t * n * dim, n * dim, dtype)).setModelId("llava-ov-7b")
+                final FrameTokens f = FrameTokens.newBuilder()
+                        .setStreamId("tower")
+                        .setSequence(t)
+                        .setTimestamp(t)
+                        .setGridHeight(grid)
+                        .setGridWidth(grid)
+                        .setTokenDim(dim)
+                        .setDtype(dtype)
+                        .setTensor(TensorBytes.encode(video, t * n * dim, n * dim, dtype))
+                        .setModelId("llava-ov-7b")
                         .build();
                 final byte[] record = bytes(f);
-                assertTrue(record.length > n * dim * size && record.length < CompressorTopology.MAX_MESSAGE_BYTES,
+                assertTrue(
+                        record.length > n * dim * size && record.length < CompressorTopology.MAX_MESSAGE_BYTES,
                         "a tokens record of " + record.length + " bytes");
                 d.tokens.pipeInput("tower".getBytes(StandardCharsets.UTF_8), record);
             }
@@ -213,13 +239,17 @@ class Float16TopologyTest {
             final KeyValueStore<Bytes, byte[]> frames = d.driver.getKeyValueStore(CompressorTopology.FRAME_STORE);
             assertEquals(Long.BYTES + n * dim * size, frames.get(CompressorProcessor.frameKey("tower", 1)).length);
             final byte[] window = d.windows.readValue();
-            assertTrue(window.length > n * dim * size && window.length < CompressorTopology.MAX_MESSAGE_BYTES,
+            assertTrue(
+                    window.length > n * dim * size && window.length < CompressorTopology.MAX_MESSAGE_BYTES,
                     "a window record of " + window.length + " bytes");
-            final CompressedWindow w = ScissorSerdes.compressedWindow().deserializer().deserialize("windows", window);
+            final CompressedWindow w =
+                    ScissorSerdes.compressedWindow().deserializer().deserialize("windows", window);
             assertEquals(dtype, w.getDtype());
             assertEquals(n, w.getTokenCount());
-            assertEquals(CompressorTopology.MAX_MESSAGE_BYTES, d.config.streamsProperties()
-                    .get(StreamsConfig.producerPrefix("max.request.size")), "the producer may send it");
+            assertEquals(
+                    CompressorTopology.MAX_MESSAGE_BYTES,
+                    d.config.streamsProperties().get(StreamsConfig.producerPrefix("max.request.size")),
+                    "the producer may send it");
         }
     }
 

@@ -24,16 +24,15 @@ final class TestFrames {
         AvroTrust.trustGeneratedClasses();
     }
 
-    private TestFrames() {
-    }
+    private TestFrames() {}
 
     /**
      * The settings of a compressor instance in the integration tests: one application over the
      * given broker, its own state directory, quick commits, windows of {@code w} frames every
      * {@code h}, its HTTP endpoint on a free port.
      */
-    static java.util.Map<String, Object> appSettings(final String bootstrap, final String app,
-                                                     final java.nio.file.Path stateDir, final int w, final int h) {
+    static java.util.Map<String, Object> appSettings(
+            final String bootstrap, final String app, final java.nio.file.Path stateDir, final int w, final int h) {
         final java.util.Map<String, Object> s = new java.util.LinkedHashMap<>();
         s.put(org.apache.kafka.streams.StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         s.put(org.apache.kafka.streams.StreamsConfig.APPLICATION_ID_CONFIG, app);
@@ -77,8 +76,10 @@ final class TestFrames {
 
     /** Frame t of a video as a float16 record (rounded to nearest even). */
     static FrameTokens halfFrame(final String stream, final long seq, final float[] video, final int t) {
-        return FrameTokens.newBuilder(frame(stream, seq, video, t)).setDtype(TokenDtype.FLOAT16)
-                .setTensor(TensorBytes.encode(video, t * N * DIM, N * DIM, TokenDtype.FLOAT16)).build();
+        return FrameTokens.newBuilder(frame(stream, seq, video, t))
+                .setDtype(TokenDtype.FLOAT16)
+                .setTensor(TensorBytes.encode(video, t * N * DIM, N * DIM, TokenDtype.FLOAT16))
+                .build();
     }
 
     /** Values as the compressor sees them after float16 rounding. */
@@ -94,10 +95,10 @@ final class TestFrames {
      * What the compressor gives when called directly on these frames: a fresh window of exactly
      * these frames, emitted once.
      */
-    static WindowResult direct(final ScissorParams params, final float[] video, final int[] frameIndexes,
-                               final long[] seqs) {
-        final SlidingWindow w = new SlidingWindow(params, SampleOrders.seeded(params.seed()), N, DIM, GRID,
-                frameIndexes.length, frameIndexes.length);
+    static WindowResult direct(
+            final ScissorParams params, final float[] video, final int[] frameIndexes, final long[] seqs) {
+        final SlidingWindow w = new SlidingWindow(
+                params, SampleOrders.seeded(params.seed()), N, DIM, GRID, frameIndexes.length, frameIndexes.length);
         for (int i = 0; i < frameIndexes.length; i++) {
             w.add(seqs[i], video, frameIndexes[i] * N * DIM);
         }

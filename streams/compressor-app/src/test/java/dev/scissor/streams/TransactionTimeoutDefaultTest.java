@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 class TransactionTimeoutDefaultTest {
 
-    private static final String PRODUCER_TIMEOUT = StreamsConfig.producerPrefix(
-            ProducerConfig.TRANSACTION_TIMEOUT_CONFIG);
+    private static final String PRODUCER_TIMEOUT =
+            StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG);
 
     private static Properties props(final Map<String, Object> extra) {
         final Map<String, Object> s = new HashMap<>(extra);
@@ -35,7 +35,9 @@ class TransactionTimeoutDefaultTest {
 
     @Test
     void refinedModeAllowsSlowWindows() {
-        assertEquals(CompressorConfig.REFINED_TRANSACTION_TIMEOUT_MS, props(refined()).get(PRODUCER_TIMEOUT));
+        assertEquals(
+                CompressorConfig.REFINED_TRANSACTION_TIMEOUT_MS,
+                props(refined()).get(PRODUCER_TIMEOUT));
     }
 
     @Test

@@ -74,8 +74,8 @@ public final class Window {
         final int count = record.getTokenCount();
         final int dim = record.getTokenDim();
         if (count < 0 || dim < 0) {
-            throw new IllegalArgumentException(where + ": tokenCount " + count + " and tokenDim " + dim
-                    + " must not be negative");
+            throw new IllegalArgumentException(
+                    where + ": tokenCount " + count + " and tokenDim " + dim + " must not be negative");
         }
         final TokenDtype dtype = Objects.requireNonNull(record.getDtype(), "dtype");
         final int elementSize = TensorBytes.elementSize(dtype);
@@ -87,8 +87,10 @@ public final class Window {
                     + (dtype == TokenDtype.FLOAT32 ? "" : " (" + dtype + ")") + " = " + expected);
         }
         requireLength(where, "mergedCounts", record.getMergedCounts(), count);
-        final boolean v1 = isEmpty(record.getFirstFrame()) && isEmpty(record.getLastFrame())
-                && isEmpty(record.getMeanRow()) && isEmpty(record.getMeanCol());
+        final boolean v1 = isEmpty(record.getFirstFrame())
+                && isEmpty(record.getLastFrame())
+                && isEmpty(record.getMeanRow())
+                && isEmpty(record.getMeanCol());
         if (!v1 || count == 0) {
             requireLength(where, "firstFrame", record.getFirstFrame(), count);
             requireLength(where, "lastFrame", record.getLastFrame(), count);
@@ -257,7 +259,8 @@ public final class Window {
         Objects.checkIndex(token, tokenCount());
         Objects.checkIndex(component, tokenDim());
         final int index = token * tokenDim() + component;
-        return dtype() == TokenDtype.FLOAT32 ? tokenBytes.getFloat(index * Float.BYTES)
+        return dtype() == TokenDtype.FLOAT32
+                ? tokenBytes.getFloat(index * Float.BYTES)
                 : TensorBytes.float16ToFloat(tokenBytes.getShort(index * TensorBytes.FLOAT16_BYTES));
     }
 

@@ -80,7 +80,9 @@ public final class WindowConsumer implements AutoCloseable {
     private final String topic;
 
     private WindowConsumer(final Properties properties, final String topic, final Consumer<Malformed> onMalformed) {
-        this(new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer()), topic,
+        this(
+                new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer()),
+                topic,
                 onMalformed);
     }
 
@@ -91,8 +93,10 @@ public final class WindowConsumer implements AutoCloseable {
      * @param topic the windows topic
      * @param onMalformed receives each record that is skipped
      */
-    WindowConsumer(final org.apache.kafka.clients.consumer.Consumer<String, byte[]> client, final String topic,
-                   final Consumer<Malformed> onMalformed) {
+    WindowConsumer(
+            final org.apache.kafka.clients.consumer.Consumer<String, byte[]> client,
+            final String topic,
+            final Consumer<Malformed> onMalformed) {
         AvroTrust.trustGeneratedClasses();
         this.consumer = Objects.requireNonNull(client, "client");
         this.topic = Objects.requireNonNull(topic, "topic");
@@ -128,8 +132,11 @@ public final class WindowConsumer implements AutoCloseable {
      * @param onMalformed receives each record that is skipped
      * @return the consumer, subscribed
      */
-    public static WindowConsumer subscribe(final Map<String, ?> kafka, final String groupId, final String topic,
-                                           final Consumer<Malformed> onMalformed) {
+    public static WindowConsumer subscribe(
+            final Map<String, ?> kafka,
+            final String groupId,
+            final String topic,
+            final Consumer<Malformed> onMalformed) {
         Objects.requireNonNull(groupId, "groupId");
         final WindowConsumer c = new WindowConsumer(properties(kafka, groupId), topic, onMalformed);
         c.consumer.subscribe(List.of(topic));
@@ -148,8 +155,8 @@ public final class WindowConsumer implements AutoCloseable {
      * @return the consumer, assigned and positioned
      * @throws IllegalStateException when the topic does not exist
      */
-    public static WindowConsumer assignAll(final Map<String, ?> kafka, final String topic, final Instant from,
-                                           final Consumer<Malformed> onMalformed) {
+    public static WindowConsumer assignAll(
+            final Map<String, ?> kafka, final String topic, final Instant from, final Consumer<Malformed> onMalformed) {
         return assignAll(new WindowConsumer(properties(kafka, null), topic, onMalformed), from);
     }
 
@@ -223,13 +230,15 @@ public final class WindowConsumer implements AutoCloseable {
             try {
                 final long fingerprint = AvroSingleObjectSerde.fingerprintOf(value);
                 if (!serde.knownFingerprints().contains(fingerprint)) {
-                    reason = String.format("written with schema fingerprint 0x%016X, which is not a CompressedWindow "
-                            + "schema this consumer knows; upgrade the consumer or check the producer", fingerprint);
+                    reason = String.format(
+                            "written with schema fingerprint 0x%016X, which is not a CompressedWindow "
+                                    + "schema this consumer knows; upgrade the consumer or check the producer",
+                            fingerprint);
                 } else {
                     final Window w = Window.of(serde.deserializer().deserialize(rec.topic(), value));
                     if (rec.key() != null && !rec.key().equals(w.streamId())) {
-                        reason = "the record key '" + rec.key() + "' is not the window's stream id '"
-                                + w.streamId() + "'";
+                        reason = "the record key '" + rec.key() + "' is not the window's stream id '" + w.streamId()
+                                + "'";
                     } else {
                         return w;
                     }
@@ -258,8 +267,10 @@ public final class WindowConsumer implements AutoCloseable {
      * @return the lag
      */
     public double maxLag() {
-        for (final Map.Entry<MetricName, ? extends Metric> e : consumer.metrics().entrySet()) {
-            if (e.getKey().name().equals("records-lag-max") && e.getKey().group().equals("consumer-fetch-manager-metrics")
+        for (final Map.Entry<MetricName, ? extends Metric> e :
+                consumer.metrics().entrySet()) {
+            if (e.getKey().name().equals("records-lag-max")
+                    && e.getKey().group().equals("consumer-fetch-manager-metrics")
                     && !e.getKey().tags().containsKey("topic")) {
                 final Object v = e.getValue().metricValue();
                 return v instanceof Number n ? n.doubleValue() : Double.NaN;
@@ -280,7 +291,8 @@ public final class WindowConsumer implements AutoCloseable {
             return 0;
         }
         long lag = 0;
-        for (final Map.Entry<TopicPartition, Long> e : consumer.endOffsets(assigned, Duration.ofSeconds(5)).entrySet()) {
+        for (final Map.Entry<TopicPartition, Long> e :
+                consumer.endOffsets(assigned, Duration.ofSeconds(5)).entrySet()) {
             lag += Math.max(0, e.getValue() - consumer.position(e.getKey(), Duration.ofSeconds(5)));
         }
         return lag;

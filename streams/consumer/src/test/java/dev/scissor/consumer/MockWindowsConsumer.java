@@ -64,9 +64,18 @@ public final class MockWindowsConsumer extends MockConsumer<String, byte[]> {
     public synchronized long append(final int partition, final String key, final byte[] value, final long timestamp) {
         final List<ConsumerRecord<String, byte[]>> records = log.get(partition);
         final long offset = records.size();
-        final ConsumerRecord<String, byte[]> rec = new ConsumerRecord<>(topic, partition, offset, timestamp,
-                TimestampType.CREATE_TIME, key == null ? -1 : key.length(), value == null ? -1 : value.length, key, value,
-                new RecordHeaders(), Optional.empty());
+        final ConsumerRecord<String, byte[]> rec = new ConsumerRecord<>(
+                topic,
+                partition,
+                offset,
+                timestamp,
+                TimestampType.CREATE_TIME,
+                key == null ? -1 : key.length(),
+                value == null ? -1 : value.length,
+                key,
+                value,
+                new RecordHeaders(),
+                Optional.empty());
         records.add(rec);
         final TopicPartition tp = new TopicPartition(topic, partition);
         updateEndOffsets(Map.of(tp, offset + 1));

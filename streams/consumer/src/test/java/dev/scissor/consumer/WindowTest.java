@@ -8,15 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.scissor.schemas.TensorBytes;
 import dev.scissor.schemas.avro.CompressedWindow;
-import dev.scissor.schemas.avro.TokenDtype;
 import dev.scissor.schemas.avro.CompressionParams;
 import dev.scissor.schemas.avro.EmitReason;
+import dev.scissor.schemas.avro.TokenDtype;
 import dev.scissor.schemas.avro.WindowStats;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.ShortBuffer;
 import java.nio.ReadOnlyBufferException;
+import java.nio.ShortBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -46,15 +46,35 @@ class WindowTest {
             rows.add(i * 0.5f);
             cols.add(i * 0.25f);
         }
-        return CompressedWindow.newBuilder().setStreamId(stream).setFirstSequence(first).setLastSequence(first + 3)
-                .setFirstTimestamp(1_795_000_000_000L + first * 500).setLastTimestamp(1_795_000_000_000L + (first + 3) * 500)
-                .setFrameCount(4).setFrameSequences(List.of(first, first + 1, first + 2, first + 3))
-                .setParams(CompressionParams.newBuilder().setMode("classic").setTau(0.9).setEpsilon(0.0)
-                        .setWindowFrames(4).setHopFrames(4).build())
-                .setTokens(bytes).setTokenCount(count).setTokenDim(dim).setMergedCounts(merged)
-                .setFirstFrame(firstFrame).setLastFrame(lastFrame).setMeanRow(rows).setMeanCol(cols)
-                .setStats(WindowStats.newBuilder().setTokensIn(4 * 196).setSpatialTokens(100).setTokensOut(count)
-                        .setComputeMicros(1234).build())
+        return CompressedWindow.newBuilder()
+                .setStreamId(stream)
+                .setFirstSequence(first)
+                .setLastSequence(first + 3)
+                .setFirstTimestamp(1_795_000_000_000L + first * 500)
+                .setLastTimestamp(1_795_000_000_000L + (first + 3) * 500)
+                .setFrameCount(4)
+                .setFrameSequences(List.of(first, first + 1, first + 2, first + 3))
+                .setParams(CompressionParams.newBuilder()
+                        .setMode("classic")
+                        .setTau(0.9)
+                        .setEpsilon(0.0)
+                        .setWindowFrames(4)
+                        .setHopFrames(4)
+                        .build())
+                .setTokens(bytes)
+                .setTokenCount(count)
+                .setTokenDim(dim)
+                .setMergedCounts(merged)
+                .setFirstFrame(firstFrame)
+                .setLastFrame(lastFrame)
+                .setMeanRow(rows)
+                .setMeanCol(cols)
+                .setStats(WindowStats.newBuilder()
+                        .setTokensIn(4 * 196)
+                        .setSpatialTokens(100)
+                        .setTokensOut(count)
+                        .setComputeMicros(1234)
+                        .build())
                 .setEmitReason(EmitReason.HOP);
     }
 
@@ -96,9 +116,12 @@ class WindowTest {
         assertThrows(IllegalStateException.class, f32::halfTokens);
         assertTrue(f16.toString().contains("FLOAT16"), f16.toString());
 
-        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Window.of(record("cam", 40, 3, 5).setDtype(TokenDtype.FLOAT16).build()));
-        assertTrue(e.getMessage().contains("tokens has 60 bytes but tokenCount 3 x tokenDim 5 x 2 (FLOAT16) = 30"),
+        final IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Window.of(
+                        record("cam", 40, 3, 5).setDtype(TokenDtype.FLOAT16).build()));
+        assertTrue(
+                e.getMessage().contains("tokens has 60 bytes but tokenCount 3 x tokenDim 5 x 2 (FLOAT16) = 30"),
                 e.getMessage());
     }
 
@@ -150,29 +173,41 @@ class WindowTest {
         final CompressedWindow.Builder b = record("cam", 0, 2, 3);
         b.setTokens(ByteBuffer.allocate(20));
         final IllegalArgumentException bytes = assertThrows(IllegalArgumentException.class, () -> Window.of(b.build()));
-        assertEquals("window 0-3 of stream 'cam': tokens has 20 bytes but tokenCount 2 x tokenDim 3 x 4 = 24",
+        assertEquals(
+                "window 0-3 of stream 'cam': tokens has 20 bytes but tokenCount 2 x tokenDim 3 x 4 = 24",
                 bytes.getMessage());
 
         final CompressedWindow.Builder m = record("cam", 0, 2, 3).setMergedCounts(List.of(1));
-        assertEquals("window 0-3 of stream 'cam': mergedCounts has 1 entries but tokenCount is 2",
-                assertThrows(IllegalArgumentException.class, () -> Window.of(m.build())).getMessage());
+        assertEquals(
+                "window 0-3 of stream 'cam': mergedCounts has 1 entries but tokenCount is 2",
+                assertThrows(IllegalArgumentException.class, () -> Window.of(m.build()))
+                        .getMessage());
 
         final CompressedWindow.Builder r = record("cam", 0, 2, 3).setMeanRow(List.of(1f, 2f, 3f));
-        assertEquals("window 0-3 of stream 'cam': meanRow has 3 entries but tokenCount is 2",
-                assertThrows(IllegalArgumentException.class, () -> Window.of(r.build())).getMessage());
+        assertEquals(
+                "window 0-3 of stream 'cam': meanRow has 3 entries but tokenCount is 2",
+                assertThrows(IllegalArgumentException.class, () -> Window.of(r.build()))
+                        .getMessage());
 
         final CompressedWindow.Builder f = record("cam", 0, 2, 3).setFrameCount(5);
-        assertEquals("window 0-3 of stream 'cam': frameSequences has 4 entries but frameCount is 5",
-                assertThrows(IllegalArgumentException.class, () -> Window.of(f.build())).getMessage());
+        assertEquals(
+                "window 0-3 of stream 'cam': frameSequences has 4 entries but frameCount is 5",
+                assertThrows(IllegalArgumentException.class, () -> Window.of(f.build()))
+                        .getMessage());
     }
 
     @Test
     void v1WindowsHaveNoCoverage() {
-        final Window w = Window.of(record("cam", 0, 2, 3).setFirstFrame(List.of()).setLastFrame(List.of())
-                .setMeanRow(List.of()).setMeanCol(List.of()).build());
+        final Window w = Window.of(record("cam", 0, 2, 3)
+                .setFirstFrame(List.of())
+                .setLastFrame(List.of())
+                .setMeanRow(List.of())
+                .setMeanCol(List.of())
+                .build());
         assertFalse(w.hasTokenCoverage());
         assertEquals(2, w.mergedCount(1));
-        assertTrue(assertThrows(IllegalStateException.class, () -> w.firstFrame(0)).getMessage()
+        assertTrue(assertThrows(IllegalStateException.class, () -> w.firstFrame(0))
+                .getMessage()
                 .contains("schema v1"));
     }
 }

@@ -5,8 +5,7 @@ import dev.scissor.schemas.avro.CompressedWindow;
 /** Lets other test packages build the sample windows of {@link WindowTest}. */
 public final class WindowTestAccess {
 
-    private WindowTestAccess() {
-    }
+    private WindowTestAccess() {}
 
     /**
      * A sample window record (see {@code WindowTest.record}).
@@ -17,8 +16,8 @@ public final class WindowTestAccess {
      * @param dim dimension
      * @return the builder
      */
-    public static CompressedWindow.Builder record(final String stream, final long first, final int count,
-                                                  final int dim) {
+    public static CompressedWindow.Builder record(
+            final String stream, final long first, final int count, final int dim) {
         return WindowTest.record(stream, first, count, dim);
     }
 
@@ -31,8 +30,8 @@ public final class WindowTestAccess {
      * @param dim dimension
      * @return the builder
      */
-    public static CompressedWindow.Builder halfRecord(final String stream, final long first, final int count,
-                                                      final int dim) {
+    public static CompressedWindow.Builder halfRecord(
+            final String stream, final long first, final int count, final int dim) {
         return WindowTest.halfRecord(stream, first, count, dim);
     }
 
@@ -44,9 +43,10 @@ public final class WindowTestAccess {
      * @param onMalformed receives each skipped record
      * @return the consumer, which owns the client
      */
-    public static WindowConsumer consumer(final org.apache.kafka.clients.consumer.Consumer<String, byte[]> client,
-                                          final String topic,
-                                          final java.util.function.Consumer<WindowConsumer.Malformed> onMalformed) {
+    public static WindowConsumer consumer(
+            final org.apache.kafka.clients.consumer.Consumer<String, byte[]> client,
+            final String topic,
+            final java.util.function.Consumer<WindowConsumer.Malformed> onMalformed) {
         return new WindowConsumer(client, topic, onMalformed);
     }
 

@@ -79,8 +79,7 @@ public final class EmbeddingTensors {
 
     private static final int NPY_ALIGNMENT = 64;
 
-    private EmbeddingTensors() {
-    }
+    private EmbeddingTensors() {}
 
     /**
      * Encodes a {@code [rows, cols]} float32 tensor.
@@ -93,11 +92,11 @@ public final class EmbeddingTensors {
      * @return the bytes
      * @throws IllegalArgumentException when the shape does not fit, or NPY is asked for bfloat16
      */
-    public static byte[] encode(final FloatBuffer values, final int rows, final int cols, final Format format,
-                                final DType dtype) {
+    public static byte[] encode(
+            final FloatBuffer values, final int rows, final int cols, final Format format, final DType dtype) {
         if (rows < 0 || cols < 0 || (long) rows * cols != values.remaining()) {
-            throw new IllegalArgumentException("shape [" + rows + ", " + cols + "] does not fit "
-                    + values.remaining() + " values");
+            throw new IllegalArgumentException(
+                    "shape [" + rows + ", " + cols + "] does not fit " + values.remaining() + " values");
         }
         if ((long) rows * cols * dtype.bytes > Integer.MAX_VALUE - (1 << 16)) {
             throw new IllegalArgumentException("tensor too large for one request part: [" + rows + ", " + cols + "]");
@@ -105,8 +104,8 @@ public final class EmbeddingTensors {
         final ByteBuffer storage = storage(values, dtype);
         if (format == Format.NPY) {
             if (!dtype.inNpy()) {
-                throw new IllegalArgumentException("NumPy has no " + dtype.name().toLowerCase(Locale.ROOT)
-                        + "; send it as torch");
+                throw new IllegalArgumentException(
+                        "NumPy has no " + dtype.name().toLowerCase(Locale.ROOT) + "; send it as torch");
             }
             return npy(storage, dtype, rows, cols);
         }
@@ -136,14 +135,18 @@ public final class EmbeddingTensors {
     }
 
     static byte[] npy(final ByteBuffer storage, final DType dtype, final int rows, final int cols) {
-        final String dict = "{'descr': '" + dtype.npyDescr + "', 'fortran_order': False, 'shape': (" + rows + ", "
-                + cols + "), }";
+        final String dict =
+                "{'descr': '" + dtype.npyDescr + "', 'fortran_order': False, 'shape': (" + rows + ", " + cols + "), }";
         final int unpadded = 10 + dict.length() + 1;
         final int pad = (NPY_ALIGNMENT - unpadded % NPY_ALIGNMENT) % NPY_ALIGNMENT;
         final String header = dict + " ".repeat(pad) + "\n";
         final byte[] h = header.getBytes(StandardCharsets.US_ASCII);
-        final ByteBuffer out = ByteBuffer.allocate(10 + h.length + storage.capacity()).order(ByteOrder.LITTLE_ENDIAN);
-        out.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0);
+        final ByteBuffer out =
+                ByteBuffer.allocate(10 + h.length + storage.capacity()).order(ByteOrder.LITTLE_ENDIAN);
+        out.put((byte) 0x93)
+                .put("NUMPY".getBytes(StandardCharsets.US_ASCII))
+                .put((byte) 1)
+                .put((byte) 0);
         out.putShort((short) h.length).put(h).put(storage.array(), 0, storage.capacity());
         return out.array();
     }

@@ -30,11 +30,9 @@ public final class FindScorer {
     private static final BLAS BLAS_INSTANCE = BLAS.getInstance();
 
     /** One window's score. */
-    public record Scored(Window window, double score, double similarity) {
-    }
+    public record Scored(Window window, double score, double similarity) {}
 
-    private FindScorer() {
-    }
+    private FindScorer() {}
 
     /**
      * Ranks windows.
@@ -85,8 +83,14 @@ public final class FindScorer {
      * @param m the match matrix, {@code [nq][windows]}
      * @param w the window's column
      */
-    public static void bestMatches(final float[] queryUnit, final int nq, final float[] tokens, final int mt,
-                                   final int dim, final double[][] m, final int w) {
+    public static void bestMatches(
+            final float[] queryUnit,
+            final int nq,
+            final float[] tokens,
+            final int mt,
+            final int dim,
+            final double[][] m,
+            final int w) {
         if (mt == 0) {
             for (int i = 0; i < nq; i++) {
                 m[i][w] = -1;

@@ -34,7 +34,8 @@ public final class LlmRequests {
             + "the stream's recent windows in time order; each window's annotation (UTC time span and frame "
             + "numbers) is followed by that window's visual tokens. Refer to windows by their times.";
 
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter DATE = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
 
     private final HttpClient client;
@@ -68,8 +69,13 @@ public final class LlmRequests {
      * @param dtype their element type, or {@code null} for each window's own (float16 windows as
      *     float16, float32 windows as float32)
      */
-    public LlmRequests(final String url, final String model, final Duration timeout, final String apiKey,
-                       final EmbeddingTensors.Format format, final EmbeddingTensors.DType dtype) {
+    public LlmRequests(
+            final String url,
+            final String model,
+            final Duration timeout,
+            final String apiKey,
+            final EmbeddingTensors.Format format,
+            final EmbeddingTensors.DType dtype) {
         this.format = java.util.Objects.requireNonNull(format, "format");
         this.dtype = dtype;
         if (format == EmbeddingTensors.Format.NPY && dtype != null && !dtype.inNpy()) {
@@ -79,7 +85,8 @@ public final class LlmRequests {
         this.model = model == null ? "" : model;
         this.timeout = timeout;
         this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.strip();
-        this.client = this.url.isEmpty() ? null
+        this.client = this.url.isEmpty()
+                ? null
                 : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     }
 
@@ -102,7 +109,8 @@ public final class LlmRequests {
      */
     public static String annotation(final int index, final Window w) {
         return "window " + index + ": " + TIME.format(w.firstTimestamp()) + "-" + TIME.format(w.lastTimestamp())
-                + " UTC, frames " + w.firstSequence() + "-" + w.lastSequence() + " (" + w.frameSequences().size()
+                + " UTC, frames " + w.firstSequence() + "-" + w.lastSequence() + " ("
+                + w.frameSequences().size()
                 + " frames), " + w.tokenCount() + " tokens";
     }
 
@@ -125,15 +133,25 @@ public final class LlmRequests {
         final ArrayNode content = user.putArray("content");
         final Window first = windows.get(0);
         final Window last = windows.get(windows.size() - 1);
-        content.addObject().put("type", "text").put("text", "Stream '" + stream + "', " + windows.size()
-                + " window" + (windows.size() == 1 ? "" : "s") + " from " + DATE.format(first.firstTimestamp()) + " "
-                + TIME.format(first.firstTimestamp()) + " to " + DATE.format(last.lastTimestamp()) + " "
-                + TIME.format(last.lastTimestamp()) + " UTC.");
+        content.addObject()
+                .put("type", "text")
+                .put(
+                        "text",
+                        "Stream '" + stream + "', " + windows.size()
+                                + " window" + (windows.size() == 1 ? "" : "s") + " from "
+                                + DATE.format(first.firstTimestamp()) + " "
+                                + TIME.format(first.firstTimestamp()) + " to " + DATE.format(last.lastTimestamp()) + " "
+                                + TIME.format(last.lastTimestamp()) + " UTC.");
         int i = 1;
         for (final Window w : windows) {
             content.addObject().put("type", "text").put("text", annotation(i++, w));
-            content.addObject().put("type", "image_embeds").put("image_embeds", Base64.getEncoder().encodeToString(
-                    EmbeddingTensors.encode(w.tokens(), w.tokenCount(), w.tokenDim(), format, dtypeOf(w))));
+            content.addObject()
+                    .put("type", "image_embeds")
+                    .put(
+                            "image_embeds",
+                            Base64.getEncoder()
+                                    .encodeToString(EmbeddingTensors.encode(
+                                            w.tokens(), w.tokenCount(), w.tokenDim(), format, dtypeOf(w))));
         }
         content.addObject().put("type", "text").put("text", "Question: " + question);
         body.put("stream", false);
@@ -145,13 +163,13 @@ public final class LlmRequests {
         if (dtype != null) {
             return dtype;
         }
-        return w.dtype() == dev.scissor.schemas.avro.TokenDtype.FLOAT16 ? EmbeddingTensors.DType.FLOAT16
+        return w.dtype() == dev.scissor.schemas.avro.TokenDtype.FLOAT16
+                ? EmbeddingTensors.DType.FLOAT16
                 : EmbeddingTensors.DType.FLOAT32;
     }
 
     /** The server's answer: status and body. */
-    public record Answer(int status, JsonNode body, String text) {
-    }
+    public record Answer(int status, JsonNode body, String text) {}
 
     /**
      * Sends a request to the configured server.
@@ -185,8 +203,10 @@ public final class LlmRequests {
             final JsonNode c = json.path("choices").path(0).path("message").path("content");
             text = c.isTextual() ? c.asText() : null;
         }
-        return new Answer(r.statusCode(), json, text != null ? text
-                : new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+        return new Answer(
+                r.statusCode(),
+                json,
+                text != null ? text : new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
     }
 
     static String time(final long epochMs) {

@@ -76,9 +76,15 @@ public final class QaService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QaService.class);
 
     /** A ranked window of {@link #find}. */
-    public record FindResult(String stream, long firstSequence, long lastSequence, long firstTimestamp,
-                             long lastTimestamp, double score, double similarity, List<Long> frames) {
-    }
+    public record FindResult(
+            String stream,
+            long firstSequence,
+            long lastSequence,
+            long firstTimestamp,
+            long lastTimestamp,
+            double score,
+            double similarity,
+            List<Long> frames) {}
 
     private final ServeConfig config;
     private final String apiKey;
@@ -88,12 +94,14 @@ public final class QaService implements AutoCloseable {
     private final AtomicLong consumed = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
     private final CountDownLatch consumerStopped = new CountDownLatch(1);
-    private final HttpClient proxyClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient proxyClient =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     /**
      * The bearer token this service requires and sends to the compressors (both take it from
      * {@value HttpService#TOKEN_ENV}), or {@code null}.
      */
     private final String httpToken;
+
     private volatile double lag = Double.NaN;
     private volatile boolean stopping;
     private volatile Throwable consumerFailure;
@@ -135,10 +143,15 @@ public final class QaService implements AutoCloseable {
         this.httpToken = httpToken;
         this.config = Objects.requireNonNull(config, "config");
         this.apiKey = apiKey;
-        this.index = new WindowIndex(config.historySeconds() * 1000, config.maxWindowsPerStream(),
-                config.maxIndexBytes());
-        this.llm = new LlmRequests(config.llmUrl(), config.llmModel(), Duration.ofMillis(config.llmTimeoutMs()),
-                apiKey, config.embedsFormat(), config.embedsDtype());
+        this.index =
+                new WindowIndex(config.historySeconds() * 1000, config.maxWindowsPerStream(), config.maxIndexBytes());
+        this.llm = new LlmRequests(
+                config.llmUrl(),
+                config.llmModel(),
+                Duration.ofMillis(config.llmTimeoutMs()),
+                apiKey,
+                config.embedsFormat(),
+                config.embedsDtype());
         registerMetrics();
     }
 
@@ -150,8 +163,11 @@ public final class QaService implements AutoCloseable {
      * @throws IllegalStateException when already started or the windows topic does not exist
      */
     public void start() throws IOException {
-        start(onMalformed -> WindowConsumer.assignAll(config.consumerProperties(), config.windowsTopic(),
-                Instant.now().minusSeconds(config.historySeconds()), onMalformed));
+        start(onMalformed -> WindowConsumer.assignAll(
+                config.consumerProperties(),
+                config.windowsTopic(),
+                Instant.now().minusSeconds(config.historySeconds()),
+                onMalformed));
     }
 
     /**
@@ -176,8 +192,10 @@ public final class QaService implements AutoCloseable {
         consumerThread.setDaemon(true);
         consumerThread.start();
         try {
-            queryEncoder = new QueryEncoder(config.encoderDescriptor(), (int) Math.min(Integer.MAX_VALUE,
-                    config.maxBodyBytes()), config.findMaxPixels());
+            queryEncoder = new QueryEncoder(
+                    config.encoderDescriptor(),
+                    (int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes()),
+                    config.findMaxPixels());
             encoderProblem = null;
         } catch (final Exception e) {
             encoderProblem = "the query encoder '" + config.encoderModel() + "' could not be loaded: " + e.getMessage();
@@ -191,7 +209,11 @@ public final class QaService implements AutoCloseable {
                 .route("GET", "/v1/streams/{id}/windows", timed("windows", this::handleWindows))
                 .route("GET", "/v1/streams/{id}/windows/latest", timed("latest", this::handleLatest));
         metrics.expose(http);
-        LOG.info("QA service on {}:{}: windows from '{}', LLM {}", config.bind(), http.port(), config.windowsTopic(),
+        LOG.info(
+                "QA service on {}:{}: windows from '{}', LLM {}",
+                config.bind(),
+                http.port(),
+                config.windowsTopic(),
                 llm.hasServer() ? llm.endpoint() : "none (/v1/ask returns the request)");
     }
 
@@ -308,8 +330,9 @@ public final class QaService implements AutoCloseable {
      * @throws IllegalStateException when the query encoder is unavailable
      * @throws Exception when the model fails
      */
-    public List<FindResult> find(final String stream, final byte[] image, final int top, final int frameWidth,
-                                 final int frameHeight) throws Exception {
+    public List<FindResult> find(
+            final String stream, final byte[] image, final int top, final int frameWidth, final int frameHeight)
+            throws Exception {
         final QueryEncoder enc = queryEncoder;
         if (enc == null) {
             throw new IllegalStateException(encoderProblem);
@@ -322,8 +345,15 @@ public final class QaService implements AutoCloseable {
                 break;
             }
             final Window w = s.window();
-            out.add(new FindResult(stream, w.firstSequence(), w.lastSequence(), w.firstTimestampMs(),
-                    w.lastTimestampMs(), s.score(), s.similarity(), w.frameSequences()));
+            out.add(new FindResult(
+                    stream,
+                    w.firstSequence(),
+                    w.lastSequence(),
+                    w.firstTimestampMs(),
+                    w.lastTimestampMs(),
+                    s.score(),
+                    s.similarity(),
+                    w.frameSequences()));
         }
         return out;
     }
@@ -340,7 +370,8 @@ public final class QaService implements AutoCloseable {
         try {
             // Strict (not the MIME decoder, which skips any character it does not know); line breaks
             // as in `base64` output are fine.
-            image = Base64.getDecoder().decode(b64.replaceFirst("^data:[^,]*,", "").replaceAll("\\s", ""));
+            image = Base64.getDecoder()
+                    .decode(b64.replaceFirst("^data:[^,]*,", "").replaceAll("\\s", ""));
         } catch (final IllegalArgumentException e) {
             throw new HttpError(400, "image is not base64: " + e.getMessage());
         }
@@ -363,9 +394,12 @@ public final class QaService implements AutoCloseable {
         final ArrayNode arr = out.putArray("results");
         for (final FindResult f : results) {
             final ObjectNode o = arr.addObject();
-            o.put("firstSequence", f.firstSequence()).put("lastSequence", f.lastSequence())
-                    .put("firstTimestamp", f.firstTimestamp()).put("lastTimestamp", f.lastTimestamp())
-                    .put("score", f.score()).put("similarity", f.similarity());
+            o.put("firstSequence", f.firstSequence())
+                    .put("lastSequence", f.lastSequence())
+                    .put("firstTimestamp", f.firstTimestamp())
+                    .put("lastTimestamp", f.lastTimestamp())
+                    .put("score", f.score())
+                    .put("similarity", f.similarity());
             final ArrayNode frames = o.putArray("frames");
             f.frames().forEach(frames::add);
         }
@@ -377,18 +411,26 @@ public final class QaService implements AutoCloseable {
         final String stream = text(body, "stream");
         final String question = text(body, "question");
         final JsonNode secondsNode = body.path("seconds");
-        final double seconds = secondsNode.isMissingNode() ? 60 : secondsNode.isNumber() ? secondsNode.doubleValue() : -1;
+        final double seconds =
+                secondsNode.isMissingNode() ? 60 : secondsNode.isNumber() ? secondsNode.doubleValue() : -1;
         if (!(seconds > 0)) {
             throw new HttpError(400, "seconds must be a positive number");
         }
         if (!Double.isFinite(seconds)) {
             throw new HttpError(400, "seconds must be a finite positive number, not " + seconds);
         }
-        final int max = integer(body, "max_windows", Math.min(DEFAULT_MAX_ASK_WINDOWS, config.askMaxWindows()), 1,
-                Integer.MAX_VALUE, "max_windows must be a positive integer");
+        final int max = integer(
+                body,
+                "max_windows",
+                Math.min(DEFAULT_MAX_ASK_WINDOWS, config.askMaxWindows()),
+                1,
+                Integer.MAX_VALUE,
+                "max_windows must be a positive integer");
         if (max > config.askMaxWindows()) {
-            throw new HttpError(400, "max_windows must be at most " + config.askMaxWindows() + " ("
-                    + ServeConfig.ASK_MAX_WINDOWS + "), not " + max);
+            throw new HttpError(
+                    400,
+                    "max_windows must be at most " + config.askMaxWindows() + " (" + ServeConfig.ASK_MAX_WINDOWS
+                            + "), not " + max);
         }
         List<Window> windows = index.lastSeconds(stream, seconds);
         if (windows.isEmpty()) {
@@ -402,9 +444,11 @@ public final class QaService implements AutoCloseable {
             tokenBytes += 4L * w.tokenCount() * w.tokenDim();
         }
         if (tokenBytes > config.askMaxRequestBytes()) {
-            throw new HttpError(413, "the " + windows.size() + " windows asked for carry " + tokenBytes
-                    + " bytes of tokens; at most " + config.askMaxRequestBytes() + " go into one LLM request ("
-                    + ServeConfig.ASK_MAX_REQUEST_BYTES + "): ask with a smaller max_windows or seconds");
+            throw new HttpError(
+                    413,
+                    "the " + windows.size() + " windows asked for carry " + tokenBytes
+                            + " bytes of tokens; at most " + config.askMaxRequestBytes() + " go into one LLM request ("
+                            + ServeConfig.ASK_MAX_REQUEST_BYTES + "): ask with a smaller max_windows or seconds");
         }
         final ObjectNode request = llm.build(stream, windows, question);
         final ObjectNode out = HttpService.JSON.createObjectNode();
@@ -422,8 +466,10 @@ public final class QaService implements AutoCloseable {
             throw new HttpError(502, "the LLM server " + llm.endpoint() + " did not answer: " + e);
         }
         if (answer.status() / 100 != 2) {
-            throw new HttpError(502, "the LLM server " + llm.endpoint() + " answered " + answer.status() + ": "
-                    + abbreviate(answer.text(), 2000));
+            throw new HttpError(
+                    502,
+                    "the LLM server " + llm.endpoint() + " answered " + answer.status() + ": "
+                            + abbreviate(answer.text(), 2000));
         }
         out.put("sent", true);
         out.put("answer", answer.text());
@@ -459,21 +505,23 @@ public final class QaService implements AutoCloseable {
     }
 
     private Response handleLatest(final Request r) {
-        final String path = "/v1/streams/" + URLEncoder.encode(r.param("id"), StandardCharsets.UTF_8).replace("+", "%20")
-                + "/windows/latest";
+        final String path = "/v1/streams/"
+                + URLEncoder.encode(r.param("id"), StandardCharsets.UTF_8).replace("+", "%20") + "/windows/latest";
         final List<String> tried = new ArrayList<>();
         for (final String base : config.compressorUrls()) {
             try {
-                final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
-                        .timeout(Duration.ofSeconds(10));
+                final HttpRequest.Builder request =
+                        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10));
                 if (httpToken != null) {
                     request.header("Authorization", HttpService.bearer(httpToken));
                 }
-                final HttpResponse<byte[]> resp = proxyClient.send(request.GET().build(),
-                        HttpResponse.BodyHandlers.ofByteArray());
+                final HttpResponse<byte[]> resp =
+                        proxyClient.send(request.GET().build(), HttpResponse.BodyHandlers.ofByteArray());
                 if (resp.statusCode() < 500) {
-                    return new Response(resp.statusCode(), resp.headers().firstValue("Content-Type")
-                            .orElse("application/json"), resp.body());
+                    return new Response(
+                            resp.statusCode(),
+                            resp.headers().firstValue("Content-Type").orElse("application/json"),
+                            resp.body());
                 }
                 tried.add(base + " answered " + resp.statusCode());
             } catch (final IOException e) {
@@ -484,17 +532,22 @@ public final class QaService implements AutoCloseable {
                 throw new HttpError(503, "interrupted");
             }
         }
-        throw new HttpError(502, "no compressor instance answered " + path + " (" + String.join("; ", tried)
-                + "); check scissor.serve.compressor.urls");
+        throw new HttpError(
+                502,
+                "no compressor instance answered " + path + " (" + String.join("; ", tried)
+                        + "); check scissor.serve.compressor.urls");
     }
 
     private ArrayNode windowsJson(final List<Window> windows) {
         final ArrayNode arr = HttpService.JSON.createArrayNode();
         for (final Window w : windows) {
             final ObjectNode o = arr.addObject();
-            o.put("firstSequence", w.firstSequence()).put("lastSequence", w.lastSequence())
-                    .put("firstTimestamp", w.firstTimestampMs()).put("lastTimestamp", w.lastTimestampMs())
-                    .put("tokenCount", w.tokenCount()).put("tokenDim", w.tokenDim())
+            o.put("firstSequence", w.firstSequence())
+                    .put("lastSequence", w.lastSequence())
+                    .put("firstTimestamp", w.firstTimestampMs())
+                    .put("lastTimestamp", w.lastTimestampMs())
+                    .put("tokenCount", w.tokenCount())
+                    .put("tokenDim", w.tokenDim())
                     .put("emitReason", w.emitReason().name());
             final ArrayNode frames = o.putArray("frames");
             w.frameSequences().forEach(frames::add);
@@ -506,9 +559,13 @@ public final class QaService implements AutoCloseable {
         final ObjectNode out = HttpService.JSON.createObjectNode();
         final ArrayNode arr = out.putArray("streams");
         for (final WindowIndex.StreamInfo s : index.streams()) {
-            arr.addObject().put("stream", s.streamId()).put("windows", s.windows())
-                    .put("firstTimestamp", s.firstTimestampMs()).put("lastTimestamp", s.lastTimestampMs())
-                    .put("firstSequence", s.firstSequence()).put("lastSequence", s.lastSequence())
+            arr.addObject()
+                    .put("stream", s.streamId())
+                    .put("windows", s.windows())
+                    .put("firstTimestamp", s.firstTimestampMs())
+                    .put("lastTimestamp", s.lastTimestampMs())
+                    .put("firstSequence", s.firstSequence())
+                    .put("lastSequence", s.lastSequence())
                     .put("spanSeconds", (s.lastTimestampMs() - s.firstTimestampMs()) / 1000.0);
         }
         return out;
@@ -523,8 +580,13 @@ public final class QaService implements AutoCloseable {
     }
 
     /** An integer field: its default when absent, else an integral JSON number from min to max. */
-    private static int integer(final ObjectNode body, final String field, final int absent, final int min,
-                               final int max, final String error) {
+    private static int integer(
+            final ObjectNode body,
+            final String field,
+            final int absent,
+            final int min,
+            final int max,
+            final String error) {
         final JsonNode n = body.get(field);
         if (n == null) {
             return absent;
@@ -540,8 +602,10 @@ public final class QaService implements AutoCloseable {
     }
 
     private HttpService.Handler timed(final String route, final HttpService.Handler handler) {
-        final Timer timer = Timer.builder("scissor_serve_request_seconds").description("Time answering, per route.")
-                .tag("route", route).register(metrics.registry());
+        final Timer timer = Timer.builder("scissor_serve_request_seconds")
+                .description("Time answering, per route.")
+                .tag("route", route)
+                .register(metrics.registry());
         return r -> {
             final long t0 = System.nanoTime();
             int status = 500;
@@ -553,8 +617,10 @@ public final class QaService implements AutoCloseable {
                 status = e.status();
                 throw e;
             } finally {
-                Counter.builder("scissor_serve_requests_total").description("HTTP requests by route and status.")
-                        .tags("route", route, "status", Integer.toString(status)).register(metrics.registry())
+                Counter.builder("scissor_serve_requests_total")
+                        .description("HTTP requests by route and status.")
+                        .tags("route", route, "status", Integer.toString(status))
+                        .register(metrics.registry())
                         .increment();
                 timer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
             }
@@ -563,19 +629,27 @@ public final class QaService implements AutoCloseable {
 
     private void registerMetrics() {
         metrics.counter("scissor_serve_windows_consumed_total", "Windows read from the windows topic.", consumed::get);
-        metrics.counter("scissor_serve_malformed_windows_total", "Records of the windows topic skipped as malformed.",
+        metrics.counter(
+                "scissor_serve_malformed_windows_total",
+                "Records of the windows topic skipped as malformed.",
                 malformed::get);
         metrics.gauges("scissor_serve_windows_held", "Windows held in the index, per stream.", () -> {
             final Map<Tags, Integer> out = new HashMap<>();
             index.counts().forEach((s, n) -> out.put(Tags.of("stream", s), n));
             return out;
         });
-        metrics.gauge("scissor_serve_index_bytes", "Bytes of window tokens held (scissor.serve.max.index.bytes bounds "
-                + "it).", index::bytes);
-        metrics.counter("scissor_serve_windows_evicted_for_memory_total",
-                "Windows dropped to stay within scissor.serve.max.index.bytes.", index::evictedForMemory);
-        metrics.gauge("scissor_serve_consumer_lag_records", "Largest lag of the windows consumer in records "
-                + "(records-lag-max); NaN before the first fetch.", () -> lag);
+        metrics.gauge(
+                "scissor_serve_index_bytes",
+                "Bytes of window tokens held (scissor.serve.max.index.bytes bounds " + "it).",
+                index::bytes);
+        metrics.counter(
+                "scissor_serve_windows_evicted_for_memory_total",
+                "Windows dropped to stay within scissor.serve.max.index.bytes.",
+                index::evictedForMemory);
+        metrics.gauge(
+                "scissor_serve_consumer_lag_records",
+                "Largest lag of the windows consumer in records " + "(records-lag-max); NaN before the first fetch.",
+                () -> lag);
     }
 
     /**

@@ -9,8 +9,8 @@ import dev.scissor.encoder.media.ImageHeaders;
 import dev.scissor.encoder.model.EncoderModelDescriptor;
 import dev.scissor.encoder.model.ModelStore;
 import dev.scissor.encoder.onnx.ImagePreprocessor;
-import dev.scissor.encoder.onnx.OnnxVisionEncoder;
 import dev.scissor.encoder.onnx.LargeStack;
+import dev.scissor.encoder.onnx.OnnxVisionEncoder;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.Optional;
@@ -114,19 +114,20 @@ public final class QueryEncoder implements AutoCloseable {
         final ImageFormat format = format(image);
         final Optional<ImageHeaders.Size> size = ImageHeaders.declaredSize(format, ByteBuffer.wrap(image));
         if (size.isEmpty()) {
-            throw new BadImageException("cannot decode the image: its " + format.wireName()
-                    + " header declares no image size");
+            throw new BadImageException(
+                    "cannot decode the image: its " + format.wireName() + " header declares no image size");
         }
         final int w = size.get().width();
         final int h = size.get().height();
         if (size.get().pixels() > maxPixels) {
-            throw new TooLargeException("the image is " + w + "x" + h + " = " + size.get().pixels() + " pixels; at most "
-                    + maxPixels + " are decoded (" + ServeConfig.FIND_MAX_PIXELS + ")");
+            throw new TooLargeException(
+                    "the image is " + w + "x" + h + " = " + size.get().pixels() + " pixels; at most " + maxPixels
+                            + " are decoded (" + ServeConfig.FIND_MAX_PIXELS + ")");
         }
         final long frame = (long) frameWidth * frameHeight;
         if (frame > maxPixels) {
-            throw new TooLargeException("frame_width x frame_height is " + frameWidth + "x" + frameHeight + " = " + frame
-                    + " pixels; at most " + maxPixels + " are accepted (" + ServeConfig.FIND_MAX_PIXELS + ")");
+            throw new TooLargeException("frame_width x frame_height is " + frameWidth + "x" + frameHeight + " = "
+                    + frame + " pixels; at most " + maxPixels + " are accepted (" + ServeConfig.FIND_MAX_PIXELS + ")");
         }
         final Tiling tiling = Tiling.toFrame(w, h, frameWidth, frameHeight);
         checkTiling(tiling, maxPixels);
@@ -179,8 +180,8 @@ public final class QueryEncoder implements AutoCloseable {
             return t;
         });
         try {
-            this.encoder = onThread(() -> OnnxVisionEncoder.open(descriptor, ModelStore.fromEnvironment(),
-                    OnnxVisionEncoder.Options.DEFAULT));
+            this.encoder = onThread(() -> OnnxVisionEncoder.open(
+                    descriptor, ModelStore.fromEnvironment(), OnnxVisionEncoder.Options.DEFAULT));
         } catch (final Exception e) {
             thread.shutdownNow();
             throw e;
@@ -283,8 +284,14 @@ public final class QueryEncoder implements AutoCloseable {
             final int tilesY = tiles[1];
             checkTiling(new Tiling(img.width(), img.height(), tilesX, tilesY), maxPixels);
             if (tilesX == 1 && tilesY == 1) {
-                preprocessor.preprocess(img.pixels(), img.width(), img.height(), img.stride(),
-                        ImagePreprocessor.PixelFormat.BGR24, input, 0);
+                preprocessor.preprocess(
+                        img.pixels(),
+                        img.width(),
+                        img.height(),
+                        img.stride(),
+                        ImagePreprocessor.PixelFormat.BGR24,
+                        input,
+                        0);
             } else {
                 final int w = img.width();
                 final int h = img.height();
@@ -300,8 +307,14 @@ public final class QueryEncoder implements AutoCloseable {
                         }
                     }
                 }
-                preprocessor.preprocess(ByteBuffer.wrap(tiled), w * tilesX, h * tilesY, rowBytes,
-                        ImagePreprocessor.PixelFormat.BGR24, input, 0);
+                preprocessor.preprocess(
+                        ByteBuffer.wrap(tiled),
+                        w * tilesX,
+                        h * tilesY,
+                        rowBytes,
+                        ImagePreprocessor.PixelFormat.BGR24,
+                        input,
+                        0);
             }
             return encoder.encode(input, 1)[0];
         });

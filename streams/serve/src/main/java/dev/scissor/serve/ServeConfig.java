@@ -1,15 +1,13 @@
 package dev.scissor.serve;
 
-import dev.scissor.schemas.Topics;
-import dev.scissor.kafka.ConfigDocs;
 import dev.scissor.encoder.model.EncoderModelDescriptor;
 import dev.scissor.http.HttpLimits;
+import dev.scissor.kafka.ConfigDocs;
+import dev.scissor.schemas.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,60 +56,144 @@ public final class ServeConfig extends AbstractConfig {
     public static final String HTTP_PREFIX = "scissor.serve.http.";
 
     /** Every key, its type, default, validator and documentation. */
-    public static final ConfigDef DEFINITION = HttpLimits.define(new ConfigDef()
-            .define(PORT, Type.INT, 8080, Range.between(0, 65535), Importance.HIGH,
-                    "HTTP port of the QA service (0 picks a free one).")
-            .define(BIND, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
-                    "Address the HTTP server binds: 127.0.0.1 (the default) answers only on this machine; set "
-                            + "0.0.0.0 for every interface (containers, other hosts) and protect it: see the "
-                            + "SCISSOR_HTTP_TOKEN environment variable and the README's Security section.")
-            .define(WINDOWS_TOPIC, Type.STRING, Topics.WINDOWS, new ConfigDef.NonEmptyString(), Importance.HIGH,
-                    "Topic of CompressedWindow records to index; every partition is read, so each replica of "
-                            + "the service keeps a full index.")
-            .define(COMPRESSOR_URLS, Type.LIST, "http://localhost:8081", Importance.MEDIUM,
-                    "HTTP endpoints of the compressor instances; GET /v1/streams/{id}/windows/latest is "
-                            + "forwarded to the first that answers.")
-            .define(LLM_URL, Type.STRING, "", Importance.HIGH,
-                    "Base URL of an OpenAI-compatible server that accepts image_embeds content parts (vLLM with "
-                            + "--enable-mm-embeds), e.g. http://llm:8000; /v1/chat/completions is appended. "
-                            + "Empty: /v1/ask answers with the request instead of sending it.")
-            .define(LLM_MODEL, Type.STRING, "", Importance.MEDIUM,
-                    "The model name sent in LLM requests; empty leaves it out (the server's only model).")
-            .define(LLM_TIMEOUT_MS, Type.INT, 60_000, Range.between(100, 3_600_000), Importance.MEDIUM,
-                    "How long to wait for the LLM's answer.")
-            .define(EMBEDS_FORMAT, Type.STRING, "torch", ConfigDef.ValidString.in("torch", "npy"), Importance.MEDIUM,
-                    "Container of each window's image_embeds tensor [tokens, dim]: torch (torch.save, read by "
-                            + "vLLM with torch.load(weights_only=True)) or npy (a NumPy file, read with np.load, no "
-                            + "pickle; float32 and float16 only).")
-            .define(EMBEDS_DTYPE, Type.STRING, "auto", ConfigDef.ValidString.in("auto", "float32", "float16", "bfloat16"),
-                    Importance.MEDIUM, "Element type of the image_embeds tensors: auto sends each window in its own "
-                            + "dtype on the wire (float16 for exported VLM towers), or float32, float16, bfloat16 "
-                            + "(torch only). Match the served model's dtype to spare the server a conversion.")
-            .define(ENCODER_MODEL, Type.STRING, "mnv2-nsfwjs", new ConfigDef.NonEmptyString(), Importance.HIGH,
-                    "The vision encoder /v1/find encodes query images with (a built-in id, an exported model "
-                            + "directory or a descriptor file); must be the encoder stage's model, or query and window tokens do not compare.")
-            .define(HISTORY_SECONDS, Type.LONG, 3600L, Range.between(1, 365L * 24 * 3600), Importance.MEDIUM,
-                    "How far back windows are kept per stream, in seconds of capture time before the stream's "
-                            + "newest window; also where reading starts on startup.")
-            .define(MAX_WINDOWS_PER_STREAM, Type.INT, 10_000, Range.between(1, 10_000_000), Importance.MEDIUM,
-                    "At most this many windows are kept per stream (the oldest go first).")
-            .define(MAX_INDEX_BYTES, Type.LONG, 1L << 30, Range.atLeast(1L << 20), Importance.MEDIUM,
-                    "At most this many bytes of window tokens are held over all streams; past it the oldest "
-                            + "windows of any stream go first (each stream keeps at least its newest). A window of "
-                            + "400 tokens of 816 dims is 1.3 MB, so the default 1 GiB holds about 800.")
-            .define(MAX_BODY_BYTES, Type.LONG, 16L << 20, Range.between(1024, 1L << 30), Importance.LOW,
-                    "Largest request body accepted (a /v1/find image is base64 inside JSON); larger get 413.")
-            .define(ASK_MAX_WINDOWS, Type.INT, 256, Range.between(1, 100_000), Importance.LOW,
-                    "Most windows one /v1/ask may send to the LLM: a larger max_windows gets 400.")
-            .define(ASK_MAX_REQUEST_BYTES, Type.LONG, 256L << 20, Range.between(1L << 16, 1L << 34), Importance.LOW,
-                    "Most bytes of window tokens one /v1/ask may put into its LLM request (which is built in "
-                            + "memory, base64 adds a third); past it the request gets 413 naming this key. The "
-                            + "default holds about 190 windows of 400 tokens of 816 dims.")
-            .define(FIND_MAX_PIXELS, Type.LONG, QueryEncoder.DEFAULT_MAX_PIXELS, Range.between(64L * 64, 16384L * 16384),
-                    Importance.LOW, "Largest image /v1/find decodes, in pixels: the query image as its header "
-                            + "declares it, the frame (frame_width * frame_height) and the query tiled to the "
-                            + "frame's scale must each fit, or the request gets 413 before anything is decoded. "
-                            + "3 bytes a pixel: the default 16.8 Mpx is 48 MiB."), HTTP_PREFIX);
+    public static final ConfigDef DEFINITION = HttpLimits.define(
+            new ConfigDef()
+                    .define(
+                            PORT,
+                            Type.INT,
+                            8080,
+                            Range.between(0, 65535),
+                            Importance.HIGH,
+                            "HTTP port of the QA service (0 picks a free one).")
+                    .define(
+                            BIND,
+                            Type.STRING,
+                            "127.0.0.1",
+                            new ConfigDef.NonEmptyString(),
+                            Importance.MEDIUM,
+                            "Address the HTTP server binds: 127.0.0.1 (the default) answers only on this machine; set "
+                                    + "0.0.0.0 for every interface (containers, other hosts) and protect it: see the "
+                                    + "SCISSOR_HTTP_TOKEN environment variable and the README's Security section.")
+                    .define(
+                            WINDOWS_TOPIC,
+                            Type.STRING,
+                            Topics.WINDOWS,
+                            new ConfigDef.NonEmptyString(),
+                            Importance.HIGH,
+                            "Topic of CompressedWindow records to index; every partition is read, so each replica of "
+                                    + "the service keeps a full index.")
+                    .define(
+                            COMPRESSOR_URLS,
+                            Type.LIST,
+                            "http://localhost:8081",
+                            Importance.MEDIUM,
+                            "HTTP endpoints of the compressor instances; GET /v1/streams/{id}/windows/latest is "
+                                    + "forwarded to the first that answers.")
+                    .define(
+                            LLM_URL,
+                            Type.STRING,
+                            "",
+                            Importance.HIGH,
+                            "Base URL of an OpenAI-compatible server that accepts image_embeds content parts (vLLM with "
+                                    + "--enable-mm-embeds), e.g. http://llm:8000; /v1/chat/completions is appended. "
+                                    + "Empty: /v1/ask answers with the request instead of sending it.")
+                    .define(
+                            LLM_MODEL,
+                            Type.STRING,
+                            "",
+                            Importance.MEDIUM,
+                            "The model name sent in LLM requests; empty leaves it out (the server's only model).")
+                    .define(
+                            LLM_TIMEOUT_MS,
+                            Type.INT,
+                            60_000,
+                            Range.between(100, 3_600_000),
+                            Importance.MEDIUM,
+                            "How long to wait for the LLM's answer.")
+                    .define(
+                            EMBEDS_FORMAT,
+                            Type.STRING,
+                            "torch",
+                            ConfigDef.ValidString.in("torch", "npy"),
+                            Importance.MEDIUM,
+                            "Container of each window's image_embeds tensor [tokens, dim]: torch (torch.save, read by "
+                                    + "vLLM with torch.load(weights_only=True)) or npy (a NumPy file, read with np.load, no "
+                                    + "pickle; float32 and float16 only).")
+                    .define(
+                            EMBEDS_DTYPE,
+                            Type.STRING,
+                            "auto",
+                            ConfigDef.ValidString.in("auto", "float32", "float16", "bfloat16"),
+                            Importance.MEDIUM,
+                            "Element type of the image_embeds tensors: auto sends each window in its own "
+                                    + "dtype on the wire (float16 for exported VLM towers), or float32, float16, bfloat16 "
+                                    + "(torch only). Match the served model's dtype to spare the server a conversion.")
+                    .define(
+                            ENCODER_MODEL,
+                            Type.STRING,
+                            "mnv2-nsfwjs",
+                            new ConfigDef.NonEmptyString(),
+                            Importance.HIGH,
+                            "The vision encoder /v1/find encodes query images with (a built-in id, an exported model "
+                                    + "directory or a descriptor file); must be the encoder stage's model, or query and window tokens do not compare.")
+                    .define(
+                            HISTORY_SECONDS,
+                            Type.LONG,
+                            3600L,
+                            Range.between(1, 365L * 24 * 3600),
+                            Importance.MEDIUM,
+                            "How far back windows are kept per stream, in seconds of capture time before the stream's "
+                                    + "newest window; also where reading starts on startup.")
+                    .define(
+                            MAX_WINDOWS_PER_STREAM,
+                            Type.INT,
+                            10_000,
+                            Range.between(1, 10_000_000),
+                            Importance.MEDIUM,
+                            "At most this many windows are kept per stream (the oldest go first).")
+                    .define(
+                            MAX_INDEX_BYTES,
+                            Type.LONG,
+                            1L << 30,
+                            Range.atLeast(1L << 20),
+                            Importance.MEDIUM,
+                            "At most this many bytes of window tokens are held over all streams; past it the oldest "
+                                    + "windows of any stream go first (each stream keeps at least its newest). A window of "
+                                    + "400 tokens of 816 dims is 1.3 MB, so the default 1 GiB holds about 800.")
+                    .define(
+                            MAX_BODY_BYTES,
+                            Type.LONG,
+                            16L << 20,
+                            Range.between(1024, 1L << 30),
+                            Importance.LOW,
+                            "Largest request body accepted (a /v1/find image is base64 inside JSON); larger get 413.")
+                    .define(
+                            ASK_MAX_WINDOWS,
+                            Type.INT,
+                            256,
+                            Range.between(1, 100_000),
+                            Importance.LOW,
+                            "Most windows one /v1/ask may send to the LLM: a larger max_windows gets 400.")
+                    .define(
+                            ASK_MAX_REQUEST_BYTES,
+                            Type.LONG,
+                            256L << 20,
+                            Range.between(1L << 16, 1L << 34),
+                            Importance.LOW,
+                            "Most bytes of window tokens one /v1/ask may put into its LLM request (which is built in "
+                                    + "memory, base64 adds a third); past it the request gets 413 naming this key. The "
+                                    + "default holds about 190 windows of 400 tokens of 816 dims.")
+                    .define(
+                            FIND_MAX_PIXELS,
+                            Type.LONG,
+                            QueryEncoder.DEFAULT_MAX_PIXELS,
+                            Range.between(64L * 64, 16384L * 16384),
+                            Importance.LOW,
+                            "Largest image /v1/find decodes, in pixels: the query image as its header "
+                                    + "declares it, the frame (frame_width * frame_height) and the query tiled to the "
+                                    + "frame's scale must each fit, or the request gets 413 before anything is decoded. "
+                                    + "3 bytes a pixel: the default 16.8 Mpx is 48 MiB."),
+            HTTP_PREFIX);
 
     /**
      * Parses and validates a configuration.
@@ -124,8 +206,11 @@ public final class ServeConfig extends AbstractConfig {
         for (final Object key : originals.keySet()) {
             final String name = String.valueOf(key);
             if (name.startsWith(PREFIX) && !DEFINITION.names().contains(name)) {
-                throw new ConfigException(name, originals.get(key), "unknown QA service setting; known keys: "
-                        + String.join(", ", new TreeSet<>(DEFINITION.names())));
+                throw new ConfigException(
+                        name,
+                        originals.get(key),
+                        "unknown QA service setting; known keys: "
+                                + String.join(", ", new TreeSet<>(DEFINITION.names())));
             }
         }
         if (getList(COMPRESSOR_URLS).isEmpty()) {
@@ -137,9 +222,13 @@ public final class ServeConfig extends AbstractConfig {
         if (!llmUrl().isEmpty()) {
             checkHttpUrl(LLM_URL, llmUrl());
         }
-        if (embedsFormat() == EmbeddingTensors.Format.NPY && embedsDtype() != null && !embedsDtype().inNpy()) {
-            throw new ConfigException(EMBEDS_DTYPE, getString(EMBEDS_DTYPE), "NumPy files cannot carry it; set "
-                    + EMBEDS_FORMAT + "=torch or another dtype");
+        if (embedsFormat() == EmbeddingTensors.Format.NPY
+                && embedsDtype() != null
+                && !embedsDtype().inNpy()) {
+            throw new ConfigException(
+                    EMBEDS_DTYPE,
+                    getString(EMBEDS_DTYPE),
+                    "NumPy files cannot carry it; set " + EMBEDS_FORMAT + "=torch or another dtype");
         }
     }
 

@@ -38,8 +38,7 @@ public final class TorchTensors {
     private static final int ALIGNMENT = 64;
     private static final String ARCHIVE = "archive/";
 
-    private TorchTensors() {
-    }
+    private TorchTensors() {}
 
     /**
      * Serializes a contiguous float32 tensor.
@@ -53,7 +52,8 @@ public final class TorchTensors {
         if (data.remaining() * (long) Float.BYTES > Integer.MAX_VALUE - 4096) {
             throw new IllegalArgumentException("tensor too large for one record: " + data.remaining() + " elements");
         }
-        final ByteBuffer storage = ByteBuffer.allocate(data.remaining() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        final ByteBuffer storage =
+                ByteBuffer.allocate(data.remaining() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         storage.asFloatBuffer().put(data.duplicate());
         return save(storage, "FloatStorage", shape);
     }
@@ -105,26 +105,26 @@ public final class TorchTensors {
     /** The pickle PyTorch's {@code torch.save} writes for a contiguous CPU tensor (protocol 2). */
     static byte[] pickle(final String storageClass, final long numel, final long[] shape, final long[] stride) {
         final Pickle p = new Pickle();
-        p.op(0x80).op(2);                                         // PROTO 2
-        p.global("torch._utils", "_rebuild_tensor_v2").put();     // memo 0
-        p.op('(');                                                // MARK: the call's arguments
-        p.op('(');                                                // MARK: the persistent id
-        p.unicode("storage").put();                               // memo 1
-        p.global("torch", storageClass).put();                  // memo 2
-        p.unicode("0").put();                                     // memo 3: storage key
-        p.unicode("cpu").put();                                   // memo 4: location
+        p.op(0x80).op(2); // PROTO 2
+        p.global("torch._utils", "_rebuild_tensor_v2").put(); // memo 0
+        p.op('('); // MARK: the call's arguments
+        p.op('('); // MARK: the persistent id
+        p.unicode("storage").put(); // memo 1
+        p.global("torch", storageClass).put(); // memo 2
+        p.unicode("0").put(); // memo 3: storage key
+        p.unicode("cpu").put(); // memo 4: location
         p.integer(numel);
-        p.op('t').put();                                          // TUPLE, memo 5
-        p.op('Q');                                                // BINPERSID
-        p.integer(0);                                             // storage offset
-        p.tuple(shape).put();                                     // memo 6
-        p.tuple(stride).put();                                    // memo 7
-        p.op(0x89);                                               // NEWFALSE: requires_grad
-        p.global("collections", "OrderedDict").put();             // memo 8
-        p.op(')').op('R').put();                                  // EMPTY_TUPLE REDUCE: backward hooks, memo 9
-        p.op('t').put();                                          // TUPLE, memo 10
-        p.op('R').put();                                          // REDUCE, memo 11
-        p.op('.');                                                // STOP
+        p.op('t').put(); // TUPLE, memo 5
+        p.op('Q'); // BINPERSID
+        p.integer(0); // storage offset
+        p.tuple(shape).put(); // memo 6
+        p.tuple(stride).put(); // memo 7
+        p.op(0x89); // NEWFALSE: requires_grad
+        p.global("collections", "OrderedDict").put(); // memo 8
+        p.op(')').op('R').put(); // EMPTY_TUPLE REDUCE: backward hooks, memo 9
+        p.op('t').put(); // TUPLE, memo 10
+        p.op('R').put(); // REDUCE, memo 11
+        p.op('.'); // STOP
         return p.out.toByteArray();
     }
 
@@ -138,19 +138,19 @@ public final class TorchTensors {
             return this;
         }
 
-        Pickle put() {                                            // BINPUT memo (< 256 here)
+        Pickle put() { // BINPUT memo (< 256 here)
             out.write('q');
             out.write(memo++);
             return this;
         }
 
-        Pickle global(final String module, final String name) {   // GLOBAL 'module\nname\n'
+        Pickle global(final String module, final String name) { // GLOBAL 'module\nname\n'
             out.write('c');
             out.writeBytes((module + "\n" + name + "\n").getBytes(StandardCharsets.US_ASCII));
             return this;
         }
 
-        Pickle unicode(final String s) {                          // BINUNICODE <u32 len> utf8
+        Pickle unicode(final String s) { // BINUNICODE <u32 len> utf8
             final byte[] b = s.getBytes(StandardCharsets.UTF_8);
             out.write('X');
             le32(b.length);
@@ -158,16 +158,16 @@ public final class TorchTensors {
             return this;
         }
 
-        Pickle integer(final long v) {                            // what Python's pickler picks for an int
+        Pickle integer(final long v) { // what Python's pickler picks for an int
             if (v >= 0 && v < 0x100) {
-                out.write('K');                                   // BININT1
+                out.write('K'); // BININT1
                 out.write((int) v);
             } else if (v >= 0 && v < 0x10000) {
-                out.write('M');                                   // BININT2
+                out.write('M'); // BININT2
                 out.write((int) v & 0xff);
                 out.write((int) (v >>> 8) & 0xff);
             } else if (v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE) {
-                out.write('J');                                   // BININT
+                out.write('J'); // BININT
                 le32((int) v);
             } else {
                 throw new IllegalArgumentException("integer too large for this writer: " + v);
@@ -175,7 +175,7 @@ public final class TorchTensors {
             return this;
         }
 
-        Pickle tuple(final long[] values) {                       // TUPLE1/2/3 for short tuples
+        Pickle tuple(final long[] values) { // TUPLE1/2/3 for short tuples
             for (final long v : values) {
                 integer(v);
             }
@@ -193,8 +193,7 @@ public final class TorchTensors {
 
     /** The ZIP layout of PyTorch's {@code PyTorchStreamWriter} (miniz, stored, 64-byte aligned). */
     private static final class ZipWriter {
-        private record Entry(byte[] name, int crc, int size, int offset) {
-        }
+        private record Entry(byte[] name, int crc, int size, int offset) {}
 
         private final ByteArrayOutputStream out = new ByteArrayOutputStream();
         private final List<Entry> entries = new ArrayList<>();
@@ -206,17 +205,17 @@ public final class TorchTensors {
             final int pad = (ALIGNMENT - start % ALIGNMENT) % ALIGNMENT;
             final CRC32 crc = new CRC32();
             crc.update(data);
-            le32(0x04034b50);      // local file header
-            le16(0);               // version needed
-            le16(0x0808);          // flags: data descriptor, UTF-8
-            le16(0);               // method: stored
-            le16(0);               // time
-            le16(0);               // date
-            le32(0);               // crc (in the descriptor)
-            le32(0);               // compressed size (in the descriptor)
-            le32(0);               // size (in the descriptor)
+            le32(0x04034b50); // local file header
+            le16(0); // version needed
+            le16(0x0808); // flags: data descriptor, UTF-8
+            le16(0); // method: stored
+            le16(0); // time
+            le16(0); // date
+            le32(0); // crc (in the descriptor)
+            le32(0); // compressed size (in the descriptor)
+            le32(0); // size (in the descriptor)
             le16(n.length);
-            le16(4 + pad);         // extra field: the alignment padding
+            le16(4 + pad); // extra field: the alignment padding
             out.writeBytes(n);
             out.write('F');
             out.write('B');
@@ -225,7 +224,7 @@ public final class TorchTensors {
                 out.write('Z');
             }
             out.writeBytes(data);
-            le32(0x08074b50);      // data descriptor
+            le32(0x08074b50); // data descriptor
             le32((int) crc.getValue());
             le32(data.length);
             le32(data.length);
@@ -235,9 +234,9 @@ public final class TorchTensors {
         byte[] finish() {
             final int cdOffset = out.size();
             for (final Entry e : entries) {
-                le32(0x02014b50);  // central directory header
-                le16(0);           // version made by
-                le16(0);           // version needed
+                le32(0x02014b50); // central directory header
+                le16(0); // version made by
+                le16(0); // version needed
                 le16(0x0808);
                 le16(0);
                 le16(0);
@@ -246,38 +245,38 @@ public final class TorchTensors {
                 le32(e.size());
                 le32(e.size());
                 le16(e.name().length);
-                le16(0);           // extra
-                le16(0);           // comment
-                le16(0);           // disk
-                le16(0);           // internal attributes
-                le32(0);           // external attributes
+                le16(0); // extra
+                le16(0); // comment
+                le16(0); // disk
+                le16(0); // internal attributes
+                le32(0); // external attributes
                 le32(e.offset());
                 out.writeBytes(e.name());
             }
             final int cdSize = out.size() - cdOffset;
             final int zip64Offset = out.size();
-            le32(0x06064b50);      // ZIP64 end of central directory record
-            le64(44);              // its size after this field
-            le16(0x031e);          // version made by (unix, 3.0)
-            le16(0x002d);          // version needed (4.5)
+            le32(0x06064b50); // ZIP64 end of central directory record
+            le64(44); // its size after this field
+            le16(0x031e); // version made by (unix, 3.0)
+            le16(0x002d); // version needed (4.5)
             le32(0);
             le32(0);
             le64(entries.size());
             le64(entries.size());
             le64(cdSize);
             le64(cdOffset);
-            le32(0x07064b50);      // ZIP64 end of central directory locator
+            le32(0x07064b50); // ZIP64 end of central directory locator
             le32(0);
             le64(zip64Offset);
             le32(1);
-            le32(0x06054b50);      // end of central directory record
+            le32(0x06054b50); // end of central directory record
             le16(0);
             le16(0);
             le16(entries.size());
             le16(entries.size());
             le32(cdSize);
             le32(cdOffset);
-            le16(0);               // comment length
+            le16(0); // comment length
             return out.toByteArray();
         }
 

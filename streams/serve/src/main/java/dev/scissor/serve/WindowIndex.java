@@ -19,9 +19,13 @@ import java.util.TreeMap;
 public final class WindowIndex {
 
     /** A stream's summary. */
-    public record StreamInfo(String streamId, int windows, long firstTimestampMs, long lastTimestampMs,
-                             long firstSequence, long lastSequence) {
-    }
+    public record StreamInfo(
+            String streamId,
+            int windows,
+            long firstTimestampMs,
+            long lastTimestampMs,
+            long firstSequence,
+            long lastSequence) {}
 
     private final long historyMs;
     private final int maxPerStream;
@@ -61,8 +65,10 @@ public final class WindowIndex {
         while (bytes > maxBytes) {
             Deque<Window> oldest = null;
             for (final Deque<Window> d : streams.values()) {
-                if (d.size() > 1 && (oldest == null
-                        || d.peekFirst().lastTimestampMs() < oldest.peekFirst().lastTimestampMs())) {
+                if (d.size() > 1
+                        && (oldest == null
+                                || d.peekFirst().lastTimestampMs()
+                                        < oldest.peekFirst().lastTimestampMs())) {
                     oldest = d;
                 }
             }
@@ -127,8 +133,13 @@ public final class WindowIndex {
         final List<StreamInfo> out = new ArrayList<>();
         streams.forEach((id, q) -> {
             if (!q.isEmpty()) {
-                out.add(new StreamInfo(id, q.size(), q.peekFirst().firstTimestampMs(), q.peekLast().lastTimestampMs(),
-                        q.peekFirst().firstSequence(), q.peekLast().lastSequence()));
+                out.add(new StreamInfo(
+                        id,
+                        q.size(),
+                        q.peekFirst().firstTimestampMs(),
+                        q.peekLast().lastTimestampMs(),
+                        q.peekFirst().firstSequence(),
+                        q.peekLast().lastSequence()));
             }
         });
         return out;

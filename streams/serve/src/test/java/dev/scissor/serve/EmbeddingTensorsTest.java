@@ -74,33 +74,42 @@ class EmbeddingTensorsTest {
 
     @Test
     void npyHasTheFormat10HeaderAlignedTo64Bytes() {
-        final byte[] b = EmbeddingTensors.encode(FloatBuffer.wrap(new float[] {1, 2, 3, 4, 5, 6}), 2, 3, Format.NPY,
-                DType.FLOAT16);
+        final byte[] b = EmbeddingTensors.encode(
+                FloatBuffer.wrap(new float[] {1, 2, 3, 4, 5, 6}), 2, 3, Format.NPY, DType.FLOAT16);
         assertEquals((byte) 0x93, b[0]);
         assertEquals("NUMPY", new String(b, 1, 5, StandardCharsets.US_ASCII));
-        final int headerLen = ByteBuffer.wrap(b, 8, 2).order(ByteOrder.LITTLE_ENDIAN).getShort();
+        final int headerLen =
+                ByteBuffer.wrap(b, 8, 2).order(ByteOrder.LITTLE_ENDIAN).getShort();
         assertEquals(0, (10 + headerLen) % 64);
         final String header = new String(b, 10, headerLen, StandardCharsets.US_ASCII);
         assertTrue(header.startsWith("{'descr': '<f2', 'fortran_order': False, 'shape': (2, 3), }"), header);
         assertTrue(header.endsWith("\n"));
         assertEquals(10 + headerLen + 12, b.length);
-        assertEquals(0x3c00, ByteBuffer.wrap(b, 10 + headerLen, 2).order(ByteOrder.LITTLE_ENDIAN).getShort());
+        assertEquals(
+                0x3c00,
+                ByteBuffer.wrap(b, 10 + headerLen, 2)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .getShort());
     }
 
     @Test
     void float32TorchIsTheSameAsBefore() {
         final float[] v = {1, 2, 3, 4, 5, 6};
-        assertArrayEquals(TorchTensors.save(FloatBuffer.wrap(v), 2, 3),
+        assertArrayEquals(
+                TorchTensors.save(FloatBuffer.wrap(v), 2, 3),
                 EmbeddingTensors.encode(FloatBuffer.wrap(v), 2, 3, Format.TORCH, DType.FLOAT32));
     }
 
     @Test
     void npyCannotCarryBfloat16AndShapesMustFit() {
         final FloatBuffer v = FloatBuffer.wrap(new float[6]);
-        assertThrows(IllegalArgumentException.class, () -> EmbeddingTensors.encode(v, 2, 3, Format.NPY, DType.BFLOAT16));
-        assertThrows(IllegalArgumentException.class, () -> EmbeddingTensors.encode(v, 2, 4, Format.TORCH, DType.FLOAT16));
-        final ConfigException e = assertThrows(ConfigException.class, () -> new ServeConfig(Map.of(
-                ServeConfig.EMBEDS_FORMAT, "npy", ServeConfig.EMBEDS_DTYPE, "bfloat16")));
+        assertThrows(
+                IllegalArgumentException.class, () -> EmbeddingTensors.encode(v, 2, 3, Format.NPY, DType.BFLOAT16));
+        assertThrows(
+                IllegalArgumentException.class, () -> EmbeddingTensors.encode(v, 2, 4, Format.TORCH, DType.FLOAT16));
+        final ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> new ServeConfig(Map.of(ServeConfig.EMBEDS_FORMAT, "npy", ServeConfig.EMBEDS_DTYPE, "bfloat16")));
         assertTrue(e.getMessage().contains(ServeConfig.EMBEDS_DTYPE), e.getMessage());
         assertThrows(ConfigException.class, () -> new ServeConfig(Map.of(ServeConfig.EMBEDS_DTYPE, "int8")));
     }

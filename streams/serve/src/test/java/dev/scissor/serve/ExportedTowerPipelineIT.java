@@ -53,8 +53,8 @@ class ExportedTowerPipelineIT {
 
     @Test
     @Timeout(420)
-    void anExportedTowerDrivesThePipelineAndTheModelConsumesItsWindows(final EmbeddedKafka kafka,
-                                                                        @TempDir final Path dir) throws Exception {
+    void anExportedTowerDrivesThePipelineAndTheModelConsumesItsWindows(
+            final EmbeddedKafka kafka, @TempDir final Path dir) throws Exception {
         final String clip = System.getenv("SCISSOR_TEST_CLIP");
         TestAssets.assumeAsset(clip != null && Files.isRegularFile(Path.of(clip)), "the test clip (SCISSOR_TEST_CLIP)");
         final ExporterPython python = ExporterPython.require();
@@ -69,8 +69,8 @@ class ExportedTowerPipelineIT {
         final Map<String, Object> cap = new LinkedHashMap<>();
         cap.put("bootstrap.servers", bootstrap);
         cap.put(CaptureConfig.REALTIME, false);
-        try (CaptureStage capture = new CaptureStage(new CaptureConfig(cap),
-                List.of(new CaptureStage.Source(STREAM, SourceSpec.parse("file:" + clip))))) {
+        try (CaptureStage capture = new CaptureStage(
+                new CaptureConfig(cap), List.of(new CaptureStage.Source(STREAM, SourceSpec.parse("file:" + clip))))) {
             capture.start();
             final long deadline = System.nanoTime() + 60_000_000_000L;
             while (capture.framesSent() < FRAMES && System.nanoTime() < deadline) {
@@ -96,8 +96,8 @@ class ExportedTowerPipelineIT {
         final JsonNode ask;
         final List<Window> windows;
         try (EncoderStage encoder = new EncoderStage(new EncoderConfig(enc));
-             CompressorApp compressor = new CompressorApp(new CompressorConfig(cmp));
-             QaService service = new QaService(new ServeConfig(srv), null)) {
+                CompressorApp compressor = new CompressorApp(new CompressorConfig(cmp));
+                QaService service = new QaService(new ServeConfig(srv), null)) {
             encoder.start();
             compressor.start();
             service.start();
@@ -117,11 +117,16 @@ class ExportedTowerPipelineIT {
             }
             windows = service.index().windows(STREAM);
             assertTrue(windows.size() >= 3, "windows indexed: " + windows.size());
-            final HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + service.port() + "/v1/ask"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"stream\":\"" + STREAM
-                            + "\",\"question\":\"Who crosses?\",\"seconds\":100000,\"max_windows\":" + windows.size()
-                            + "}")).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+            final HttpResponse<String> r = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/v1/ask"))
+                                    .POST(HttpRequest.BodyPublishers.ofString("{\"stream\":\"" + STREAM
+                                            + "\",\"question\":\"Who crosses?\",\"seconds\":100000,\"max_windows\":"
+                                            + windows.size()
+                                            + "}"))
+                                    .timeout(Duration.ofSeconds(60))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), r.body());
             ask = HttpService.JSON.readTree(r.body());
             assertEquals(windows.size(), service.index().windows(STREAM).size(), "no window came after the ask");
@@ -137,16 +142,30 @@ class ExportedTowerPipelineIT {
             final FloatBuffer t = windows.get(i).tokens();
             final float[] v = new float[t.remaining()];
             t.get(v);
-            Npy.writeFloats(expect.resolve("w" + i + ".npy"), v, windows.get(i).tokenCount(), windows.get(i).tokenDim());
+            Npy.writeFloats(
+                    expect.resolve("w" + i + ".npy"),
+                    v,
+                    windows.get(i).tokenCount(),
+                    windows.get(i).tokenDim());
         }
-        final ExporterPython.Run run = python.runScriptOk(300, VllmConsumesAskIT.scriptPath(), "--checkpoint",
-                ckpt.resolve("tiny-384").toString(), "--case", req.toString(), "--expect", expect.toString(),
-                "--newline", tower.resolve("image_newline.npy").toString());
+        final ExporterPython.Run run = python.runScriptOk(
+                300,
+                VllmConsumesAskIT.scriptPath(),
+                "--checkpoint",
+                ckpt.resolve("tiny-384").toString(),
+                "--case",
+                req.toString(),
+                "--expect",
+                expect.toString(),
+                "--newline",
+                tower.resolve("image_newline.npy").toString());
         final JsonNode report = HttpService.JSON.readTree(run.stdout().strip());
         System.out.println("ExportedTowerPipelineIT: " + report);
         assertEquals(windows.size(), report.path("windows").asInt(), run.stdout());
-        assertEquals(windows.stream().map(Window::tokenCount).toList().toString().replace(" ", ""),
-                report.path("tokens").toString(), run.stdout());
+        assertEquals(
+                windows.stream().map(Window::tokenCount).toList().toString().replace(" ", ""),
+                report.path("tokens").toString(),
+                run.stdout());
         assertTrue(report.path("equal_to_window_tokens").asBoolean(), run.stdout());
         assertEquals(4, report.path("generated").size(), run.stdout());
     }

@@ -14,8 +14,7 @@ import java.util.zip.DeflaterOutputStream;
  */
 final class HostilePngs {
 
-    private HostilePngs() {
-    }
+    private HostilePngs() {}
 
     /**
      * A black 8-bit RGB PNG.
@@ -28,8 +27,18 @@ final class HostilePngs {
     static byte[] black(final int width, final int height) throws IOException {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 8).put((byte) 2)
-                .put((byte) 0).put((byte) 0).put((byte) 0).array());
+        chunk(
+                out,
+                "IHDR",
+                ByteBuffer.allocate(13)
+                        .putInt(width)
+                        .putInt(height)
+                        .put((byte) 8)
+                        .put((byte) 2)
+                        .put((byte) 0)
+                        .put((byte) 0)
+                        .put((byte) 0)
+                        .array());
         final ByteArrayOutputStream idat = new ByteArrayOutputStream();
         final Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION);
         try (DeflaterOutputStream z = new DeflaterOutputStream(idat, deflater, 1 << 16)) {
@@ -45,7 +54,8 @@ final class HostilePngs {
         return out.toByteArray();
     }
 
-    private static void chunk(final ByteArrayOutputStream out, final String type, final byte[] data) throws IOException {
+    private static void chunk(final ByteArrayOutputStream out, final String type, final byte[] data)
+            throws IOException {
         final byte[] t = type.getBytes(StandardCharsets.US_ASCII);
         out.write(ByteBuffer.allocate(4).putInt(data.length).array());
         out.write(t);

@@ -49,10 +49,16 @@ class LlmRequestsTest {
             ff.add(first);
             pos.add(0f);
         }
-        return Window.of(CompressedWindow.newBuilder(
-                dev.scissor.consumer.WindowTestAccess.record("cam-1", first, count, dim).build())
-                .setTokens(b).setMergedCounts(merged).setFirstFrame(ff).setLastFrame(ff).setMeanRow(pos)
-                .setMeanCol(pos).build());
+        return Window.of(
+                CompressedWindow.newBuilder(dev.scissor.consumer.WindowTestAccess.record("cam-1", first, count, dim)
+                                .build())
+                        .setTokens(b)
+                        .setMergedCounts(merged)
+                        .setFirstFrame(ff)
+                        .setLastFrame(ff)
+                        .setMeanRow(pos)
+                        .setMeanCol(pos)
+                        .build());
     }
 
     @Test
@@ -79,8 +85,11 @@ class LlmRequestsTest {
         });
         server.start();
         try {
-            final LlmRequests llm = new LlmRequests("http://127.0.0.1:" + server.getAddress().getPort(),
-                    "llava-hf/llava-1.5-7b-hf", Duration.ofSeconds(10), "sk-test");
+            final LlmRequests llm = new LlmRequests(
+                    "http://127.0.0.1:" + server.getAddress().getPort(),
+                    "llava-hf/llava-1.5-7b-hf",
+                    Duration.ofSeconds(10),
+                    "sk-test");
             final ObjectNode request = llm.build("cam-1", windows, "How many people?");
             final LlmRequests.Answer answer = llm.send(request);
             assertEquals(200, answer.status());
@@ -102,28 +111,42 @@ class LlmRequestsTest {
         final JsonNode content = user.path("content");
         assertEquals(1 + 2 * windows.size() + 1, content.size());
         assertEquals("text", content.path(0).path("type").asText());
-        assertTrue(content.path(0).path("text").asText().startsWith("Stream 'cam-1', 2 windows from "),
+        assertTrue(
+                content.path(0).path("text").asText().startsWith("Stream 'cam-1', 2 windows from "),
                 content.path(0).toString());
-        assertEquals("Question: How many people?", content.path(content.size() - 1).path("text").asText());
+        assertEquals(
+                "Question: How many people?",
+                content.path(content.size() - 1).path("text").asText());
         for (int w = 0; w < windows.size(); w++) {
             final Window win = windows.get(w);
             final JsonNode note = content.path(1 + 2 * w);
             assertEquals("text", note.path("type").asText());
             assertEquals(LlmRequests.annotation(w + 1, win), note.path("text").asText());
-            assertTrue(note.path("text").asText().matches("window " + (w + 1) + ": \\d\\d:\\d\\d:\\d\\d\\.\\d{3}-"
-                    + "\\d\\d:\\d\\d:\\d\\d\\.\\d{3} UTC, frames " + win.firstSequence() + "-" + win.lastSequence()
-                    + " \\(4 frames\\), " + win.tokenCount() + " tokens"), note.toString());
+            assertTrue(
+                    note.path("text")
+                            .asText()
+                            .matches("window " + (w + 1) + ": \\d\\d:\\d\\d:\\d\\d\\.\\d{3}-"
+                                    + "\\d\\d:\\d\\d:\\d\\d\\.\\d{3} UTC, frames " + win.firstSequence() + "-"
+                                    + win.lastSequence()
+                                    + " \\(4 frames\\), " + win.tokenCount() + " tokens"),
+                    note.toString());
             final JsonNode part = content.path(2 + 2 * w);
             assertEquals("image_embeds", part.path("type").asText());
             assertEquals(2, part.size(), "only type and image_embeds: " + part.fieldNames());
-            final byte[] tensor = Base64.getDecoder().decode(part.path("image_embeds").asText());
+            final byte[] tensor =
+                    Base64.getDecoder().decode(part.path("image_embeds").asText());
             final TorchTensorsTest.Loaded loaded = TorchTensorsTest.load(tensor, dir);
             final FloatBuffer expected = win.tokens();
             final float[] e = new float[expected.remaining()];
             expected.get(e);
             assertArrayEquals(e, loaded.values(), "tokens of window " + w);
-            assertArrayEquals(TorchTensors.pickle("FloatStorage", e.length, new long[] {win.tokenCount(), win.tokenDim()},
-                    new long[] {win.tokenDim(), 1}), loaded.pickle(), "shape [tokenCount, tokenDim]");
+            assertArrayEquals(
+                    TorchTensors.pickle(
+                            "FloatStorage", e.length, new long[] {win.tokenCount(), win.tokenDim()}, new long[] {
+                                win.tokenDim(), 1
+                            }),
+                    loaded.pickle(),
+                    "shape [tokenCount, tokenDim]");
         }
 
         // Without a server the same body is built (it is what /v1/ask returns as "request").

@@ -12,7 +12,6 @@ import dev.scissor.encoder.model.BuiltinModels;
 import dev.scissor.encoder.model.ModelStore;
 import dev.scissor.http.HttpService;
 import dev.scissor.metrics.Metrics;
-import dev.scissor.testkit.EmbeddedKafka;
 import dev.scissor.pipeline.CaptureConfig;
 import dev.scissor.pipeline.CaptureStage;
 import dev.scissor.pipeline.EncoderConfig;
@@ -22,6 +21,7 @@ import dev.scissor.schemas.ScissorSerdes;
 import dev.scissor.schemas.avro.VideoFrame;
 import dev.scissor.streams.CompressorApp;
 import dev.scissor.streams.CompressorConfig;
+import dev.scissor.testkit.EmbeddedKafka;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -73,6 +73,7 @@ class QaServiceIT {
     private static final int FRAMES = Integer.getInteger("scissor.it.frames", 0);
     /** Windows other than the compressor's defaults, for measurements; {@code null}: the defaults. */
     private static final Integer WINDOW = Integer.getInteger("scissor.it.windowFrames");
+
     private static final Integer HOP = Integer.getInteger("scissor.it.hopFrames");
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -91,8 +92,10 @@ class QaServiceIT {
         final String clip = System.getenv("SCISSOR_TEST_CLIP");
         require(clip != null && Files.isRegularFile(Path.of(clip)), "the test clip (set SCISSOR_TEST_CLIP)");
         final ModelStore store = ModelStore.fromEnvironment();
-        require(Files.isRegularFile(store.modelPath(BuiltinModels.MNV2_NSFWJS))
-                || Files.isRegularFile(store.cacheDir().resolve("npm").resolve(BuiltinModels.MNV2_NSFWJS.tarballFileName())),
+        require(
+                Files.isRegularFile(store.modelPath(BuiltinModels.MNV2_NSFWJS))
+                        || Files.isRegularFile(
+                                store.cacheDir().resolve("npm").resolve(BuiltinModels.MNV2_NSFWJS.tarballFileName())),
                 "the default encoder model in " + store.cacheDir());
         AvroTrust.trustGeneratedClasses();
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
@@ -103,8 +106,8 @@ class QaServiceIT {
             final Map<String, Object> cap = new LinkedHashMap<>();
             cap.put("bootstrap.servers", bootstrap);
             cap.put(CaptureConfig.REALTIME, false);
-            final CaptureStage capture = new CaptureStage(new CaptureConfig(cap),
-                    List.of(new CaptureStage.Source(STREAM, SourceSpec.parse("file:" + clip))));
+            final CaptureStage capture = new CaptureStage(
+                    new CaptureConfig(cap), List.of(new CaptureStage.Source(STREAM, SourceSpec.parse("file:" + clip))));
             capture.start();
             if (FRAMES == 0) {
                 assertTrue(capture.awaitSources(Duration.ofSeconds(60)), "the clip is captured within 60 s");
@@ -142,28 +145,38 @@ class QaServiceIT {
             final Map<Long, byte[]> frames = readFrames(bootstrap);
             final long lastSeq = ((TreeMap<Long, byte[]>) frames).lastKey();
             try (EncoderStage encoder = new EncoderStage(new EncoderConfig(enc));
-                 CompressorApp compressor = new CompressorApp(compressorConfig);
-                 QaService service = new QaService(new ServeConfig(srv), null)) {
+                    CompressorApp compressor = new CompressorApp(compressorConfig);
+                    QaService service = new QaService(new ServeConfig(srv), null)) {
                 encoder.start();
                 compressor.start();
                 service.start();
                 final long deadline = System.nanoTime() + 90_000_000_000L;
                 while (System.nanoTime() < deadline) {
                     final List<dev.scissor.consumer.Window> ws = service.index().windows(STREAM);
-                    if (!ws.isEmpty() && ws.get(ws.size() - 1).lastSequence() > lastSeq - compressorConfig.hopFrames()) {
+                    if (!ws.isEmpty()
+                            && ws.get(ws.size() - 1).lastSequence() > lastSeq - compressorConfig.hopFrames()) {
                         break;
                     }
                     Thread.sleep(100);
                 }
-                final List<dev.scissor.consumer.Window> windows = service.index().windows(STREAM);
-                System.out.printf("QaServiceIT: W=%d H=%d, %d frames captured, %d windows indexed, tokens per window %s%n",
-                        compressorConfig.windowFrames(), compressorConfig.hopFrames(), frames.size(), windows.size(), windows.stream().map(w -> w.tokenCount()).toList());
+                final List<dev.scissor.consumer.Window> windows =
+                        service.index().windows(STREAM);
+                System.out.printf(
+                        "QaServiceIT: W=%d H=%d, %d frames captured, %d windows indexed, tokens per window %s%n",
+                        compressorConfig.windowFrames(),
+                        compressorConfig.hopFrames(),
+                        frames.size(),
+                        windows.size(),
+                        windows.stream().map(w -> w.tokenCount()).toList());
                 assertTrue(windows.size() >= 5, "windows indexed: " + windows.size());
 
                 final String base = "http://127.0.0.1:" + service.port();
                 final JsonNode streams = get(base + "/v1/streams", 200);
-                assertEquals(STREAM, streams.path("streams").path(0).path("stream").asText());
-                assertEquals(windows.size(), streams.path("streams").path(0).path("windows").asInt());
+                assertEquals(
+                        STREAM, streams.path("streams").path(0).path("stream").asText());
+                assertEquals(
+                        windows.size(),
+                        streams.path("streams").path(0).path("windows").asInt());
 
                 // Query by example for frames spread over the windows.
                 final byte[] background = medianBackground(frames);
@@ -177,17 +190,19 @@ class QaServiceIT {
                     final Path d = Files.createDirectories(Path.of(dump));
                     for (final dev.scissor.consumer.Window w : windows) {
                         final java.nio.FloatBuffer t = w.tokens();
-                        final ByteBuffer bb = ByteBuffer.allocate(t.remaining() * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                        final ByteBuffer bb =
+                                ByteBuffer.allocate(t.remaining() * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
                         bb.asFloatBuffer().put(t);
                         Files.write(d.resolve("w-" + w.firstSequence() + "-" + w.lastSequence() + ".f32"), bb.array());
                     }
-                    try (QueryEncoder qe = new QueryEncoder(dev.scissor.encoder.model.EncoderModelDescriptor
-                            .defaultDescriptor(), 1 << 24)) {
+                    try (QueryEncoder qe = new QueryEncoder(
+                            dev.scissor.encoder.model.EncoderModelDescriptor.defaultDescriptor(), 1 << 24)) {
                         for (final long k : seqs) {
                             final byte[] crop = cropMovingPerson(frames.get(k), background);
                             for (final int[] tl : new int[][] {{1, 1}, {2, 2}, {3, 3}, {4, 2}, {4, 4}}) {
                                 final float[] qt = qe.encode(crop, tl[0], tl[1]);
-                                final ByteBuffer bb = ByteBuffer.allocate(qt.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                                final ByteBuffer bb =
+                                        ByteBuffer.allocate(qt.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
                                 bb.asFloatBuffer().put(qt);
                                 Files.write(d.resolve("q" + tl[0] + "x" + tl[1] + "-" + k + ".f32"), bb.array());
                             }
@@ -200,7 +215,9 @@ class QaServiceIT {
                 for (final long k : seqs) {
                     final byte[] crop = cropMovingPerson(frames.get(k), background);
                     final ObjectNode q = HttpService.JSON.createObjectNode();
-                    q.put("stream", STREAM).put("image", Base64.getEncoder().encodeToString(crop)).put("top", 50);
+                    q.put("stream", STREAM)
+                            .put("image", Base64.getEncoder().encodeToString(crop))
+                            .put("top", 50);
                     final long t0 = System.nanoTime();
                     final JsonNode found = post(base + "/v1/find", q, 200);
                     final long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -213,11 +230,21 @@ class QaServiceIT {
                             }
                         }
                     }
-                    final double margin = results.get(0).path("score").asDouble() - results.get(1).path("score").asDouble();
-                    final long containing = windows.stream().filter(w -> w.containsFrame(k)).count();
-                    final String line = String.format("frame %d: best window containing it ranks %d of %d (%d contain it), top score %.3f, "
-                            + "margin to 2nd %.3f, top similarity %.4f, %d ms", k, rank, results.size(), containing,
-                            results.get(0).path("score").asDouble(), margin, results.get(0).path("similarity").asDouble(), ms);
+                    final double margin = results.get(0).path("score").asDouble()
+                            - results.get(1).path("score").asDouble();
+                    final long containing =
+                            windows.stream().filter(w -> w.containsFrame(k)).count();
+                    final String line = String.format(
+                            "frame %d: best window containing it ranks %d of %d (%d contain it), top score %.3f, "
+                                    + "margin to 2nd %.3f, top similarity %.4f, %d ms",
+                            k,
+                            rank,
+                            results.size(),
+                            containing,
+                            results.get(0).path("score").asDouble(),
+                            margin,
+                            results.get(0).path("similarity").asDouble(),
+                            ms);
                     report.add(line);
                     if (rank != 1) {
                         System.out.println("QaServiceIT /v1/find " + line);
@@ -231,53 +258,90 @@ class QaServiceIT {
                 // windows): a window holding frame k first for 121 (78%), in the top 3 for 133 (85%);
                 // the misses cluster where the crop catches several people or mostly background.
                 final long top3 = ranks.stream().filter(r -> r >= 1 && r <= 3).count();
-                System.out.printf("QaServiceIT /v1/find: a window holding frame k ranks first for %d of %d frames, "
-                        + "top 3 for %d%n", hits, ranks.size(), top3);
+                System.out.printf(
+                        "QaServiceIT /v1/find: a window holding frame k ranks first for %d of %d frames, "
+                                + "top 3 for %d%n",
+                        hits, ranks.size(), top3);
                 if (WINDOW == null && HOP == null && FRAMES == 0) {
-                    assertTrue(hits >= 0.70 * ranks.size(), "a window holding frame k ranks first for at least 70% of "
-                            + "the frames: " + hits + " of " + ranks.size() + "\n" + String.join("\n", report));
-                    assertTrue(top3 >= 0.80 * ranks.size(), "... and in the top 3 for at least 80%: " + top3 + " of "
-                            + ranks.size());
+                    assertTrue(
+                            hits >= 0.70 * ranks.size(),
+                            "a window holding frame k ranks first for at least 70% of " + "the frames: " + hits + " of "
+                                    + ranks.size() + "\n" + String.join("\n", report));
+                    assertTrue(
+                            top3 >= 0.80 * ranks.size(),
+                            "... and in the top 3 for at least 80%: " + top3 + " of " + ranks.size());
                 }
 
                 // /v1/ask without an LLM server answers with the request.
                 final ObjectNode ask = HttpService.JSON.createObjectNode();
-                ask.put("stream", STREAM).put("question", "How many people cross?").put("seconds", 6);
+                ask.put("stream", STREAM)
+                        .put("question", "How many people cross?")
+                        .put("seconds", 6);
                 final JsonNode asked = post(base + "/v1/ask", ask, 200);
                 assertEquals(false, asked.path("sent").asBoolean(true));
-                assertTrue(asked.path("windows").size() >= 2, asked.path("windows").toString());
-                assertEquals("image_embeds", asked.path("request").path("messages").path(1).path("content").path(2)
-                        .path("type").asText());
+                assertTrue(
+                        asked.path("windows").size() >= 2, asked.path("windows").toString());
+                assertEquals(
+                        "image_embeds",
+                        asked.path("request")
+                                .path("messages")
+                                .path(1)
+                                .path("content")
+                                .path(2)
+                                .path("type")
+                                .asText());
 
                 // The compressor proxy has nobody to ask here; /metrics counts what happened.
                 final JsonNode latest = get(base + "/v1/streams/" + STREAM + "/windows/latest", 502);
-                assertTrue(latest.path("error").asText().contains("no compressor instance answered"), latest.toString());
-                final String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-                assertTrue(metrics.contains("\nscissor_serve_windows_held{stream=\"peds\"} " + (double) windows.size()
-                        + "\n"), metrics);
-                assertTrue(metrics.contains("\nscissor_serve_requests_total{route=\"find\",status=\"200\"} "
-                        + (double) ranks.size() + "\n"), metrics);
-                assertTrue(metrics.contains("\nscissor_serve_requests_total{route=\"latest\",status=\"502\"} 1.0\n"),
+                assertTrue(
+                        latest.path("error").asText().contains("no compressor instance answered"), latest.toString());
+                final String metrics = http.send(
+                                HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
+                assertTrue(
+                        metrics.contains(
+                                "\nscissor_serve_windows_held{stream=\"peds\"} " + (double) windows.size() + "\n"),
                         metrics);
-                assertTrue(metrics.contains("\nscissor_serve_request_seconds_count{route=\"find\"} " + ranks.size() + "\n"),
+                assertTrue(
+                        metrics.contains("\nscissor_serve_requests_total{route=\"find\",status=\"200\"} "
+                                + (double) ranks.size() + "\n"),
                         metrics);
-                for (final String name : List.of("scissor_serve_windows_consumed_total ",
-                        "scissor_serve_malformed_windows_total ", "scissor_serve_windows_held{", "scissor_serve_index_bytes ",
-                        "scissor_serve_windows_evicted_for_memory_total ", "scissor_serve_requests_total{",
-                        "scissor_serve_request_seconds_sum{", "scissor_serve_request_seconds_count{",
-                        "scissor_serve_consumer_lag_records ", "kafka_consumer_fetch_manager_records_lag_max{",
+                assertTrue(
+                        metrics.contains("\nscissor_serve_requests_total{route=\"latest\",status=\"502\"} 1.0\n"),
+                        metrics);
+                assertTrue(
+                        metrics.contains(
+                                "\nscissor_serve_request_seconds_count{route=\"find\"} " + ranks.size() + "\n"),
+                        metrics);
+                for (final String name : List.of(
+                        "scissor_serve_windows_consumed_total ",
+                        "scissor_serve_malformed_windows_total ",
+                        "scissor_serve_windows_held{",
+                        "scissor_serve_index_bytes ",
+                        "scissor_serve_windows_evicted_for_memory_total ",
+                        "scissor_serve_requests_total{",
+                        "scissor_serve_request_seconds_sum{",
+                        "scissor_serve_request_seconds_count{",
+                        "scissor_serve_consumer_lag_records ",
+                        "kafka_consumer_fetch_manager_records_lag_max{",
                         "kafka_consumer_fetch_manager_records_consumed_total{")) {
                     assertTrue(metrics.contains("\n" + name), name + " in\n" + metrics);
                 }
                 // The windows consumer's per-partition lag, which Kafka adds after the first fetch,
                 // shows up at the binding's next refresh.
-                final long lagDeadline = System.nanoTime() + Metrics.KAFKA_REFRESH.plusSeconds(10).toNanos();
+                final long lagDeadline = System.nanoTime()
+                        + Metrics.KAFKA_REFRESH.plusSeconds(10).toNanos();
                 String later = metrics;
-                while (!later.contains("\nkafka_consumer_fetch_manager_records_lag{") && System.nanoTime() < lagDeadline) {
+                while (!later.contains("\nkafka_consumer_fetch_manager_records_lag{")
+                        && System.nanoTime() < lagDeadline) {
                     Thread.sleep(500);
-                    later = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
-                            HttpResponse.BodyHandlers.ofString()).body();
+                    later = http.send(
+                                    HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .body();
                 }
                 assertTrue(later.contains("\nkafka_consumer_fetch_manager_records_lag{"), later);
             }
@@ -285,16 +349,19 @@ class QaServiceIT {
     }
 
     private JsonNode get(final String url, final int status) throws Exception {
-        final HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        final HttpResponse<byte[]> r =
+                http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(status, r.statusCode(), url + ": " + new String(r.body()));
         return HttpService.JSON.readTree(r.body());
     }
 
     private JsonNode post(final String url, final JsonNode body, final int status) throws Exception {
-        final HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(url))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(HttpService.JSON.writeValueAsBytes(body)))
-                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofByteArray());
+        final HttpResponse<byte[]> r = http.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(HttpService.JSON.writeValueAsBytes(body)))
+                        .header("Content-Type", "application/json")
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(status, r.statusCode(), url + ": " + new String(r.body()));
         return HttpService.JSON.readTree(r.body());
     }
@@ -302,10 +369,12 @@ class QaServiceIT {
     /** The JPEG of every frame of the stream, by sequence number. */
     private static Map<Long, byte[]> readFrames(final String bootstrap) {
         final Map<Long, byte[]> out = new TreeMap<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.GROUP_ID_CONFIG, "it-serve-frames"), new ByteArrayDeserializer(),
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                        ConsumerConfig.GROUP_ID_CONFIG, "it-serve-frames"),
+                new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             c.subscribe(List.of("frames"));
             final long deadline = System.nanoTime() + 20_000_000_000L;
@@ -315,7 +384,8 @@ class QaServiceIT {
                 final var recs = c.poll(Duration.ofMillis(300));
                 idle = recs.isEmpty() ? idle + 1 : 0;
                 recs.forEach(r -> {
-                    final VideoFrame f = ScissorSerdes.videoFrame().deserializer().deserialize("frames", r.value());
+                    final VideoFrame f =
+                            ScissorSerdes.videoFrame().deserializer().deserialize("frames", r.value());
                     final ByteBuffer b = f.getImage();
                     final byte[] jpeg = new byte[b.remaining()];
                     b.duplicate().get(jpeg);
@@ -379,8 +449,10 @@ class QaServiceIT {
         int by = 0;
         for (int y = 0; y + ch <= h; y += 8) {
             for (int x = 0; x + cw <= w; x += 8) {
-                final long s = integral[(y + ch) * (w + 1) + x + cw] - integral[y * (w + 1) + x + cw]
-                        - integral[(y + ch) * (w + 1) + x] + integral[y * (w + 1) + x];
+                final long s = integral[(y + ch) * (w + 1) + x + cw]
+                        - integral[y * (w + 1) + x + cw]
+                        - integral[(y + ch) * (w + 1) + x]
+                        + integral[y * (w + 1) + x];
                 if (s > best) {
                     best = s;
                     bx = x;

@@ -22,15 +22,22 @@ class QaServiceSlowClientsIT {
     @Test
     void answersThroughFiftySlowHeaderAndFiftySlowBodyClients() throws Exception {
         final MockWindowsConsumer windows = new MockWindowsConsumer("windows", 1);
-        windows.append(0, "cam", ScissorSerdes.compressedWindow().serializer().serialize("windows",
-                WindowTestAccess.record("cam", 0, 3, 8).build()), System.currentTimeMillis());
+        windows.append(
+                0,
+                "cam",
+                ScissorSerdes.compressedWindow()
+                        .serializer()
+                        .serialize(
+                                "windows",
+                                WindowTestAccess.record("cam", 0, 3, 8).build()),
+                System.currentTimeMillis());
         final Map<String, Object> cfg = new LinkedHashMap<>();
         cfg.put(ServeConfig.PORT, 0);
         cfg.put(ServeConfig.BIND, "127.0.0.1");
         cfg.put(ServeConfig.COMPRESSOR_URLS, "http://127.0.0.1:9");
         try (QaService qa = new QaService(new ServeConfig(cfg), null, null)) {
-            qa.start(onMalformed -> WindowTestAccess.assignAll(WindowTestAccess.consumer(windows, "windows",
-                    onMalformed), null));
+            qa.start(onMalformed ->
+                    WindowTestAccess.assignAll(WindowTestAccess.consumer(windows, "windows", onMalformed), null));
             assertTrue(qa.awaitWindows("cam", 1, Duration.ofSeconds(10)));
             assertEquals(HttpLimits.DEFAULT_THREADS, qa.http().limits().threads(), "the default limits");
             SlowClients.withstand("qa", qa.http(), "/v1/streams", 200, "POST /v1/ask");

@@ -40,8 +40,8 @@ import org.junit.jupiter.api.Test;
 class QaServiceTest {
 
     private static final String STREAM = "cam";
-    private static final String ANSWER = "{\"choices\":[{\"message\":{\"role\":\"assistant\","
-            + "\"content\":\"Two people cross.\"}}]}";
+    private static final String ANSWER =
+            "{\"choices\":[{\"message\":{\"role\":\"assistant\"," + "\"content\":\"Two people cross.\"}}]}";
 
     private static final AtomicInteger LLM_STATUS = new AtomicInteger(200);
     private static final AtomicReference<String> LLM_BODY = new AtomicReference<>(ANSWER);
@@ -53,15 +53,16 @@ class QaServiceTest {
 
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private record Recorded(String path, String auth, JsonNode body) {
-    }
+    private record Recorded(String path, String auth, JsonNode body) {}
 
     @BeforeAll
     static void start() throws Exception {
         llm = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         llm.createContext("/", ex -> {
             final byte[] in = ex.getRequestBody().readAllBytes();
-            RECORDED.add(new Recorded(ex.getRequestURI().getPath(), ex.getRequestHeaders().getFirst("Authorization"),
+            RECORDED.add(new Recorded(
+                    ex.getRequestURI().getPath(),
+                    ex.getRequestHeaders().getFirst("Authorization"),
                     HttpService.JSON.readTree(in)));
             final byte[] out = LLM_BODY.get().getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().add("Content-Type", "application/json");
@@ -75,11 +76,26 @@ class QaServiceTest {
         windows = new MockWindowsConsumer("windows", 2);
         final long now = System.currentTimeMillis();
         for (int i = 0; i < 5; i++) {
-            windows.append(0, STREAM, ScissorSerdes.compressedWindow().serializer().serialize("windows",
-                    WindowTestAccess.record(STREAM, i * 4L, 3, 8).build()), now);
+            windows.append(
+                    0,
+                    STREAM,
+                    ScissorSerdes.compressedWindow()
+                            .serializer()
+                            .serialize(
+                                    "windows",
+                                    WindowTestAccess.record(STREAM, i * 4L, 3, 8)
+                                            .build()),
+                    now);
         }
-        windows.append(1, "other", ScissorSerdes.compressedWindow().serializer().serialize("windows",
-                WindowTestAccess.halfRecord("other", 0, 2, 8).build()), now); // float16, as exported towers write
+        windows.append(
+                1,
+                "other",
+                ScissorSerdes.compressedWindow()
+                        .serializer()
+                        .serialize(
+                                "windows",
+                                WindowTestAccess.halfRecord("other", 0, 2, 8).build()),
+                now); // float16, as exported towers write
         windows.append(1, "broken", "not a window at all".getBytes(StandardCharsets.US_ASCII), now);
 
         final Map<String, Object> cfg = new LinkedHashMap<>();
@@ -90,8 +106,8 @@ class QaServiceTest {
         cfg.put(ServeConfig.LLM_TIMEOUT_MS, 10_000);
         cfg.put(ServeConfig.COMPRESSOR_URLS, "http://127.0.0.1:9");
         service = new QaService(new ServeConfig(cfg), "sk-test");
-        service.start(onMalformed -> WindowTestAccess.assignAll(
-                WindowTestAccess.consumer(windows, "windows", onMalformed), null));
+        service.start(onMalformed ->
+                WindowTestAccess.assignAll(WindowTestAccess.consumer(windows, "windows", onMalformed), null));
         assertTrue(service.awaitWindows(STREAM, 5, Duration.ofSeconds(10)), "windows indexed");
         assertTrue(service.awaitWindows("other", 1, Duration.ofSeconds(10)), "windows indexed");
         base = "http://127.0.0.1:" + service.port();
@@ -115,8 +131,11 @@ class QaServiceTest {
     }
 
     private JsonNode post(final String path, final String body, final int status) throws Exception {
-        final HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json").build(),
+        final HttpResponse<byte[]> r = http.send(
+                HttpRequest.newBuilder(URI.create(base + path))
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .header("Content-Type", "application/json")
+                        .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(status, r.statusCode(), path + " " + body + ": " + new String(r.body(), StandardCharsets.UTF_8));
         return HttpService.JSON.readTree(r.body());
@@ -131,19 +150,30 @@ class QaServiceTest {
     }
 
     private String get(final String path, final int status) throws Exception {
-        final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        final HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(status, r.statusCode(), path + ": " + r.body());
         return r.body();
     }
 
     @Test
     void askSendsTheWindowsToTheLlmAndReturnsItsAnswer() throws Exception {
-        final JsonNode out = post("/v1/ask", json().put("stream", STREAM).put("question", "How many people cross?")
-                .put("max_windows", 3), 200);
+        final JsonNode out = post(
+                "/v1/ask",
+                json().put("stream", STREAM)
+                        .put("question", "How many people cross?")
+                        .put("max_windows", 3),
+                200);
         assertTrue(out.path("sent").asBoolean(false), out.toString());
         assertEquals("Two people cross.", out.path("answer").asText());
-        assertEquals("assistant", out.path("response").path("choices").path(0).path("message").path("role").asText());
+        assertEquals(
+                "assistant",
+                out.path("response")
+                        .path("choices")
+                        .path(0)
+                        .path("message")
+                        .path("role")
+                        .asText());
         assertEquals(3, out.path("windows").size(), "the newest max_windows");
         assertEquals(8, out.path("windows").path(0).path("firstSequence").asLong());
         assertEquals(16, out.path("windows").path(2).path("firstSequence").asLong());
@@ -158,7 +188,9 @@ class QaServiceTest {
         for (int w = 0; w < 3; w++) {
             assertEquals("image_embeds", content.path(2 + 2 * w).path("type").asText());
         }
-        assertEquals("Question: How many people cross?", content.path(content.size() - 1).path("text").asText());
+        assertEquals(
+                "Question: How many people cross?",
+                content.path(content.size() - 1).path("text").asText());
     }
 
     @Test
@@ -166,7 +198,11 @@ class QaServiceTest {
         final JsonNode out = post("/v1/ask", json().put("stream", "other").put("question", "Anyone?"), 200);
         assertTrue(out.path("sent").asBoolean(false), out.toString());
         assertEquals(1, out.path("windows").size());
-        final JsonNode content = RECORDED.get(RECORDED.size() - 1).body().path("messages").path(1).path("content");
+        final JsonNode content = RECORDED.get(RECORDED.size() - 1)
+                .body()
+                .path("messages")
+                .path(1)
+                .path("content");
         assertEquals("image_embeds", content.path(2).path("type").asText());
         assertFalse(content.path(2).path("image_embeds").asText().isEmpty());
     }
@@ -177,8 +213,10 @@ class QaServiceTest {
         LLM_BODY.set("{\"error\":{\"message\":\"CUDA out of memory\"}}");
         final JsonNode out = post("/v1/ask", json().put("stream", STREAM).put("question", "Anyone there?"), 502);
         final String error = out.path("error").asText();
-        assertTrue(error.startsWith("the LLM server http://127.0.0.1:" + llm.getAddress().getPort()
-                + "/v1/chat/completions answered 500: "), error);
+        assertTrue(
+                error.startsWith("the LLM server http://127.0.0.1:"
+                        + llm.getAddress().getPort() + "/v1/chat/completions answered 500: "),
+                error);
         assertTrue(error.contains("CUDA out of memory"), error);
         assertEquals(1, RECORDED.size(), "sent once, not retried");
     }
@@ -186,9 +224,12 @@ class QaServiceTest {
     @Test
     void anUnknownStreamIs404() throws Exception {
         final JsonNode ask = post("/v1/ask", json().put("stream", "nope").put("question", "?"), 404);
-        assertEquals("no windows of stream 'nope' are indexed (GET /v1/streams lists them)", ask.path("error").asText());
+        assertEquals(
+                "no windows of stream 'nope' are indexed (GET /v1/streams lists them)",
+                ask.path("error").asText());
         final JsonNode find = post("/v1/find", json().put("stream", "nope").put("image", "aGVsbG8="), 404);
-        assertEquals("no windows of stream 'nope' are indexed (GET /v1/streams lists them)",
+        assertEquals(
+                "no windows of stream 'nope' are indexed (GET /v1/streams lists them)",
                 find.path("error").asText());
         get("/v1/streams/nope/windows", 404);
         assertTrue(RECORDED.isEmpty(), "nothing sent to the LLM");
@@ -197,19 +238,28 @@ class QaServiceTest {
     @Test
     void findRejectsBadBase64AndNonImagesWith400() throws Exception {
         final JsonNode b64 = post("/v1/find", json().put("stream", STREAM).put("image", "QQ=QQ"), 400);
-        assertEquals("image is not base64: Input byte array has wrong 4-byte ending unit", b64.path("error").asText());
-        final JsonNode data = post("/v1/find", json().put("stream", STREAM).put("image", "data:image/png;base64,abcde"),
-                400);
-        assertEquals("image is not base64: Last unit does not have enough valid bits", data.path("error").asText());
+        assertEquals(
+                "image is not base64: Input byte array has wrong 4-byte ending unit",
+                b64.path("error").asText());
+        final JsonNode data =
+                post("/v1/find", json().put("stream", STREAM).put("image", "data:image/png;base64,abcde"), 400);
+        assertEquals(
+                "image is not base64: Last unit does not have enough valid bits",
+                data.path("error").asText());
         final JsonNode garbage = post("/v1/find", json().put("stream", STREAM).put("image", "not base64 at all!"), 400);
-        assertTrue(garbage.path("error").asText().startsWith("image is not base64: Illegal base64 character"),
+        assertTrue(
+                garbage.path("error").asText().startsWith("image is not base64: Illegal base64 character"),
                 garbage.toString());
 
-        final String notAnImage = Base64.getEncoder().encodeToString("hello, not an image".getBytes(
-                StandardCharsets.US_ASCII));
-        final HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/find"))
-                .POST(HttpRequest.BodyPublishers.ofString(json().put("stream", STREAM).put("image", notAnImage)
-                        .toString())).build(), HttpResponse.BodyHandlers.ofByteArray());
+        final String notAnImage =
+                Base64.getEncoder().encodeToString("hello, not an image".getBytes(StandardCharsets.US_ASCII));
+        final HttpResponse<byte[]> r = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/v1/find"))
+                        .POST(HttpRequest.BodyPublishers.ofString(json().put("stream", STREAM)
+                                .put("image", notAnImage)
+                                .toString()))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         final JsonNode body = HttpService.JSON.readTree(r.body());
         assumeTrue(r.statusCode() != 503, "the query encoder is not available here: " + body);
         assertEquals(400, r.statusCode(), body.toString());
@@ -218,42 +268,94 @@ class QaServiceTest {
 
     @Test
     void missingOrInvalidFieldsAre400WithMessagesNamingTheField() throws Exception {
-        assertEquals("\"stream\" is required (a non-empty string)",
+        assertEquals(
+                "\"stream\" is required (a non-empty string)",
                 post("/v1/ask", json().put("question", "?"), 400).path("error").asText());
-        assertEquals("\"question\" is required (a non-empty string)",
+        assertEquals(
+                "\"question\" is required (a non-empty string)",
                 post("/v1/ask", json().put("stream", STREAM), 400).path("error").asText());
-        assertEquals("\"question\" is required (a non-empty string)",
-                post("/v1/ask", json().put("stream", STREAM).put("question", "  "), 400).path("error").asText());
-        assertEquals("\"stream\" is required (a non-empty string)",
-                post("/v1/ask", json().put("stream", 7).put("question", "?"), 400).path("error").asText());
-        assertEquals("seconds must be a positive number", post("/v1/ask", json().put("stream", STREAM)
-                .put("question", "?").put("seconds", -1), 400).path("error").asText());
-        assertEquals("max_windows must be a positive integer", post("/v1/ask", json().put("stream", STREAM)
-                .put("question", "?").put("max_windows", 0), 400).path("error").asText());
-        assertEquals("\"image\" is required (a non-empty string)",
-                post("/v1/find", json().put("stream", STREAM), 400).path("error").asText());
-        assertEquals("\"stream\" is required (a non-empty string)",
-                post("/v1/find", json().put("image", "aGVsbG8="), 400).path("error").asText());
-        assertEquals("top must be an integer from 1 to 1000", post("/v1/find", json().put("stream", STREAM)
-                .put("image", "aGVsbG8=").put("top", 0), 400).path("error").asText());
-        assertEquals("frame_width and frame_height must be 1 to 16384", post("/v1/find", json().put("stream", STREAM)
-                .put("image", "aGVsbG8=").put("frame_width", -5), 400).path("error").asText());
+        assertEquals(
+                "\"question\" is required (a non-empty string)",
+                post("/v1/ask", json().put("stream", STREAM).put("question", "  "), 400)
+                        .path("error")
+                        .asText());
+        assertEquals(
+                "\"stream\" is required (a non-empty string)",
+                post("/v1/ask", json().put("stream", 7).put("question", "?"), 400)
+                        .path("error")
+                        .asText());
+        assertEquals(
+                "seconds must be a positive number",
+                post(
+                                "/v1/ask",
+                                json().put("stream", STREAM)
+                                        .put("question", "?")
+                                        .put("seconds", -1),
+                                400)
+                        .path("error")
+                        .asText());
+        assertEquals(
+                "max_windows must be a positive integer",
+                post(
+                                "/v1/ask",
+                                json().put("stream", STREAM)
+                                        .put("question", "?")
+                                        .put("max_windows", 0),
+                                400)
+                        .path("error")
+                        .asText());
+        assertEquals(
+                "\"image\" is required (a non-empty string)",
+                post("/v1/find", json().put("stream", STREAM), 400)
+                        .path("error")
+                        .asText());
+        assertEquals(
+                "\"stream\" is required (a non-empty string)",
+                post("/v1/find", json().put("image", "aGVsbG8="), 400)
+                        .path("error")
+                        .asText());
+        assertEquals(
+                "top must be an integer from 1 to 1000",
+                post(
+                                "/v1/find",
+                                json().put("stream", STREAM)
+                                        .put("image", "aGVsbG8=")
+                                        .put("top", 0),
+                                400)
+                        .path("error")
+                        .asText());
+        assertEquals(
+                "frame_width and frame_height must be 1 to 16384",
+                post(
+                                "/v1/find",
+                                json().put("stream", STREAM)
+                                        .put("image", "aGVsbG8=")
+                                        .put("frame_width", -5),
+                                400)
+                        .path("error")
+                        .asText());
         assertTrue(post("/v1/ask", "{not json", 400).path("error").asText().startsWith("the body is not valid JSON"));
-        assertEquals("the body must be a JSON object", post("/v1/ask", "[1, 2]", 400).path("error").asText());
+        assertEquals(
+                "the body must be a JSON object",
+                post("/v1/ask", "[1, 2]", 400).path("error").asText());
         assertTrue(RECORDED.isEmpty(), "nothing sent to the LLM");
     }
 
     @Test
     void listsStreamsAndCountsMalformedWindows() throws Exception {
-        final JsonNode streams = HttpService.JSON.readTree(get("/v1/streams", 200)).path("streams");
+        final JsonNode streams =
+                HttpService.JSON.readTree(get("/v1/streams", 200)).path("streams");
         assertEquals(2, streams.size(), streams.toString());
         assertEquals(STREAM, streams.path(0).path("stream").asText());
         assertEquals(5, streams.path(0).path("windows").asInt());
         assertEquals("other", streams.path(1).path("stream").asText());
         final JsonNode recent = HttpService.JSON.readTree(get("/v1/streams/cam/windows?limit=2", 200));
         assertEquals(5, recent.path("held").asInt());
-        assertEquals(List.of(12L, 16L), List.of(recent.path("windows").path(0).path("firstSequence").asLong(),
-                recent.path("windows").path(1).path("firstSequence").asLong()));
+        assertEquals(
+                List.of(12L, 16L),
+                List.of(
+                        recent.path("windows").path(0).path("firstSequence").asLong(),
+                        recent.path("windows").path(1).path("firstSequence").asLong()));
         assertEquals(1, service.malformedWindows());
         assertEquals(6, service.windowsConsumed());
         final String metrics = get("/metrics", 200);
@@ -278,19 +380,32 @@ class QaServiceTest {
             final QaService guarded = new QaService(new ServeConfig(cfg), null, "t0ken");
             try {
                 guarded.start(onMalformed -> WindowTestAccess.assignAll(
-                        WindowTestAccess.consumer(new MockWindowsConsumer("windows", 1), "windows", onMalformed), null));
+                        WindowTestAccess.consumer(new MockWindowsConsumer("windows", 1), "windows", onMalformed),
+                        null));
                 final URI latest = URI.create("http://127.0.0.1:" + guarded.port() + "/v1/streams/cam/windows/latest");
-                final HttpResponse<String> denied = http.send(HttpRequest.newBuilder(latest).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                final HttpResponse<String> denied =
+                        http.send(HttpRequest.newBuilder(latest).build(), HttpResponse.BodyHandlers.ofString());
                 assertEquals(401, denied.statusCode(), denied.body());
                 assertTrue(seen.isEmpty(), "nothing reached the compressor");
-                final HttpResponse<String> ok = http.send(HttpRequest.newBuilder(latest)
-                        .header("Authorization", "Bearer t0ken").build(), HttpResponse.BodyHandlers.ofString());
+                final HttpResponse<String> ok = http.send(
+                        HttpRequest.newBuilder(latest)
+                                .header("Authorization", "Bearer t0ken")
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, ok.statusCode(), ok.body());
-                assertEquals("cam", HttpService.JSON.readTree(ok.body()).get("streamId").asText());
+                assertEquals(
+                        "cam",
+                        HttpService.JSON.readTree(ok.body()).get("streamId").asText());
                 assertEquals(List.of("Bearer t0ken"), seen, "the proxy sent the token");
-                assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + guarded.port()
-                        + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).statusCode(), "metrics open");
+                assertEquals(
+                        200,
+                        http.send(
+                                        HttpRequest.newBuilder(
+                                                        URI.create("http://127.0.0.1:" + guarded.port() + "/metrics"))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.ofString())
+                                .statusCode(),
+                        "metrics open");
             } finally {
                 guarded.close();
             }
@@ -311,50 +426,91 @@ class QaServiceTest {
     @Test
     void hugeDeclaredImagesAre413BeforeAnythingIsDecodedOrAllocated() throws Exception {
         // The reviewer's 191 KB PNG of 65535x1024 with 16384x16384 frames was a 500 (NegativeArraySizeException).
-        final JsonNode wide = post("/v1/find", json().put("stream", STREAM)
-                .put("image", Base64.getEncoder().encodeToString(HostilePngs.black(65535, 1024)))
-                .put("frame_width", 16384).put("frame_height", 16384), 413);
+        final JsonNode wide = post(
+                "/v1/find",
+                json().put("stream", STREAM)
+                        .put("image", Base64.getEncoder().encodeToString(HostilePngs.black(65535, 1024)))
+                        .put("frame_width", 16384)
+                        .put("frame_height", 16384),
+                413);
         assertTrue(wide.path("error").asText().contains(ServeConfig.FIND_MAX_PIXELS), wide.toString());
         // 40000x1024 drove the service to 5 GB; now it is refused from the header.
         final String body = json().put("stream", STREAM)
-                .put("image", Base64.getEncoder().encodeToString(HostilePngs.black(40000, 1024))).toString();
+                .put("image", Base64.getEncoder().encodeToString(HostilePngs.black(40000, 1024)))
+                .toString();
         final long before = allocatedBytes();
         final JsonNode tall = post("/v1/find", body, 413);
         final long allocated = allocatedBytes() - before;
-        assertEquals("the image is 40000x1024 = 40960000 pixels; at most 16777216 are decoded ("
-                + ServeConfig.FIND_MAX_PIXELS + ")", tall.path("error").asText());
-        assertTrue(allocated < 32L << 20, "answered with " + (allocated >> 20) + " MiB allocated (decoding would "
-                + "take 117 MiB, tiling it 16 times 1.9 GB)");
+        assertEquals(
+                "the image is 40000x1024 = 40960000 pixels; at most 16777216 are decoded ("
+                        + ServeConfig.FIND_MAX_PIXELS + ")",
+                tall.path("error").asText());
+        assertTrue(
+                allocated < 32L << 20,
+                "answered with " + (allocated >> 20) + " MiB allocated (decoding would "
+                        + "take 117 MiB, tiling it 16 times 1.9 GB)");
     }
 
     @Test
     void nonFiniteOrOutOfRangeNumbersAre400NamingTheField() throws Exception {
-        assertEquals("seconds must be a finite positive number, not Infinity", post("/v1/ask",
-                "{\"stream\":\"cam\",\"question\":\"?\",\"seconds\":1e309}", 400).path("error").asText());
-        assertEquals("seconds must be a positive number", post("/v1/ask",
-                "{\"stream\":\"cam\",\"question\":\"?\",\"seconds\":\"soon\"}", 400).path("error").asText());
-        assertEquals("limit must be an integer from 1 to 10000",
-                HttpService.JSON.readTree(get("/v1/streams/cam/windows?limit=-5", 400)).path("error").asText());
-        assertEquals("limit must be an integer from 1 to 10000",
-                HttpService.JSON.readTree(get("/v1/streams/cam/windows?limit=10001", 400)).path("error").asText());
-        assertEquals("top must be an integer from 1 to 1000", post("/v1/find",
-                "{\"stream\":\"cam\",\"image\":\"aGVsbG8=\",\"top\":1e309}", 400).path("error").asText());
-        assertEquals("top must be an integer from 1 to 1000", post("/v1/find",
-                "{\"stream\":\"cam\",\"image\":\"aGVsbG8=\",\"top\":-5}", 400).path("error").asText());
-        assertEquals("frame_width and frame_height must be 1 to 16384", post("/v1/find",
-                "{\"stream\":\"cam\",\"image\":\"aGVsbG8=\",\"frame_height\":4294967297}", 400)
-                .path("error").asText());
+        assertEquals(
+                "seconds must be a finite positive number, not Infinity",
+                post("/v1/ask", "{\"stream\":\"cam\",\"question\":\"?\",\"seconds\":1e309}", 400)
+                        .path("error")
+                        .asText());
+        assertEquals(
+                "seconds must be a positive number",
+                post("/v1/ask", "{\"stream\":\"cam\",\"question\":\"?\",\"seconds\":\"soon\"}", 400)
+                        .path("error")
+                        .asText());
+        assertEquals(
+                "limit must be an integer from 1 to 10000",
+                HttpService.JSON
+                        .readTree(get("/v1/streams/cam/windows?limit=-5", 400))
+                        .path("error")
+                        .asText());
+        assertEquals(
+                "limit must be an integer from 1 to 10000",
+                HttpService.JSON
+                        .readTree(get("/v1/streams/cam/windows?limit=10001", 400))
+                        .path("error")
+                        .asText());
+        assertEquals(
+                "top must be an integer from 1 to 1000",
+                post("/v1/find", "{\"stream\":\"cam\",\"image\":\"aGVsbG8=\",\"top\":1e309}", 400)
+                        .path("error")
+                        .asText());
+        assertEquals(
+                "top must be an integer from 1 to 1000",
+                post("/v1/find", "{\"stream\":\"cam\",\"image\":\"aGVsbG8=\",\"top\":-5}", 400)
+                        .path("error")
+                        .asText());
+        assertEquals(
+                "frame_width and frame_height must be 1 to 16384",
+                post("/v1/find", "{\"stream\":\"cam\",\"image\":\"aGVsbG8=\",\"frame_height\":4294967297}", 400)
+                        .path("error")
+                        .asText());
         assertTrue(RECORDED.isEmpty(), "nothing sent to the LLM");
     }
 
     @Test
     void askingForTenThousandWindowsIs400NamingTheCap() throws Exception {
-        final JsonNode out = post("/v1/ask", json().put("stream", STREAM).put("question", "?")
-                .put("max_windows", 10_000), 400);
-        assertEquals("max_windows must be at most 256 (" + ServeConfig.ASK_MAX_WINDOWS + "), not 10000",
+        final JsonNode out = post(
+                "/v1/ask", json().put("stream", STREAM).put("question", "?").put("max_windows", 10_000), 400);
+        assertEquals(
+                "max_windows must be at most 256 (" + ServeConfig.ASK_MAX_WINDOWS + "), not 10000",
                 out.path("error").asText());
         assertTrue(RECORDED.isEmpty(), "nothing sent to the LLM");
-        assertEquals(5, post("/v1/ask", json().put("stream", STREAM).put("question", "?").put("max_windows", 256),
-                200).path("windows").size(), "the cap itself is allowed");
+        assertEquals(
+                5,
+                post(
+                                "/v1/ask",
+                                json().put("stream", STREAM)
+                                        .put("question", "?")
+                                        .put("max_windows", 256),
+                                200)
+                        .path("windows")
+                        .size(),
+                "the cap itself is allowed");
     }
 }

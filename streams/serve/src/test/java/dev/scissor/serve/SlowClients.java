@@ -24,11 +24,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class SlowClients {
 
-    private SlowClients() {
-    }
+    private SlowClients() {}
 
     /** Slow clients of each kind. */
     public static final int SLOW = 50;
+
     private static final Duration ATTACK = Duration.ofSeconds(10);
 
     /** The slow clients of one target, fed by one thread that writes a byte to each every second. */
@@ -130,8 +130,9 @@ public final class SlowClients {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
             s.setSoTimeout(5000);
-            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write(("GET " + path + " HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             final String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             final int status = answer.startsWith("HTTP/1.1 ") ? Integer.parseInt(answer.substring(9, 12)) : -1;
             return new double[] {status, (System.nanoTime() - t0) / 1e6};
@@ -150,20 +151,28 @@ public final class SlowClients {
      * @param bodyPath the method and path the slow-body clients send their body to
      * @throws Exception when a probe fails
      */
-    public static void withstand(final String name, final HttpService http, final String probePath,
-                                  final int probeStatus, final String bodyPath) throws Exception {
+    public static void withstand(
+            final String name,
+            final HttpService http,
+            final String probePath,
+            final int probeStatus,
+            final String bodyPath)
+            throws Exception {
         final List<Double> latencies = new ArrayList<>();
         final int headerDrops;
         final int bodyDrops;
-        try (Attack attack = new Attack(http.port(), "GET " + probePath + " HTTP/1.1\r\nHost: slow\r\n",
-                bodyPath + " HTTP/1.1\r\nHost: slow\r\nContent-Type: application/json\r\n"
-                        + "Content-Length: " + Math.min(1_000_000, http.limits().maxBodyBytes()) + "\r\n\r\n{")) {
+        try (Attack attack = new Attack(
+                http.port(),
+                "GET " + probePath + " HTTP/1.1\r\nHost: slow\r\n",
+                bodyPath + " HTTP/1.1\r\nHost: slow\r\nContent-Type: application/json\r\n" + "Content-Length: "
+                        + Math.min(1_000_000, http.limits().maxBodyBytes()) + "\r\n\r\n{")) {
             final long accepted = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (http.openConnections() < 2 * SLOW - 5 && System.nanoTime() < accepted) {
                 Thread.sleep(50);
             }
-            assertTrue(http.openConnections() >= 2 * SLOW - 5, name + ": the slow clients are connected ("
-                    + http.openConnections() + ")");
+            assertTrue(
+                    http.openConnections() >= 2 * SLOW - 5,
+                    name + ": the slow clients are connected (" + http.openConnections() + ")");
             final long end = System.nanoTime() + ATTACK.toNanos();
             while (System.nanoTime() < end) {
                 final double[] p = probe(http.port(), probePath);
@@ -174,16 +183,29 @@ public final class SlowClients {
             headerDrops = attack.headerDrops.get();
             bodyDrops = attack.bodyDrops.get();
         }
-        final double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        final double[] sorted =
+                latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         final double p50 = sorted[sorted.length / 2];
         final double max = sorted[sorted.length - 1];
-        System.out.printf("SlowClientsIT %s: %d slow-header + %d slow-body clients for %d s: %d probes, latency "
+        System.out.printf(
+                "SlowClientsIT %s: %d slow-header + %d slow-body clients for %d s: %d probes, latency "
                         + "p50 %.1f ms, p99 %.1f ms, max %.1f ms; slow-header clients dropped %d times (header "
-                        + "timeout %d ms), slow-body clients dropped %d times (read timeout %d ms)%n", name, SLOW,
-                SLOW, ATTACK.toSeconds(), sorted.length, p50, sorted[(int) (sorted.length * 0.99)], max, headerDrops,
-                http.limits().headerTimeoutMs(), bodyDrops, http.limits().readTimeoutMs());
-        assertTrue(max < 1000, name + ": every probe answered within 1 s, the slowest in " + max + " ms: "
-                + Arrays.toString(sorted));
+                        + "timeout %d ms), slow-body clients dropped %d times (read timeout %d ms)%n",
+                name,
+                SLOW,
+                SLOW,
+                ATTACK.toSeconds(),
+                sorted.length,
+                p50,
+                sorted[(int) (sorted.length * 0.99)],
+                max,
+                headerDrops,
+                http.limits().headerTimeoutMs(),
+                bodyDrops,
+                http.limits().readTimeoutMs());
+        assertTrue(
+                max < 1000,
+                name + ": every probe answered within 1 s, the slowest in " + max + " ms: " + Arrays.toString(sorted));
         assertTrue(headerDrops >= SLOW, name + ": the slow-header clients were dropped at the header timeout");
         final long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while ((http.openConnections() > 0 || http.busyHandlers() > 0) && System.nanoTime() < deadline) {
@@ -193,5 +215,4 @@ public final class SlowClients {
         assertEquals(0, http.busyHandlers(), name + ": no handler is busy");
         assertEquals(probeStatus, (int) probe(http.port(), probePath)[0], name + " answers afterwards");
     }
-
 }

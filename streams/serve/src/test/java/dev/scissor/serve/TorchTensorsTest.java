@@ -25,8 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TorchTensorsTest {
 
     /** A tensor as read back: the pickle and the storage. */
-    record Loaded(byte[] pickle, float[] values) {
-    }
+    record Loaded(byte[] pickle, float[] values) {}
 
     /** Reads a torch.save archive with the JDK's ZIP reader (an independent check of the layout). */
     static Loaded load(final byte[] bytes, final Path dir) throws Exception {
@@ -50,7 +49,8 @@ class TorchTensorsTest {
             try (InputStream d = zip.getInputStream(zip.getEntry("archive/data/0"))) {
                 data = d.readAllBytes();
             }
-            final FloatBuffer fb = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            final FloatBuffer fb =
+                    ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
             final float[] values = new float[fb.remaining()];
             fb.get(values);
             return new Loaded(pickle, values);
@@ -63,7 +63,7 @@ class TorchTensorsTest {
     void byteForByteWhatTorchSaveWrites() throws Exception {
         final byte[] expected;
         try (InputStream in = getClass().getResourceAsStream("torch-1.13-arange6-2x3.pt")) {
-            expected = in.readAllBytes();     // torch.save(torch.arange(6, dtype=torch.float32).reshape(2, 3), buf)
+            expected = in.readAllBytes(); // torch.save(torch.arange(6, dtype=torch.float32).reshape(2, 3), buf)
         }
         final byte[] actual = TorchTensors.save(FloatBuffer.wrap(new float[] {0, 1, 2, 3, 4, 5}), 2, 3);
         assertEquals(747, expected.length);
@@ -73,16 +73,22 @@ class TorchTensorsTest {
     @Test
     void picklesOfLargerShapesMatchTorch() {
         // data.pkl of torch.save(torch.zeros(196, 816)) and torch.zeros(3, 2, 300), PyTorch 1.13.1.
-        assertEquals("800263746f7263682e5f7574696c730a5f72656275696c645f74656e736f725f76320a71002828580700000073746f"
-                + "72616765710163746f7263680a466c6f617453746f726167650a71025801000000307103580300000063707571044ac0"
-                + "700200747105514b004bc44d30038671064d30034b018671078963636f6c6c656374696f6e730a4f726465726564446963"
-                + "740a71082952710974710a52710b2e",
-                HexFormat.of().formatHex(TorchTensors.pickle("FloatStorage", 196 * 816, new long[] {196, 816}, new long[] {816, 1})));
-        assertEquals("800263746f7263682e5f7574696c730a5f72656275696c645f74656e736f725f76320a71002828580700000073746f"
-                + "72616765710163746f7263680a466c6f617453746f726167650a71025801000000307103580300000063707571044d0807"
-                + "747105514b004b034b024d2c018771064d58024d2c014b018771078963636f6c6c656374696f6e730a4f72646572656444"
-                + "6963740a71082952710974710a52710b2e",
-                HexFormat.of().formatHex(TorchTensors.pickle("FloatStorage", 1800, new long[] {3, 2, 300}, new long[] {600, 300, 1})));
+        assertEquals(
+                "800263746f7263682e5f7574696c730a5f72656275696c645f74656e736f725f76320a71002828580700000073746f"
+                        + "72616765710163746f7263680a466c6f617453746f726167650a71025801000000307103580300000063707571044ac0"
+                        + "700200747105514b004bc44d30038671064d30034b018671078963636f6c6c656374696f6e730a4f726465726564446963"
+                        + "740a71082952710974710a52710b2e",
+                HexFormat.of()
+                        .formatHex(TorchTensors.pickle(
+                                "FloatStorage", 196 * 816, new long[] {196, 816}, new long[] {816, 1})));
+        assertEquals(
+                "800263746f7263682e5f7574696c730a5f72656275696c645f74656e736f725f76320a71002828580700000073746f"
+                        + "72616765710163746f7263680a466c6f617453746f726167650a71025801000000307103580300000063707571044d0807"
+                        + "747105514b004b034b024d2c018771064d58024d2c014b018771078963636f6c6c656374696f6e730a4f72646572656444"
+                        + "6963740a71082952710974710a52710b2e",
+                HexFormat.of()
+                        .formatHex(TorchTensors.pickle(
+                                "FloatStorage", 1800, new long[] {3, 2, 300}, new long[] {600, 300, 1})));
     }
 
     @Test
@@ -96,7 +102,8 @@ class TorchTensorsTest {
         assertEquals(0, buf.position(), "the input buffer is not moved");
         final Loaded t = load(bytes, dir);
         assertArrayEquals(v, t.values());
-        assertArrayEquals(TorchTensors.pickle("FloatStorage", v.length, new long[] {57, 816}, new long[] {816, 1}), t.pickle());
+        assertArrayEquals(
+                TorchTensors.pickle("FloatStorage", v.length, new long[] {57, 816}, new long[] {816, 1}), t.pickle());
         // Each record's data starts on a 64-byte boundary, as PyTorch's writer lays it out.
         final ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int offset = 0;

@@ -40,8 +40,25 @@ class VllmConsumesAskIT {
     private static Window window(final long first, final int count, final long seed) {
         AvroTrust.trustGeneratedClasses();
         final Random r = new Random(seed);
-        final float[] special = {1f + 0x1p-11f, 1f + 3 * 0x1p-11f, 0x1p-24f, 0x1p-25f, 3 * 0x1p-26f, 1e-8f, -1e-7f,
-            65504f, 65519.99f, 65520f, -70000f, 0f, -0f, 1f + 0x1p-8f, 1f + 3 * 0x1p-8f, 3.0e38f, 1.17549435e-38f};
+        final float[] special = {
+            1f + 0x1p-11f,
+            1f + 3 * 0x1p-11f,
+            0x1p-24f,
+            0x1p-25f,
+            3 * 0x1p-26f,
+            1e-8f,
+            -1e-7f,
+            65504f,
+            65519.99f,
+            65520f,
+            -70000f,
+            0f,
+            -0f,
+            1f + 0x1p-8f,
+            1f + 3 * 0x1p-8f,
+            3.0e38f,
+            1.17549435e-38f
+        };
         final ByteBuffer b = ByteBuffer.allocate(count * DIM * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < count * DIM; i++) {
             b.putFloat(i < special.length ? special[i] : (float) (r.nextGaussian() * Math.pow(10, r.nextInt(7) - 4)));
@@ -55,17 +72,27 @@ class VllmConsumesAskIT {
             frames.add(first);
             pos.add(0f);
         }
-        return Window.of(CompressedWindow.newBuilder(WindowTestAccess.record("cam", first, count, DIM).build())
-                .setTokens(b).setMergedCounts(merged).setFirstFrame(frames).setLastFrame(frames).setMeanRow(pos)
-                .setMeanCol(pos).build());
+        return Window.of(CompressedWindow.newBuilder(
+                        WindowTestAccess.record("cam", first, count, DIM).build())
+                .setTokens(b)
+                .setMergedCounts(merged)
+                .setFirstFrame(frames)
+                .setLastFrame(frames)
+                .setMeanRow(pos)
+                .setMeanCol(pos)
+                .build());
     }
 
     @Test
-    void everyFormatAndDtypeIsDecodedAsVllmDoesAndFeedsTheTransformersModel(@TempDir final Path dir)
-            throws Exception {
+    void everyFormatAndDtypeIsDecodedAsVllmDoesAndFeedsTheTransformersModel(@TempDir final Path dir) throws Exception {
         final ExporterPython python = ExporterPython.require();
-        python.runOk(300, "scissor_export.make_tiny_checkpoint", "--out", dir.resolve("ckpt").toString(),
-                "--variant", "tiny-384");
+        python.runOk(
+                300,
+                "scissor_export.make_tiny_checkpoint",
+                "--out",
+                dir.resolve("ckpt").toString(),
+                "--variant",
+                "tiny-384");
         final List<Window> windows = List.of(window(0, 37, 1), window(4, 21, 2), window(8, 5, 3));
         final Path expect = Files.createDirectories(dir.resolve("expect"));
         for (int i = 0; i < windows.size(); i++) {
@@ -74,13 +101,19 @@ class VllmConsumesAskIT {
             t.get(v);
             Npy.writeFloats(expect.resolve("w" + i + ".npy"), v, windows.get(i).tokenCount(), DIM);
         }
-        final List<String> args = new ArrayList<>(List.of("--checkpoint", dir.resolve("ckpt/tiny-384").toString(),
-                "--expect", expect.toString()));
-        final String[][] cases = {{"torch", "float32"}, {"torch", "float16"}, {"torch", "bfloat16"},
-            {"npy", "float32"}, {"npy", "float16"}};
+        final List<String> args = new ArrayList<>(
+                List.of("--checkpoint", dir.resolve("ckpt/tiny-384").toString(), "--expect", expect.toString()));
+        final String[][] cases = {
+            {"torch", "float32"}, {"torch", "float16"}, {"torch", "bfloat16"}, {"npy", "float32"}, {"npy", "float16"}
+        };
         for (final String[] c : cases) {
-            final LlmRequests llm = new LlmRequests("", "", Duration.ofSeconds(1), null,
-                    EmbeddingTensors.Format.parse(c[0]), EmbeddingTensors.DType.parse(c[1]));
+            final LlmRequests llm = new LlmRequests(
+                    "",
+                    "",
+                    Duration.ofSeconds(1),
+                    null,
+                    EmbeddingTensors.Format.parse(c[0]),
+                    EmbeddingTensors.DType.parse(c[1]));
             final Path req = dir.resolve(c[0] + "-" + c[1] + ".json");
             Files.write(req, HttpService.JSON.writeValueAsBytes(llm.build("cam", windows, "Who is there?")));
             args.add("--case");
@@ -103,7 +136,8 @@ class VllmConsumesAskIT {
 
     static Path scriptPath() {
         final String root = System.getProperty("scissor.repo.root", "");
-        for (final Path p : List.of(Path.of(root, "streams/serve/src/test/python/vllm_consume.py"),
+        for (final Path p : List.of(
+                Path.of(root, "streams/serve/src/test/python/vllm_consume.py"),
                 Path.of("src/test/python/vllm_consume.py").toAbsolutePath())) {
             if (Files.isRegularFile(p)) {
                 return p;

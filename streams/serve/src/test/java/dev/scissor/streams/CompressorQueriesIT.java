@@ -1,8 +1,5 @@
 package dev.scissor.streams;
 
-import dev.scissor.schemas.DeadLetters;
-
-
 import static dev.scissor.streams.TestFrames.bytes;
 import static dev.scissor.streams.TestFrames.frame;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,13 +10,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.scissor.http.HttpService;
 import dev.scissor.metrics.Metrics;
+import dev.scissor.schemas.DeadLetters;
+import dev.scissor.schemas.ScissorSerdes;
+import dev.scissor.schemas.avro.CompressedWindow;
+import dev.scissor.schemas.avro.FrameTokens;
 import dev.scissor.serve.QaService;
 import dev.scissor.serve.ServeConfig;
 import dev.scissor.testkit.EmbeddedKafka;
 import dev.scissor.testkit.EmbeddedKafkaExtension;
-import dev.scissor.schemas.ScissorSerdes;
-import dev.scissor.schemas.avro.CompressedWindow;
-import dev.scissor.schemas.avro.FrameTokens;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -62,6 +60,7 @@ class CompressorQueriesIT {
 
     /** Every instance and the QA service require this bearer token (SCISSOR_HTTP_TOKEN in production). */
     private static final String TOKEN = "it-token";
+
     private static final int STREAMS = 6;
     private static final int FRAMES = 12;
     private static final int W = 4;
@@ -70,7 +69,8 @@ class CompressorQueriesIT {
     private static final String APP = "scissor-queries-it";
 
     private static EmbeddedKafka kafka;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @TempDir
     Path dir;
@@ -80,7 +80,6 @@ class CompressorQueriesIT {
         kafka = broker;
         kafka.createTopics(Map.of("tokens", 4, "windows", 4, "dlq", 1));
     }
-
 
     private Map<String, Object> settings(final Path stateDir) {
         final Map<String, Object> s = TestFrames.appSettings(kafka.bootstrapServers(), APP, stateDir, W, H);
@@ -93,9 +92,13 @@ class CompressorQueriesIT {
     }
 
     private HttpResponse<String> get(final HttpService http, final String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + http.port() + path))
-                .header("Authorization", HttpService.bearer(TOKEN))
-                .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return client.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + http.port() + path))
+                        .header("Authorization", HttpService.bearer(TOKEN))
+                        .timeout(Duration.ofSeconds(20))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** GET, retried while the answer is 503 (rebalancing). */
@@ -124,7 +127,8 @@ class CompressorQueriesIT {
             return false;
         }
         final var all = a.streams().metadataForAllStreamsClients();
-        return all.size() == 2 && all.stream().allMatch(m -> !m.topicPartitions().isEmpty())
+        return all.size() == 2
+                && all.stream().allMatch(m -> !m.topicPartitions().isEmpty())
                 && all.stream().mapToInt(m -> m.topicPartitions().size()).sum() == 4;
     }
 
@@ -136,8 +140,9 @@ class CompressorQueriesIT {
                 continue;
             }
             final int space = line.lastIndexOf(' ');
-            out.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1).replace("+Inf",
-                    "Infinity")));
+            out.put(
+                    line.substring(0, space),
+                    Double.parseDouble(line.substring(space + 1).replace("+Inf", "Infinity")));
         }
         return out;
     }
@@ -165,14 +170,16 @@ class CompressorQueriesIT {
         consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "queries-it-reader");
 
-        try (HttpService httpA = HttpService.start("a", "127.0.0.1", 0, 4, 1 << 16).requireBearer(TOKEN);
-             HttpService httpB = HttpService.start("b", "127.0.0.1", 0, 4, 1 << 16).requireBearer(TOKEN);
-             CompressorApp a = new CompressorApp(new CompressorConfig(settings(dir.resolve("a"))), httpA);
-             CompressorApp b = new CompressorApp(new CompressorConfig(settings(dir.resolve("b"))), httpB);
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(),
-                     new ByteArraySerializer());
-             KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(),
-                     new ByteArrayDeserializer())) {
+        try (HttpService httpA =
+                        HttpService.start("a", "127.0.0.1", 0, 4, 1 << 16).requireBearer(TOKEN);
+                HttpService httpB =
+                        HttpService.start("b", "127.0.0.1", 0, 4, 1 << 16).requireBearer(TOKEN);
+                CompressorApp a = new CompressorApp(new CompressorConfig(settings(dir.resolve("a"))), httpA);
+                CompressorApp b = new CompressorApp(new CompressorConfig(settings(dir.resolve("b"))), httpB);
+                KafkaProducer<byte[], byte[]> producer =
+                        new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+                KafkaConsumer<byte[], byte[]> reader =
+                        new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             assertEquals("localhost:" + httpA.port(), a.applicationServer());
 
             // Not started: no owner is known yet.
@@ -181,12 +188,21 @@ class CompressorQueriesIT {
             assertEquals("1", early.headers().firstValue("Retry-After").orElse(null));
             assertTrue(HttpService.JSON.readTree(early.body()).has("error"));
             // Without the token only GET /metrics answers.
-            final HttpResponse<String> anonymous = client.send(HttpRequest.newBuilder(URI.create("http://localhost:"
-                    + httpA.port() + "/v1/streams/" + stream(0) + "/windows/latest")).GET().build(),
+            final HttpResponse<String> anonymous = client.send(
+                    HttpRequest.newBuilder(URI.create("http://localhost:" + httpA.port() + "/v1/streams/" + stream(0)
+                                    + "/windows/latest"))
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(401, anonymous.statusCode(), anonymous.body());
-            assertEquals(200, client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpA.port()
-                    + "/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(
+                    200,
+                    client.send(
+                                    HttpRequest.newBuilder(URI.create("http://localhost:" + httpA.port() + "/metrics"))
+                                            .GET()
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode());
 
             a.start();
             b.start();
@@ -199,13 +215,13 @@ class CompressorQueriesIT {
             for (int t = 0; t < FRAMES; t++) {
                 for (int s = 0; s < STREAMS; s++) {
                     final FrameTokens f = FrameTokens.newBuilder(frame(stream(s), t, videos[s], t))
-                            .setTimestamp(System.currentTimeMillis()).build();
-                    producer.send(new ProducerRecord<>("tokens", stream(s).getBytes(StandardCharsets.UTF_8),
-                            bytes(f)));
+                            .setTimestamp(System.currentTimeMillis())
+                            .build();
+                    producer.send(new ProducerRecord<>("tokens", stream(s).getBytes(StandardCharsets.UTF_8), bytes(f)));
                 }
             }
-            producer.send(new ProducerRecord<>("tokens", stream(0).getBytes(StandardCharsets.UTF_8),
-                    "garbage".getBytes(StandardCharsets.UTF_8)));
+            producer.send(new ProducerRecord<>(
+                    "tokens", stream(0).getBytes(StandardCharsets.UTF_8), "garbage".getBytes(StandardCharsets.UTF_8)));
             producer.flush();
 
             reader.subscribe(List.of("windows"));
@@ -215,8 +231,8 @@ class CompressorQueriesIT {
             final long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             while (windows < STREAMS * WINDOWS_PER_STREAM && System.nanoTime() < until) {
                 for (final ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(200))) {
-                    final CompressedWindow w = ScissorSerdes.compressedWindow().deserializer()
-                            .deserialize("windows", r.value());
+                    final CompressedWindow w =
+                            ScissorSerdes.compressedWindow().deserializer().deserialize("windows", r.value());
                     windows++;
                     tokensOut += w.getTokenCount();
                     last.merge(w.getStreamId(), w, (x, y) -> y.getLastSequence() > x.getLastSequence() ? y : x);
@@ -229,18 +245,20 @@ class CompressorQueriesIT {
             int forwarded = 0;
             for (final HttpService http : List.of(httpA, httpB)) {
                 for (int s = 0; s < STREAMS; s++) {
-                    final HttpResponse<String> r = getSettled(http, "/v1/streams/" + stream(s)
-                            + "/windows/latest?tokens=true");
+                    final HttpResponse<String> r =
+                            getSettled(http, "/v1/streams/" + stream(s) + "/windows/latest?tokens=true");
                     assertEquals(200, r.statusCode(), r.body());
                     final ObjectNode body = (ObjectNode) HttpService.JSON.readTree(r.body());
                     final HostInfo owner = a.latestWindows().owner(stream(s)).activeHost();
-                    assertEquals(owner.host() + ":" + owner.port(), body.remove("servedBy").asText(),
+                    assertEquals(
+                            owner.host() + ":" + owner.port(),
+                            body.remove("servedBy").asText(),
                             stream(s) + " is served by its owner");
                     if (!self.get(http).equals(owner.host() + ":" + owner.port())) {
                         forwarded++;
                     }
-                    final JsonNode expected = HttpService.JSON.readTree(HttpService.JSON.writeValueAsString(
-                            CompressorQueries.toJson(last.get(stream(s)), true)));
+                    final JsonNode expected = HttpService.JSON.readTree(
+                            HttpService.JSON.writeValueAsString(CompressorQueries.toJson(last.get(stream(s)), true)));
                     assertEquals(expected, body, stream(s) + " via " + self.get(http));
                     assertEquals(FRAMES - 1, body.get("lastSequence").asLong());
                     assertNotNull(body.get("tokens"));
@@ -250,26 +268,44 @@ class CompressorQueriesIT {
                 assertTrue(!HttpService.JSON.readTree(without.body()).has("tokens"), "tokens only when asked");
                 final HttpResponse<String> unknown = getSettled(http, "/v1/streams/no-such-camera/windows/latest");
                 assertEquals(404, unknown.statusCode(), unknown.body());
-                assertTrue(HttpService.JSON.readTree(unknown.body()).get("error").asText().contains("no-such-camera"));
+                assertTrue(HttpService.JSON
+                        .readTree(unknown.body())
+                        .get("error")
+                        .asText()
+                        .contains("no-such-camera"));
             }
             assertEquals(STREAMS, forwarded, "each stream is local to one instance and forwarded by the other");
 
             // The QA service's proxy: the first configured compressor is down, the second answers for
             // every stream (forwarding to the owner as above).
-            try (QaService qa = new QaService(new ServeConfig(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                    ServeConfig.PORT, 0, ServeConfig.BIND, "127.0.0.1",
-                    ServeConfig.COMPRESSOR_URLS, "http://127.0.0.1:9,http://localhost:" + httpB.port())), null,
+            try (QaService qa = new QaService(
+                    new ServeConfig(Map.of(
+                            "bootstrap.servers",
+                            kafka.bootstrapServers(),
+                            ServeConfig.PORT,
+                            0,
+                            ServeConfig.BIND,
+                            "127.0.0.1",
+                            ServeConfig.COMPRESSOR_URLS,
+                            "http://127.0.0.1:9,http://localhost:" + httpB.port())),
+                    null,
                     TOKEN)) {
                 qa.start();
                 for (int s = 0; s < STREAMS; s++) {
-                    final HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                            + qa.port() + "/v1/streams/" + stream(s) + "/windows/latest"))
-                            .header("Authorization", HttpService.bearer(TOKEN)).timeout(Duration.ofSeconds(20))
-                            .GET().build(), HttpResponse.BodyHandlers.ofString());
+                    final HttpResponse<String> r = client.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + qa.port() + "/v1/streams/"
+                                            + stream(s) + "/windows/latest"))
+                                    .header("Authorization", HttpService.bearer(TOKEN))
+                                    .timeout(Duration.ofSeconds(20))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
                     assertEquals(200, r.statusCode(), r.body());
                     final JsonNode body = HttpService.JSON.readTree(r.body());
                     final HostInfo owner = a.latestWindows().owner(stream(s)).activeHost();
-                    assertEquals(owner.host() + ":" + owner.port(), body.get("servedBy").asText());
+                    assertEquals(
+                            owner.host() + ":" + owner.port(),
+                            body.get("servedBy").asText());
                     assertEquals(FRAMES - 1, body.get("lastSequence").asLong());
                 }
             }
@@ -294,40 +330,54 @@ class CompressorQueriesIT {
             assertEquals(1.0, m.get("scissor_compressor_dead_letters_total{reason=\"UNDECODABLE\"}"));
             assertEquals(0.0, m.get("scissor_compressor_dead_letters_total{reason=\"LATE\"}"));
             assertEquals(expectedTokensOut, m.get("scissor_compressor_tokens_out_total"));
-            assertEquals((double) expectedWindows * W * TestFrames.N, m.get("scissor_compressor_window_tokens_in_total"));
+            assertEquals(
+                    (double) expectedWindows * W * TestFrames.N, m.get("scissor_compressor_window_tokens_in_total"));
             assertEquals(expectedWindows, m.get("scissor_compressor_end_to_end_latency_seconds_count"));
             assertEquals(expectedWindows, m.get("scissor_compressor_end_to_end_latency_seconds_bucket{le=\"+Inf\"}"));
-            assertEquals(expectedWindows, m.get("scissor_compressor_end_to_end_latency_seconds_bucket{le=\"60.0\"}"),
+            assertEquals(
+                    expectedWindows,
+                    m.get("scissor_compressor_end_to_end_latency_seconds_bucket{le=\"60.0\"}"),
                     "capture to emit took less than a minute");
             assertEquals(expectedWindows, m.get("scissor_compressor_window_compute_seconds_count"));
             assertEquals(2.0, m.get("scissor_compressor_state{state=\"RUNNING\"}"));
             final double lag = m.entrySet().stream()
                     .filter(e -> e.getKey().startsWith("scissor_compressor_consumer_lag_records{"))
-                    .mapToDouble(Map.Entry::getValue).sum();
+                    .mapToDouble(Map.Entry::getValue)
+                    .sum();
             assertEquals(0.0, lag, "everything read");
-            assertTrue(m.keySet().stream().anyMatch(k -> k.startsWith("scissor_compressor_consumer_lag_records{")),
+            assertTrue(
+                    m.keySet().stream().anyMatch(k -> k.startsWith("scissor_compressor_consumer_lag_records{")),
                     "per-partition lag is exposed: " + m.keySet());
             // Kafka Streams' own metrics stand beside the compressor's: its threads' commit latency, its
             // clients', and, from the binding's first refresh after the stores opened, RocksDB's.
-            final long rocksDeadline = System.nanoTime() + Metrics.KAFKA_REFRESH.plusSeconds(10).toNanos();
+            final long rocksDeadline =
+                    System.nanoTime() + Metrics.KAFKA_REFRESH.plusSeconds(10).toNanos();
             Map<String, Double> both = scrapeSum(httpA, httpB);
             while (both.keySet().stream().noneMatch(k -> k.startsWith("kafka_stream_state_block_cache_usage{"))
                     && System.nanoTime() < rocksDeadline) {
                 Thread.sleep(500);
                 both = scrapeSum(httpA, httpB);
             }
-            for (final String name : List.of("kafka_stream_thread_commit_latency_avg{", "kafka_stream_thread_commit_total{",
-                    "kafka_consumer_fetch_manager_records_lag{", "kafka_producer_record_send_total{",
-                    "kafka_stream_state_block_cache_usage{", "kafka_stream_state_size_all_mem_tables{")) {
+            for (final String name : List.of(
+                    "kafka_stream_thread_commit_latency_avg{",
+                    "kafka_stream_thread_commit_total{",
+                    "kafka_consumer_fetch_manager_records_lag{",
+                    "kafka_producer_record_send_total{",
+                    "kafka_stream_state_block_cache_usage{",
+                    "kafka_stream_state_size_all_mem_tables{")) {
                 assertTrue(both.keySet().stream().anyMatch(k -> k.startsWith(name)), name + " in " + both.keySet());
             }
-            System.out.println("RocksDB metrics on /metrics: " + new TreeSet<>(both.keySet().stream()
-                    .filter(k -> k.startsWith("kafka_stream_state_") && k.contains("rocksdb_"))
-                    .map(k -> k.substring(0, k.indexOf('{'))).toList()));
+            System.out.println("RocksDB metrics on /metrics: "
+                    + new TreeSet<>(both.keySet().stream()
+                            .filter(k -> k.startsWith("kafka_stream_state_") && k.contains("rocksdb_"))
+                            .map(k -> k.substring(0, k.indexOf('{')))
+                            .toList()));
             final double retention = parse(get(httpA, "/metrics").body()).get("scissor_compressor_retention_ratio");
             assertTrue(retention > 0 && retention <= 1, "retention " + retention);
-            assertEquals(1.0, a.compressorMetrics().deadLetters(DeadLetters.Reason.UNDECODABLE)
-                    + b.compressorMetrics().deadLetters(DeadLetters.Reason.UNDECODABLE));
+            assertEquals(
+                    1.0,
+                    a.compressorMetrics().deadLetters(DeadLetters.Reason.UNDECODABLE)
+                            + b.compressorMetrics().deadLetters(DeadLetters.Reason.UNDECODABLE));
             for (final StreamsMetadata md : a.streams().metadataForAllStreamsClients()) {
                 assertEquals("localhost", md.hostInfo().host());
             }

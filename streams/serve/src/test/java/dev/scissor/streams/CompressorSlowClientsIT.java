@@ -29,10 +29,10 @@ class CompressorSlowClientsIT {
     @Test
     void answersThroughFiftySlowHeaderAndFiftySlowBodyClients(final EmbeddedKafka kafka) throws Exception {
         kafka.createTopics(Map.of("tokens", 1, "windows", 1, "dlq", 1));
-        final CompressorConfig config = new CompressorConfig(TestFrames.appSettings(kafka.bootstrapServers(),
-                "scissor-slow-clients-it", dir, 4, 2));
+        final CompressorConfig config = new CompressorConfig(
+                TestFrames.appSettings(kafka.bootstrapServers(), "scissor-slow-clients-it", dir, 4, 2));
         try (HttpService http = HttpService.start("compressor", "127.0.0.1", 0, config.httpLimits());
-             CompressorApp app = new CompressorApp(config, http)) {
+                CompressorApp app = new CompressorApp(config, http)) {
             app.start();
             final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (app.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {

@@ -57,8 +57,7 @@ class LargeTokensIT {
     private static final int FRAMES = 2;
 
     /** One stream per case: its dim and dtype. */
-    private record Case(String stream, int dim, TokenDtype dtype) {
-    }
+    private record Case(String stream, int dim, TokenDtype dtype) {}
 
     private static final List<Case> CASES = List.of(
             new Case("d816-f32", 816, TokenDtype.FLOAT32),
@@ -71,25 +70,38 @@ class LargeTokensIT {
 
     @Test
     void visionTowerFramesAndWindowsPassInBothDtypes(final EmbeddedKafka kafka) throws Exception {
-        KafkaTopics.ensure(kafka.admin(), Map.of("tokens", 1, "windows", 1, "dlq", 1), (short) 1,
+        KafkaTopics.ensure(
+                kafka.admin(),
+                Map.of("tokens", 1, "windows", 1, "dlq", 1),
+                (short) 1,
                 Map.of("max.message.bytes", Integer.toString(CompressorTopology.MAX_MESSAGE_BYTES)),
                 Duration.ofSeconds(30));
         final Map<String, Object> encoder = new HashMap<>();
         encoder.put("bootstrap.servers", kafka.bootstrapServers());
         encoder.put(EncoderConfig.INSTANCE_ID, "large-it");
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-                new EncoderConfig(encoder).producerProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
+                new EncoderConfig(encoder).producerProperties(),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             producer.initTransactions();
             producer.beginTransaction();
             for (final Case c : CASES) {
                 final float[] video = TestFrames.noise(c.dim(), FRAMES * N * c.dim()); // no token merges
                 for (int t = 0; t < FRAMES; t++) {
-                    final FrameTokens f = FrameTokens.newBuilder().setStreamId(c.stream()).setSequence(t)
-                            .setTimestamp(1_795_000_000_000L + t).setGridHeight(GRID).setGridWidth(GRID)
-                            .setTokenDim(c.dim()).setDtype(c.dtype())
+                    final FrameTokens f = FrameTokens.newBuilder()
+                            .setStreamId(c.stream())
+                            .setSequence(t)
+                            .setTimestamp(1_795_000_000_000L + t)
+                            .setGridHeight(GRID)
+                            .setGridWidth(GRID)
+                            .setTokenDim(c.dim())
+                            .setDtype(c.dtype())
                             .setTensor(TensorBytes.encode(video, t * N * c.dim(), N * c.dim(), c.dtype()))
-                            .setModelId("tower").build();
-                    producer.send(new ProducerRecord<>("tokens", c.stream().getBytes(StandardCharsets.UTF_8),
+                            .setModelId("tower")
+                            .build();
+                    producer.send(new ProducerRecord<>(
+                            "tokens",
+                            c.stream().getBytes(StandardCharsets.UTF_8),
                             ScissorSerdes.frameTokens().serializer().serialize("tokens", f)));
                 }
             }
@@ -102,8 +114,11 @@ class LargeTokensIT {
         try (CompressorApp app = new CompressorApp(new CompressorConfig(settings))) {
             app.start();
             assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "compressor running");
-            try (WindowConsumer consumer = WindowConsumer.assignAll(Map.of("bootstrap.servers",
-                    kafka.bootstrapServers()), "windows", null, m -> LOG.error("malformed window {}", m))) {
+            try (WindowConsumer consumer = WindowConsumer.assignAll(
+                    Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                    "windows",
+                    null,
+                    m -> LOG.error("malformed window {}", m))) {
                 final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
                 while (windows.size() < CASES.size() && System.nanoTime() < deadline) {
                     windows.addAll(consumer.poll(Duration.ofMillis(200)));
@@ -113,45 +128,66 @@ class LargeTokensIT {
         }
         assertEquals(CASES.size(), windows.size(), "one window per stream: " + windows);
         for (final Window w : windows) {
-            final Case c = CASES.stream().filter(k -> k.stream().equals(w.streamId())).findFirst().orElseThrow();
+            final Case c = CASES.stream()
+                    .filter(k -> k.stream().equals(w.streamId()))
+                    .findFirst()
+                    .orElseThrow();
             assertEquals(c.dtype(), w.dtype(), w.toString());
             assertEquals(c.dim(), w.tokenDim());
             assertEquals(N, w.tokenCount(), "round(0.5 * 2 frames * 196)");
-            assertEquals(N * c.dim() * TensorBytes.elementSize(c.dtype()), w.tokenBytes().remaining());
+            assertEquals(
+                    N * c.dim() * TensorBytes.elementSize(c.dtype()),
+                    w.tokenBytes().remaining());
             final float[] values = new float[N * c.dim()];
             w.tokens().get(values);
         }
         assertTrue(read(kafka, "dlq", 1, Duration.ofSeconds(1)).isEmpty(), "no dead letters");
 
         final String changelog = APP + "-" + CompressorTopology.FRAME_STORE + "-changelog";
-        final Map<String, Config> configs = kafka.admin().describeConfigs(List.of(
-                new ConfigResource(ConfigResource.Type.TOPIC, "tokens"),
-                new ConfigResource(ConfigResource.Type.TOPIC, "windows"),
-                new ConfigResource(ConfigResource.Type.TOPIC, changelog),
-                new ConfigResource(ConfigResource.Type.TOPIC, APP + "-" + CompressorTopology.LATEST_STORE
-                        + "-changelog"))).all().get(30, TimeUnit.SECONDS).entrySet().stream()
+        final Map<String, Config> configs = kafka
+                .admin()
+                .describeConfigs(List.of(
+                        new ConfigResource(ConfigResource.Type.TOPIC, "tokens"),
+                        new ConfigResource(ConfigResource.Type.TOPIC, "windows"),
+                        new ConfigResource(ConfigResource.Type.TOPIC, changelog),
+                        new ConfigResource(
+                                ConfigResource.Type.TOPIC, APP + "-" + CompressorTopology.LATEST_STORE + "-changelog")))
+                .all()
+                .get(30, TimeUnit.SECONDS)
+                .entrySet()
+                .stream()
                 .collect(java.util.stream.Collectors.toMap(e -> e.getKey().name(), Map.Entry::getValue));
         for (final Map.Entry<String, Config> e : configs.entrySet()) {
-            assertEquals(Integer.toString(CompressorTopology.MAX_MESSAGE_BYTES),
-                    e.getValue().get("max.message.bytes").value(), e.getKey() + " max.message.bytes");
+            assertEquals(
+                    Integer.toString(CompressorTopology.MAX_MESSAGE_BYTES),
+                    e.getValue().get("max.message.bytes").value(),
+                    e.getKey() + " max.message.bytes");
         }
 
         // Bytes per frame on the broker: its tokens record and its frame-store changelog record.
-        final Map<String, Integer> tokenBytes = recordBytes(read(kafka, "tokens", CASES.size() * FRAMES,
-                Duration.ofSeconds(30)));
-        final Map<String, Integer> changelogBytes = recordBytes(read(kafka, changelog, CASES.size() * FRAMES,
-                Duration.ofSeconds(30)));
+        final Map<String, Integer> tokenBytes =
+                recordBytes(read(kafka, "tokens", CASES.size() * FRAMES, Duration.ofSeconds(30)));
+        final Map<String, Integer> changelogBytes =
+                recordBytes(read(kafka, changelog, CASES.size() * FRAMES, Duration.ofSeconds(30)));
         final Map<Case, Integer> perFrame = new LinkedHashMap<>();
         for (final Case c : CASES) {
             final int tokens = tokenBytes.get(c.stream());
             final int stored = changelogBytes.get(c.stream());
             final int tensor = N * c.dim() * TensorBytes.elementSize(c.dtype());
             assertTrue(tokens > tensor && tokens < tensor + 100, c + ": tokens record " + tokens);
-            assertEquals(Long.BYTES + tensor, stored - c.stream().length() - Long.BYTES,
+            assertEquals(
+                    Long.BYTES + tensor,
+                    stored - c.stream().length() - Long.BYTES,
                     c + ": the changelog keeps the frame in its dtype (key: stream id + sequence)");
             perFrame.put(c, tokens + stored);
-            LOG.info("bytes per frame through the broker, D={} {}: tokens record {} + frame-store changelog record {}"
-                    + " = {}", c.dim(), c.dtype(), tokens, stored, tokens + stored);
+            LOG.info(
+                    "bytes per frame through the broker, D={} {}: tokens record {} + frame-store changelog record {}"
+                            + " = {}",
+                    c.dim(),
+                    c.dtype(),
+                    tokens,
+                    stored,
+                    tokens + stored);
         }
         assertTrue(perFrame.get(CASES.get(1)) < 0.51 * perFrame.get(CASES.get(0)), "float16 halves D=816");
         assertTrue(perFrame.get(CASES.get(3)) < 0.51 * perFrame.get(CASES.get(2)), "float16 halves D=3584");
@@ -162,22 +198,33 @@ class LargeTokensIT {
         final Map<String, Integer> out = new HashMap<>();
         for (final ConsumerRecord<byte[], byte[]> r : records) {
             final String key = new String(r.key(), StandardCharsets.UTF_8);
-            final String stream = CASES.stream().map(Case::stream).filter(key::startsWith).findFirst().orElseThrow();
+            final String stream = CASES.stream()
+                    .map(Case::stream)
+                    .filter(key::startsWith)
+                    .findFirst()
+                    .orElseThrow();
             out.put(stream, r.serializedKeySize() + r.serializedValueSize());
         }
         return out;
     }
 
-    private static List<ConsumerRecord<byte[], byte[]>> read(final EmbeddedKafka kafka, final String topic,
-                                                             final int count, final Duration timeout) {
+    private static List<ConsumerRecord<byte[], byte[]>> read(
+            final EmbeddedKafka kafka, final String topic, final int count, final Duration timeout) {
         final List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.GROUP_ID_CONFIG, "large-it-" + topic),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        kafka.bootstrapServers(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "large-it-" + topic),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             c.subscribe(Set.of(topic));
             final long deadline = System.nanoTime() + timeout.toNanos();
             while (out.size() < count && System.nanoTime() < deadline) {

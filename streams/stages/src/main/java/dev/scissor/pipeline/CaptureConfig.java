@@ -53,47 +53,126 @@ public final class CaptureConfig extends AbstractConfig {
 
     /** Every key, its type, default, validator and documentation. */
     public static final ConfigDef DEFINITION = new ConfigDef()
-            .define(FRAMES_TOPIC, Type.STRING, Topics.FRAMES, new ConfigDef.NonEmptyString(), Importance.HIGH,
+            .define(
+                    FRAMES_TOPIC,
+                    Type.STRING,
+                    Topics.FRAMES,
+                    new ConfigDef.NonEmptyString(),
+                    Importance.HIGH,
                     "Output topic of VideoFrame records (JPEG), keyed by stream id.")
-            .define(FPS, Type.DOUBLE, 2.0, Range.between(0.0, 1000.0), Importance.HIGH,
+            .define(
+                    FPS,
+                    Type.DOUBLE,
+                    2.0,
+                    Range.between(0.0, 1000.0),
+                    Importance.HIGH,
                     "Sampling rate in frames per second, on the source's timestamps (video LLMs sample 1-2 fps). "
                             + "0 = every frame.")
-            .define(MAX_WIDTH, Type.INT, 640, Range.atLeast(0), Importance.MEDIUM,
+            .define(
+                    MAX_WIDTH,
+                    Type.INT,
+                    640,
+                    Range.atLeast(0),
+                    Importance.MEDIUM,
                     "Frames wider than this are scaled down while decoding, keeping the aspect ratio. 0 = no limit.")
-            .define(MAX_HEIGHT, Type.INT, 640, Range.atLeast(0), Importance.MEDIUM,
+            .define(
+                    MAX_HEIGHT,
+                    Type.INT,
+                    640,
+                    Range.atLeast(0),
+                    Importance.MEDIUM,
                     "Frames taller than this are scaled down while decoding, keeping the aspect ratio. 0 = no limit.")
-            .define(JPEG_QSCALE, Type.INT, FfmpegJpegEncoder.DEFAULT_QSCALE, Range.between(2, 31), Importance.MEDIUM,
+            .define(
+                    JPEG_QSCALE,
+                    Type.INT,
+                    FfmpegJpegEncoder.DEFAULT_QSCALE,
+                    Range.between(2, 31),
+                    Importance.MEDIUM,
                     "JPEG quantiser scale of FFmpeg's mjpeg encoder: 2 = best and largest, 31 = worst and smallest.")
-            .define(REALTIME, Type.BOOLEAN, true, Importance.MEDIUM,
+            .define(
+                    REALTIME,
+                    Type.BOOLEAN,
+                    true,
+                    Importance.MEDIUM,
                     "Files and lavfi sources: deliver frames no faster than their media time (like ffmpeg -re), "
                             + "so a file behaves like a camera. false = as fast as they decode (their frames are "
                             + "stamped ahead of the clock; see " + FIRST_SEQUENCE + ").")
-            .define(DECODER_THREADS, Type.INT, 1, Range.atLeast(0), Importance.LOW,
+            .define(
+                    DECODER_THREADS,
+                    Type.INT,
+                    1,
+                    Range.atLeast(0),
+                    Importance.LOW,
                     "FFmpeg decoder threads per source. 1 = the least CPU per frame, best for many cameras; 0 = "
                             + "FFmpeg chooses (lower latency for a few HD streams, more CPU per frame).")
-            .define(OPEN_TIMEOUT_MS, Type.LONG, 10_000L, Range.atLeast(1), Importance.LOW,
+            .define(
+                    OPEN_TIMEOUT_MS,
+                    Type.LONG,
+                    10_000L,
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "How long one connection attempt may take; for rtsp-listen:// how long to wait for a pusher "
                             + "before listening again.")
-            .define(READ_TIMEOUT_MS, Type.LONG, 5_000L, Range.atLeast(1), Importance.LOW,
+            .define(
+                    READ_TIMEOUT_MS,
+                    Type.LONG,
+                    5_000L,
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "How long a network read may block before the connection counts as dropped.")
-            .define(BACKOFF_MS, Type.LONG, 500L, Range.atLeast(0), Importance.LOW,
+            .define(
+                    BACKOFF_MS,
+                    Type.LONG,
+                    500L,
+                    Range.atLeast(0),
+                    Importance.LOW,
                     "Wait before the first reconnect attempt of a live source; doubles per failed attempt.")
-            .define(BACKOFF_MAX_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
+            .define(
+                    BACKOFF_MAX_MS,
+                    Type.LONG,
+                    30_000L,
+                    Range.atLeast(0),
+                    Importance.LOW,
                     "Longest wait between reconnect attempts.")
-            .define(BACKOFF_JITTER, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.LOW,
+            .define(
+                    BACKOFF_JITTER,
+                    Type.DOUBLE,
+                    0.5,
+                    Range.between(0.0, 1.0),
+                    Importance.LOW,
                     "Fraction by which each reconnect wait is shortened at random, so cameras that dropped "
                             + "together do not reconnect in lock step.")
-            .define(MAX_ATTEMPTS, Type.INT, -1, Range.atLeast(-1), Importance.LOW,
+            .define(
+                    MAX_ATTEMPTS,
+                    Type.INT,
+                    -1,
+                    Range.atLeast(-1),
+                    Importance.LOW,
                     "Failed connection attempts in a row after which a live source gives up (its thread ends "
                             + "with an error). -1 = never.")
-            .define(FIRST_SEQUENCE, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
+            .define(
+                    FIRST_SEQUENCE,
+                    Type.LONG,
+                    0L,
+                    Range.atLeast(0),
+                    Importance.LOW,
                     "Lowest sequence number. Numbers are the capture time in sampling periods since the epoch "
                             + "(at 2 fps: half-seconds), so they keep increasing across reconnects and restarts; "
                             + "set this above the last number only to restart a stream whose frames were stamped "
                             + "ahead of the clock (a file read with realtime=false) or whose rate was lowered.")
-            .define(METRICS_PORT, Type.INT, 9401, Range.between(-1, 65535), Importance.LOW,
+            .define(
+                    METRICS_PORT,
+                    Type.INT,
+                    9401,
+                    Range.between(-1, 65535),
+                    Importance.LOW,
                     "HTTP port of GET /metrics (Prometheus text format). 0 = any free port; -1 = no endpoint.")
-            .define(METRICS_BIND, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.LOW,
+            .define(
+                    METRICS_BIND,
+                    Type.STRING,
+                    "127.0.0.1",
+                    new ConfigDef.NonEmptyString(),
+                    Importance.LOW,
                     "Address the metrics endpoint binds: 127.0.0.1 (the default) answers only on this machine; "
                             + "set 0.0.0.0 for every interface (containers, a Prometheus on another host).");
 
@@ -106,14 +185,18 @@ public final class CaptureConfig extends AbstractConfig {
     public CaptureConfig(final Map<?, ?> originals) {
         super(DEFINITION, originals, false);
         if (getLong(BACKOFF_MAX_MS) < getLong(BACKOFF_MS)) {
-            throw new ConfigException(BACKOFF_MAX_MS, getLong(BACKOFF_MAX_MS),
+            throw new ConfigException(
+                    BACKOFF_MAX_MS,
+                    getLong(BACKOFF_MAX_MS),
                     "must be at least " + BACKOFF_MS + "=" + getLong(BACKOFF_MS));
         }
         for (final Object key : originals.keySet()) {
             final String name = String.valueOf(key);
             if (name.startsWith(PREFIX) && !DEFINITION.names().contains(name)) {
-                throw new ConfigException(name, originals.get(key), "unknown capture setting; known keys: "
-                        + String.join(", ", new TreeSet<>(DEFINITION.names())));
+                throw new ConfigException(
+                        name,
+                        originals.get(key),
+                        "unknown capture setting; known keys: " + String.join(", ", new TreeSet<>(DEFINITION.names())));
             }
         }
     }
@@ -135,15 +218,24 @@ public final class CaptureConfig extends AbstractConfig {
 
     /** The sampling, size and timeout options of every source. */
     public CaptureOptions captureOptions() {
-        return new CaptureOptions(getDouble(FPS), getInt(MAX_WIDTH), getInt(MAX_HEIGHT), getBoolean(REALTIME),
-                Duration.ofMillis(getLong(OPEN_TIMEOUT_MS)), Duration.ofMillis(getLong(READ_TIMEOUT_MS)),
+        return new CaptureOptions(
+                getDouble(FPS),
+                getInt(MAX_WIDTH),
+                getInt(MAX_HEIGHT),
+                getBoolean(REALTIME),
+                Duration.ofMillis(getLong(OPEN_TIMEOUT_MS)),
+                Duration.ofMillis(getLong(READ_TIMEOUT_MS)),
                 getInt(DECODER_THREADS));
     }
 
     /** How live sources reconnect. */
     public ReconnectPolicy reconnectPolicy() {
-        return new ReconnectPolicy(Duration.ofMillis(getLong(BACKOFF_MS)), Duration.ofMillis(getLong(BACKOFF_MAX_MS)),
-                2.0, getDouble(BACKOFF_JITTER), getInt(MAX_ATTEMPTS));
+        return new ReconnectPolicy(
+                Duration.ofMillis(getLong(BACKOFF_MS)),
+                Duration.ofMillis(getLong(BACKOFF_MAX_MS)),
+                2.0,
+                getDouble(BACKOFF_JITTER),
+                getInt(MAX_ATTEMPTS));
     }
 
     /** The JPEG quantiser scale. */

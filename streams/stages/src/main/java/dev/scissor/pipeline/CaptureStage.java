@@ -99,9 +99,13 @@ public final class CaptureStage implements AutoCloseable {
      * @param lastSequence the last sequence number, or {@link SequenceNumbers#NONE}
      * @param reconnects reconnections so far
      */
-    public record StreamStatus(String streamId, String source, FrameCapture.State state, long frames,
-                               long lastSequence, long reconnects) {
-    }
+    public record StreamStatus(
+            String streamId,
+            String source,
+            FrameCapture.State state,
+            long frames,
+            long lastSequence,
+            long reconnects) {}
 
     /** Delivery counters of one stream (written by producer callbacks, read when scraped). */
     private static final class Delivery {
@@ -134,8 +138,7 @@ public final class CaptureStage implements AutoCloseable {
         this(config, sources, newProducer(config));
     }
 
-    CaptureStage(final CaptureConfig config, final List<Source> sources,
-                 final Producer<String, VideoFrame> producer) {
+    CaptureStage(final CaptureConfig config, final List<Source> sources, final Producer<String, VideoFrame> producer) {
         AvroTrust.trustGeneratedClasses();
         this.config = Objects.requireNonNull(config, "config");
         this.sources = List.copyOf(sources);
@@ -170,22 +173,45 @@ public final class CaptureStage implements AutoCloseable {
         for (final Source s : sources) {
             final String id = s.streamId();
             final Delivery d = delivery.get(id);
-            metrics.counter("scissor_capture_frames_captured_total",
+            metrics.counter(
+                    "scissor_capture_frames_captured_total",
                     "Frames sampled, encoded to JPEG and handed to the producer, per stream.",
-                    () -> ofCapture(id, FrameCapture::frames), "stream", id);
-            metrics.counter("scissor_capture_frames_delivered_total", "Frames acknowledged by the broker, per stream.",
-                    d.delivered::sum, "stream", id);
-            metrics.counter("scissor_capture_frames_failed_total", "Frames the producer failed to deliver, per stream.",
-                    d.failed::sum, "stream", id);
-            metrics.counter("scissor_capture_bytes_total", "JPEG bytes acknowledged by the broker, per stream.",
-                    d.bytes::sum, "stream", id);
-            metrics.counter("scissor_capture_reconnects_total",
+                    () -> ofCapture(id, FrameCapture::frames),
+                    "stream",
+                    id);
+            metrics.counter(
+                    "scissor_capture_frames_delivered_total",
+                    "Frames acknowledged by the broker, per stream.",
+                    d.delivered::sum,
+                    "stream",
+                    id);
+            metrics.counter(
+                    "scissor_capture_frames_failed_total",
+                    "Frames the producer failed to deliver, per stream.",
+                    d.failed::sum,
+                    "stream",
+                    id);
+            metrics.counter(
+                    "scissor_capture_bytes_total",
+                    "JPEG bytes acknowledged by the broker, per stream.",
+                    d.bytes::sum,
+                    "stream",
+                    id);
+            metrics.counter(
+                    "scissor_capture_reconnects_total",
                     "Reconnections of a live source after a drop, per stream.",
-                    () -> ofCapture(id, FrameCapture::reconnects), "stream", id);
+                    () -> ofCapture(id, FrameCapture::reconnects),
+                    "stream",
+                    id);
             for (final FrameCapture.State st : FrameCapture.State.values()) {
-                metrics.gauge("scissor_capture_stream_state",
+                metrics.gauge(
+                        "scissor_capture_stream_state",
                         "Capture state of each stream: 1 for its current state, 0 for the others.",
-                        () -> ofCapture(id, c -> c.state() == st ? 1 : 0), "stream", id, "state", st.name());
+                        () -> ofCapture(id, c -> c.state() == st ? 1 : 0),
+                        "stream",
+                        id,
+                        "state",
+                        st.name());
             }
         }
         producerMetrics = metrics.bindKafka(producer);
@@ -204,7 +230,9 @@ public final class CaptureStage implements AutoCloseable {
 
     private static Producer<String, VideoFrame> newProducer(final CaptureConfig config) {
         final Topic<String, VideoFrame> topic = Topics.frames(config.framesTopic());
-        return new KafkaProducer<>(config.producerProperties(), topic.keySerde().serializer(),
+        return new KafkaProducer<>(
+                config.producerProperties(),
+                topic.keySerde().serializer(),
                 topic.valueSerde().serializer());
     }
 
@@ -231,9 +259,12 @@ public final class CaptureStage implements AutoCloseable {
         }
         for (int i = 0; i < sources.size(); i++) {
             final Source s = sources.get(i);
-            final FrameCapture capture = new FrameCapture(s.streamId(), opened.get(i),
+            final FrameCapture capture = new FrameCapture(
+                    s.streamId(),
+                    opened.get(i),
                     new SequenceNumbers(config.fps(), config.firstSequence()),
-                    new FfmpegJpegEncoder(config.jpegQscale()), this::send);
+                    new FfmpegJpegEncoder(config.jpegQscale()),
+                    this::send);
             final Thread t = new Thread(capture, "capture-" + s.streamId());
             t.setDaemon(true);
             captures.add(capture);
@@ -269,14 +300,20 @@ public final class CaptureStage implements AutoCloseable {
                         counters.failed.increment();
                     }
                     if (failedSends.incrementAndGet() % 100 == 1) {
-                        LOG.warn("frame {} of stream {} was not delivered ({} so far): {}", f.sequence(),
-                                f.streamId(), failedSends.get(), e.toString());
+                        LOG.warn(
+                                "frame {} of stream {} was not delivered ({} so far): {}",
+                                f.sequence(),
+                                f.streamId(),
+                                failedSends.get(),
+                                e.toString());
                     }
                 }
             });
         } catch (final KafkaException e) {
-            throw new IOException("the producer cannot send frame " + f.sequence() + " of stream " + f.streamId()
-                    + ": " + e.getMessage(), e);
+            throw new IOException(
+                    "the producer cannot send frame " + f.sequence() + " of stream " + f.streamId() + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -306,8 +343,13 @@ public final class CaptureStage implements AutoCloseable {
     public List<StreamStatus> status() {
         final List<StreamStatus> out = new ArrayList<>();
         for (final FrameCapture c : captures) {
-            out.add(new StreamStatus(c.streamId(), c.source().spec().displayName(), c.state(), c.frames(),
-                    c.lastSequence(), c.reconnects()));
+            out.add(new StreamStatus(
+                    c.streamId(),
+                    c.source().spec().displayName(),
+                    c.state(),
+                    c.frames(),
+                    c.lastSequence(),
+                    c.reconnects()));
         }
         return out;
     }
@@ -334,7 +376,9 @@ public final class CaptureStage implements AutoCloseable {
 
     /** Streams that failed (their errors are in the log). */
     public long failedStreams() {
-        return captures.stream().filter(c -> c.state() == FrameCapture.State.FAILED).count();
+        return captures.stream()
+                .filter(c -> c.state() == FrameCapture.State.FAILED)
+                .count();
     }
 
     /**
@@ -349,13 +393,16 @@ public final class CaptureStage implements AutoCloseable {
         closed = true;
         captures.forEach(FrameCapture::stop);
         final long waitMs = config.captureOptions().readTimeout().toMillis()
-                + config.captureOptions().openTimeout().toMillis() + 2_000;
+                + config.captureOptions().openTimeout().toMillis()
+                + 2_000;
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
         for (final FrameCapture c : captures) {
             try {
                 if (!c.await(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
-                    LOG.warn("capture of stream {} did not stop within {} ms; closing the producer anyway",
-                            c.streamId(), waitMs);
+                    LOG.warn(
+                            "capture of stream {} did not stop within {} ms; closing the producer anyway",
+                            c.streamId(),
+                            waitMs);
                 }
             } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -6,8 +6,6 @@ import dev.scissor.schemas.Topics;
 import dev.scissor.schemas.avro.TokenDtype;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -63,51 +61,129 @@ public final class EncoderConfig extends AbstractConfig {
 
     /** Every key, its type, default, validator and documentation. */
     public static final ConfigDef DEFINITION = new ConfigDef()
-            .define(FRAMES_TOPIC, Type.STRING, Topics.FRAMES, new ConfigDef.NonEmptyString(), Importance.HIGH,
+            .define(
+                    FRAMES_TOPIC,
+                    Type.STRING,
+                    Topics.FRAMES,
+                    new ConfigDef.NonEmptyString(),
+                    Importance.HIGH,
                     "Input topic of VideoFrame records (jpeg, png or bgr24), keyed by stream id.")
-            .define(TOKENS_TOPIC, Type.STRING, Topics.TOKENS, new ConfigDef.NonEmptyString(), Importance.HIGH,
+            .define(
+                    TOKENS_TOPIC,
+                    Type.STRING,
+                    Topics.TOKENS,
+                    new ConfigDef.NonEmptyString(),
+                    Importance.HIGH,
                     "Output topic of FrameTokens records ([H*W, C] row-major, in " + TOKENS_DTYPE + "), keyed by "
                             + "stream id.")
-            .define(DLQ_TOPIC, Type.STRING, Topics.DLQ, new ConfigDef.NonEmptyString(), Importance.HIGH,
+            .define(
+                    DLQ_TOPIC,
+                    Type.STRING,
+                    Topics.DLQ,
+                    new ConfigDef.NonEmptyString(),
+                    Importance.HIGH,
                     "Dead-letter topic: frames that cannot be encoded (undecodable records, corrupt or oversized "
                             + "images), unchanged, with the reason in headers (stage 'encoder').")
-            .define(MODEL, Type.STRING, "mnv2-nsfwjs", new ConfigDef.NonEmptyString(), Importance.HIGH,
+            .define(
+                    MODEL,
+                    Type.STRING,
+                    "mnv2-nsfwjs",
+                    new ConfigDef.NonEmptyString(),
+                    Importance.HIGH,
                     "The encoder: a built-in descriptor (mnv2-nsfwjs = 14x14x816, mnv2-nsfwjs-136, mnv3-centernet) "
                             + "an exported model directory (scissor export-encoder: DIR/encoder.properties + model.onnx) "
                             + "or the path of a descriptor file (.properties or .json, see EncoderModelDescriptor).")
-            .define(DEVICE, Type.STRING, "auto", ValidString.in("auto", "cpu", "cuda"), Importance.MEDIUM,
+            .define(
+                    DEVICE,
+                    Type.STRING,
+                    "auto",
+                    ValidString.in("auto", "cpu", "cuda"),
+                    Importance.MEDIUM,
                     "Where ONNX Runtime runs: auto (CUDA if the gpu build has it and it works, else CPU), cpu, cuda.")
-            .define(THREADS, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+            .define(
+                    THREADS,
+                    Type.INT,
+                    0,
+                    Range.atLeast(0),
+                    Importance.MEDIUM,
                     "ONNX Runtime intra-op threads; 0 = its default (every core).")
-            .define(BATCH_MAX, Type.INT, 8, Range.between(1, 256), Importance.MEDIUM,
+            .define(
+                    BATCH_MAX,
+                    Type.INT,
+                    8,
+                    Range.between(1, 256),
+                    Importance.MEDIUM,
                     "Most frames, from any streams, encoded in one model run.")
-            .define(BATCH_LINGER_MS, Type.LONG, 20L, Range.atLeast(0), Importance.MEDIUM,
+            .define(
+                    BATCH_LINGER_MS,
+                    Type.LONG,
+                    20L,
+                    Range.atLeast(0),
+                    Importance.MEDIUM,
                     "How long a partly filled batch waits for more frames before it is encoded.")
-            .define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(0), Importance.LOW,
+            .define(
+                    COMMIT_INTERVAL_MS,
+                    Type.LONG,
+                    100L,
+                    Range.atLeast(0),
+                    Importance.LOW,
                     "How often the input offsets are committed (with the output, in one transaction when exactly "
                             + "once).")
-            .define(MAX_IMAGE_BYTES, Type.INT, 16 << 20, Range.atLeast(1), Importance.LOW,
+            .define(
+                    MAX_IMAGE_BYTES,
+                    Type.INT,
+                    16 << 20,
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "Larger encoded images are dead letters (INVALID_SHAPE).")
-            .define(MAX_IMAGE_PIXELS, Type.LONG, 7680L * 4320, Range.atLeast(1), Importance.LOW,
+            .define(
+                    MAX_IMAGE_PIXELS,
+                    Type.LONG,
+                    7680L * 4320,
+                    Range.atLeast(1),
+                    Importance.LOW,
                     "Images declaring more pixels (width * height) are dead letters (INVALID_SHAPE), refused before "
                             + "decoding.")
-            .define(EXACTLY_ONCE, Type.BOOLEAN, true, Importance.MEDIUM,
+            .define(
+                    EXACTLY_ONCE,
+                    Type.BOOLEAN,
+                    true,
+                    Importance.MEDIUM,
                     "true: tokens, dead letters and input offsets are committed in one Kafka transaction "
                             + "(read_committed consumers see every frame once). false: at least once (flush, then "
                             + "commit offsets; a crash may repeat frames, which the compressor drops as DUPLICATE "
                             + "or LATE).")
-            .define(INSTANCE_ID, Type.STRING, "", Importance.LOW,
+            .define(
+                    INSTANCE_ID,
+                    Type.STRING,
+                    "",
+                    Importance.LOW,
                     "Stable id of this instance; the transactional id is <group.id>-<instance id>. Empty = a "
                             + "random id per start. A stable id lets a restarted instance abort its predecessor's "
                             + "open transaction at once instead of after transaction.timeout.ms; give every "
                             + "instance its own.")
-            .define(TOKENS_DTYPE, Type.STRING, "", ValidString.in("", "float32", "float16"), Importance.MEDIUM,
+            .define(
+                    TOKENS_DTYPE,
+                    Type.STRING,
+                    "",
+                    ValidString.in("", "float32", "float16"),
+                    Importance.MEDIUM,
                     "Element type of the FrameTokens tensors: float32 or float16 (rounded to nearest even, half the "
                             + "bytes on the broker). Empty = the encoder descriptor's token.dtype (float32 for the "
                             + "built-in encoders, float16 for exported vision towers).")
-            .define(METRICS_PORT, Type.INT, 9402, Range.between(-1, 65535), Importance.LOW,
+            .define(
+                    METRICS_PORT,
+                    Type.INT,
+                    9402,
+                    Range.between(-1, 65535),
+                    Importance.LOW,
                     "HTTP port of GET /metrics (Prometheus text format). 0 = any free port; -1 = no endpoint.")
-            .define(METRICS_BIND, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.LOW,
+            .define(
+                    METRICS_BIND,
+                    Type.STRING,
+                    "127.0.0.1",
+                    new ConfigDef.NonEmptyString(),
+                    Importance.LOW,
                     "Address the metrics endpoint binds: 127.0.0.1 (the default) answers only on this machine; "
                             + "set 0.0.0.0 for every interface (containers, a Prometheus on another host).");
 
@@ -124,8 +200,10 @@ public final class EncoderConfig extends AbstractConfig {
         for (final Object key : originals.keySet()) {
             final String name = String.valueOf(key);
             if (name.startsWith(PREFIX) && !DEFINITION.names().contains(name)) {
-                throw new ConfigException(name, originals.get(key), "unknown encoder setting; known keys: "
-                        + String.join(", ", new TreeSet<>(DEFINITION.names())));
+                throw new ConfigException(
+                        name,
+                        originals.get(key),
+                        "unknown encoder setting; known keys: " + String.join(", ", new TreeSet<>(DEFINITION.names())));
             }
         }
         final String[] topics = {FRAMES_TOPIC, TOKENS_TOPIC, DLQ_TOPIC};
@@ -221,7 +299,8 @@ public final class EncoderConfig extends AbstractConfig {
     public TokenDtype tokensDtype(final EncoderModelDescriptor descriptor) {
         final String dtype = getString(TOKENS_DTYPE);
         if (dtype.isEmpty()) {
-            return descriptor.tokenDtype() == EncoderModelDescriptor.TokenDtype.FLOAT16 ? TokenDtype.FLOAT16
+            return descriptor.tokenDtype() == EncoderModelDescriptor.TokenDtype.FLOAT16
+                    ? TokenDtype.FLOAT16
                     : TokenDtype.FLOAT32;
         }
         return dtype.equals("float16") ? TokenDtype.FLOAT16 : TokenDtype.FLOAT32;
@@ -288,7 +367,9 @@ public final class EncoderConfig extends AbstractConfig {
     private Map<String, Object> clientOverrides(final String prefix, final java.util.Set<String> known) {
         final Map<String, Object> out = new HashMap<>();
         originals().forEach((k, v) -> {
-            if (!k.startsWith(PREFIX) && !k.startsWith("consumer.") && !k.startsWith("producer.")
+            if (!k.startsWith(PREFIX)
+                    && !k.startsWith("consumer.")
+                    && !k.startsWith("producer.")
                     && known.contains(k)) {
                 out.put(k, v);
             }

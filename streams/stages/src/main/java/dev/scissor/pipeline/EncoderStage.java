@@ -1,7 +1,5 @@
 package dev.scissor.pipeline;
 
-import dev.scissor.encoder.onnx.LargeStack;
-
 import ai.onnxruntime.OrtException;
 import dev.scissor.encoder.media.DecodedImage;
 import dev.scissor.encoder.media.FfmpegImageDecoder;
@@ -11,17 +9,18 @@ import dev.scissor.encoder.model.EncoderModelDescriptor;
 import dev.scissor.encoder.model.ModelStore;
 import dev.scissor.encoder.model.ModelUnavailableException;
 import dev.scissor.encoder.onnx.ImagePreprocessor;
+import dev.scissor.encoder.onnx.LargeStack;
 import dev.scissor.encoder.onnx.OnnxVisionEncoder;
 import dev.scissor.metrics.Metrics;
 import dev.scissor.schemas.AvroSingleObjectSerde;
 import dev.scissor.schemas.AvroTrust;
+import dev.scissor.schemas.DeadLetters;
+import dev.scissor.schemas.DeadLetters.Reason;
 import dev.scissor.schemas.ScissorSerdes;
 import dev.scissor.schemas.TensorBytes;
 import dev.scissor.schemas.avro.FrameTokens;
 import dev.scissor.schemas.avro.TokenDtype;
 import dev.scissor.schemas.avro.VideoFrame;
-import dev.scissor.schemas.DeadLetters;
-import dev.scissor.schemas.DeadLetters.Reason;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -113,8 +112,7 @@ public final class EncoderStage implements AutoCloseable {
     }
 
     /** A frame waiting in the batch. */
-    private record Pending(byte[] key, String streamId, long sequence, long timestamp, long recordTimestamp) {
-    }
+    private record Pending(byte[] key, String streamId, long sequence, long timestamp, long recordTimestamp) {}
 
     /** A record that cannot be encoded. */
     private static final class Rejected extends Exception {
@@ -185,8 +183,10 @@ public final class EncoderStage implements AutoCloseable {
     private static OnnxVisionEncoder openModel(final EncoderConfig config)
             throws ModelUnavailableException, OrtException {
         try {
-            return LargeStack.call("scissor-model-loader", () -> OnnxVisionEncoder.open(config.descriptor(),
-                    ModelStore.fromEnvironment(), config.encoderOptions()));
+            return LargeStack.call(
+                    "scissor-model-loader",
+                    () -> OnnxVisionEncoder.open(
+                            config.descriptor(), ModelStore.fromEnvironment(), config.encoderOptions()));
         } catch (final ModelUnavailableException | OrtException | RuntimeException e) {
             throw e;
         } catch (final InterruptedException e) {
@@ -232,10 +232,10 @@ public final class EncoderStage implements AutoCloseable {
         if (state != State.CREATED) {
             throw new IllegalStateException("encoder stage already started");
         }
-        consumer = new KafkaConsumer<>(config.consumerProperties(), new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
-        producer = new KafkaProducer<>(config.producerProperties(), new ByteArraySerializer(),
-                new ByteArraySerializer());
+        consumer = new KafkaConsumer<>(
+                config.consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        producer =
+                new KafkaProducer<>(config.producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
         consumerMetrics = consumer.metrics(); // a live view of the client's metric registry, safe to read anywhere
         if (clientMetrics != null) {
             bindClients();
@@ -252,9 +252,16 @@ public final class EncoderStage implements AutoCloseable {
                 producer.initTransactions();
             }
             consumer.subscribe(List.of(config.framesTopic()), new Rebalance());
-            LOG.info("encoder stage: {} -> {} ({}, dlq {}), model '{}' on {}, batch <= {} frames, linger {} ms, {}",
-                    config.framesTopic(), config.tokensTopic(), dtype, config.dlqTopic(), descriptor.id(),
-                    encoder.executionProvider(), config.batchMax(), config.batchLingerMs(),
+            LOG.info(
+                    "encoder stage: {} -> {} ({}, dlq {}), model '{}' on {}, batch <= {} frames, linger {} ms, {}",
+                    config.framesTopic(),
+                    config.tokensTopic(),
+                    dtype,
+                    config.dlqTopic(),
+                    descriptor.id(),
+                    encoder.executionProvider(),
+                    config.batchMax(),
+                    config.batchLingerMs(),
                     config.exactlyOnce() ? "exactly once (" + config.transactionalId() + ")" : "at least once");
             lastCommitNanos = System.nanoTime();
             while (!stopRequested) {
@@ -264,11 +271,15 @@ public final class EncoderStage implements AutoCloseable {
                     if (!stopRequested) {
                         throw e;
                     }
-                } catch (final ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
-                        | UnsupportedVersionException | FencedInstanceIdException e) {
+                } catch (final ProducerFencedException
+                        | OutOfOrderSequenceException
+                        | AuthorizationException
+                        | UnsupportedVersionException
+                        | FencedInstanceIdException e) {
                     throw e;
                 } catch (final KafkaException e) {
-                    LOG.warn("encoder stage: a transaction failed ({}); aborting it and reading its frames again",
+                    LOG.warn(
+                            "encoder stage: a transaction failed ({}); aborting it and reading its frames again",
                             e.toString());
                     abortAndRewind();
                 }
@@ -303,7 +314,8 @@ public final class EncoderStage implements AutoCloseable {
         if (pendingCount > 0 && System.nanoTime() >= lingerDeadline) {
             encodeBatch();
         }
-        if (pendingCount == 0 && !offsets.isEmpty()
+        if (pendingCount == 0
+                && !offsets.isEmpty()
                 && System.nanoTime() - lastCommitNanos >= TimeUnit.MILLISECONDS.toNanos(config.commitIntervalMs())) {
             commit();
         }
@@ -327,10 +339,13 @@ public final class EncoderStage implements AutoCloseable {
         final long t0 = System.nanoTime();
         try {
             final VideoFrame frame = decode(rec);
-            final ImageFormat format = ImageFormat.byName(frame.getPixelFormat()).orElseThrow(() ->
-                    new Rejected(Reason.UNDECODABLE, "frame " + frame.getSequence() + " of stream "
-                            + frame.getStreamId() + " has pixel format '" + frame.getPixelFormat()
-                            + "'; the encoder reads jpeg, png and bgr24", ImageDecodeException.Kind.UNSUPPORTED_FORMAT));
+            final ImageFormat format = ImageFormat.byName(frame.getPixelFormat())
+                    .orElseThrow(() -> new Rejected(
+                            Reason.UNDECODABLE,
+                            "frame " + frame.getSequence() + " of stream "
+                                    + frame.getStreamId() + " has pixel format '" + frame.getPixelFormat()
+                                    + "'; the encoder reads jpeg, png and bgr24",
+                            ImageDecodeException.Kind.UNSUPPORTED_FORMAT));
             final DecodedImage image;
             try {
                 image = decoder.decode(format, frame.getImage(), frame.getWidth(), frame.getHeight());
@@ -341,16 +356,24 @@ public final class EncoderStage implements AutoCloseable {
                     case UNSUPPORTED_FORMAT -> Reason.UNDECODABLE;
                     case SIZE_MISMATCH -> Reason.INVALID_SHAPE;
                 };
-                throw new Rejected(reason, "frame " + frame.getSequence() + " of stream " + frame.getStreamId()
-                        + ": " + e.getMessage(), e.kind());
+                throw new Rejected(
+                        reason,
+                        "frame " + frame.getSequence() + " of stream " + frame.getStreamId() + ": " + e.getMessage(),
+                        e.kind());
             }
-            preprocessor.preprocess(image.pixels(), image.width(), image.height(), image.stride(),
-                    ImagePreprocessor.PixelFormat.BGR24, batch, pendingCount);
+            preprocessor.preprocess(
+                    image.pixels(),
+                    image.width(),
+                    image.height(),
+                    image.stride(),
+                    ImagePreprocessor.PixelFormat.BGR24,
+                    batch,
+                    pendingCount);
             if (pendingCount == 0) {
                 lingerDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.batchLingerMs());
             }
-            pending[pendingCount++] = new Pending(rec.key(), frame.getStreamId(), frame.getSequence(),
-                    frame.getTimestamp(), rec.timestamp());
+            pending[pendingCount++] = new Pending(
+                    rec.key(), frame.getStreamId(), frame.getSequence(), frame.getTimestamp(), rec.timestamp());
         } catch (final Rejected r) {
             deadLetter(rec, r.reason, r.getMessage(), r.imageProblem);
         } catch (final RuntimeException e) {
@@ -363,8 +386,8 @@ public final class EncoderStage implements AutoCloseable {
     private VideoFrame decode(final ConsumerRecord<byte[], byte[]> rec) throws Rejected {
         final byte[] value = rec.value();
         if (value == null) {
-            throw new Rejected(Reason.UNDECODABLE, "the record has no value (a tombstone?); frames carry a "
-                    + "VideoFrame");
+            throw new Rejected(
+                    Reason.UNDECODABLE, "the record has no value (a tombstone?); frames carry a " + "VideoFrame");
         }
         final long fingerprint;
         try {
@@ -373,9 +396,12 @@ public final class EncoderStage implements AutoCloseable {
             throw new Rejected(Reason.UNDECODABLE, e.getMessage());
         }
         if (!frameSerde.knownFingerprints().contains(fingerprint)) {
-            throw new Rejected(Reason.UNKNOWN_SCHEMA, String.format("written with schema fingerprint 0x%016X, which "
-                    + "this encoder does not know as a VideoFrame; upgrade the encoder or check the producer",
-                    fingerprint));
+            throw new Rejected(
+                    Reason.UNKNOWN_SCHEMA,
+                    String.format(
+                            "written with schema fingerprint 0x%016X, which "
+                                    + "this encoder does not know as a VideoFrame; upgrade the encoder or check the producer",
+                            fingerprint));
         }
         final VideoFrame frame;
         try {
@@ -384,16 +410,23 @@ public final class EncoderStage implements AutoCloseable {
             throw new Rejected(Reason.UNDECODABLE, e.getMessage());
         }
         if (rec.key() == null || !Arrays.equals(rec.key(), frame.getStreamId().getBytes(StandardCharsets.UTF_8))) {
-            throw new Rejected(Reason.KEY_MISMATCH, "the record key "
-                    + (rec.key() == null ? "is missing" : "'" + new String(rec.key(), StandardCharsets.UTF_8) + "'")
-                    + " but the frame belongs to stream '" + frame.getStreamId()
-                    + "'; producers must key frames by stream id");
+            throw new Rejected(
+                    Reason.KEY_MISMATCH,
+                    "the record key "
+                            + (rec.key() == null
+                                    ? "is missing"
+                                    : "'" + new String(rec.key(), StandardCharsets.UTF_8) + "'")
+                            + " but the frame belongs to stream '" + frame.getStreamId()
+                            + "'; producers must key frames by stream id");
         }
         return frame;
     }
 
-    private void deadLetter(final ConsumerRecord<byte[], byte[]> rec, final Reason reason, final String detail,
-                            final ImageDecodeException.Kind imageProblem) {
+    private void deadLetter(
+            final ConsumerRecord<byte[], byte[]> rec,
+            final Reason reason,
+            final String detail,
+            final ImageDecodeException.Kind imageProblem) {
         LOG.warn("dead letter ({}) from {}-{}@{}: {}", reason, rec.topic(), rec.partition(), rec.offset(), detail);
         final Headers headers = DeadLetters.headers(rec.headers(), reason, detail, STAGE, metadata(rec));
         if (imageProblem != null) {
@@ -432,7 +465,11 @@ public final class EncoderStage implements AutoCloseable {
                     .setTensor(TensorBytes.encode(tokens[i], dtype))
                     .setModelId(descriptor.id())
                     .build();
-            producer.send(new ProducerRecord<>(config.tokensTopic(), null, p.recordTimestamp(), p.key(),
+            producer.send(new ProducerRecord<>(
+                    config.tokensTopic(),
+                    null,
+                    p.recordTimestamp(),
+                    p.key(),
                     tokensSerde.serializer().serialize(config.tokensTopic(), out)));
             pending[i] = null;
         }
@@ -553,8 +590,10 @@ public final class EncoderStage implements AutoCloseable {
                 encodeBatch();
                 commit();
             } catch (final OrtException | KafkaException e) {
-                LOG.warn("encoder stage: could not commit before a rebalance ({}); the new owner reads those frames "
-                        + "again", e.toString());
+                LOG.warn(
+                        "encoder stage: could not commit before a rebalance ({}); the new owner reads those frames "
+                                + "again",
+                        e.toString());
                 abortQuietly();
                 pendingCount = 0;
                 Arrays.fill(pending, null);
@@ -650,8 +689,10 @@ public final class EncoderStage implements AutoCloseable {
             final Map<String, String> tags = m.metricName().tags();
             if (m.metricName().name().equals("records-lag")
                     && m.metricName().group().equals("consumer-fetch-manager-metrics")
-                    && config.framesTopic().equals(tags.get("topic")) && tags.containsKey("partition")
-                    && m.metricValue() instanceof Number n && !Double.isNaN(n.doubleValue())) {
+                    && config.framesTopic().equals(tags.get("topic"))
+                    && tags.containsKey("partition")
+                    && m.metricValue() instanceof Number n
+                    && !Double.isNaN(n.doubleValue())) {
                 out.put(Integer.parseInt(tags.get("partition")), n.doubleValue());
             }
         }

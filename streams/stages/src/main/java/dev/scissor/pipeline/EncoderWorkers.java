@@ -1,10 +1,9 @@
 package dev.scissor.pipeline;
 
-import dev.scissor.encoder.onnx.LargeStack;
-
 import ai.onnxruntime.OrtException;
 import dev.scissor.encoder.model.EncoderModelDescriptor;
 import dev.scissor.encoder.model.ModelStore;
+import dev.scissor.encoder.onnx.LargeStack;
 import dev.scissor.encoder.onnx.OnnxVisionEncoder;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,11 +49,13 @@ public final class EncoderWorkers implements AutoCloseable {
         }
         final EncoderConfig first = new EncoderConfig(settings);
         final EncoderModelDescriptor descriptor = first.descriptor();
-        this.model = LargeStack.call("scissor-model-loader",
+        this.model = LargeStack.call(
+                "scissor-model-loader",
                 () -> OnnxVisionEncoder.open(descriptor, ModelStore.fromEnvironment(), first.encoderOptions()));
         final Object configured = settings.get(EncoderConfig.INSTANCE_ID);
         final String base = configured == null || configured.toString().isBlank()
-                ? UUID.randomUUID().toString() : configured.toString().strip();
+                ? UUID.randomUUID().toString()
+                : configured.toString().strip();
         try {
             for (int i = 0; i < workers; i++) {
                 final Map<String, Object> s = new LinkedHashMap<>(settings);
@@ -70,7 +71,10 @@ public final class EncoderWorkers implements AutoCloseable {
     /** Starts every worker. */
     public void start() {
         stages.forEach(EncoderStage::start);
-        LOG.info("{} encoder worker(s) started on model '{}' ({})", stages.size(), model.descriptor().id(),
+        LOG.info(
+                "{} encoder worker(s) started on model '{}' ({})",
+                stages.size(),
+                model.descriptor().id(),
                 model.executionProvider());
     }
 
@@ -106,7 +110,11 @@ public final class EncoderWorkers implements AutoCloseable {
 
     /** The first failure of a worker, or {@code null}. */
     public Throwable failure() {
-        return stages.stream().map(EncoderStage::failure).filter(f -> f != null).findFirst().orElse(null);
+        return stages.stream()
+                .map(EncoderStage::failure)
+                .filter(f -> f != null)
+                .findFirst()
+                .orElse(null);
     }
 
     private long sum(final ToLongFunction<EncoderStage> f) {

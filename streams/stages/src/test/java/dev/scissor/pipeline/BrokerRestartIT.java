@@ -1,7 +1,5 @@
 package dev.scissor.pipeline;
 
-import dev.scissor.encoder.onnx.LargeStack;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,15 +8,16 @@ import dev.scissor.encoder.capture.FrameCapture;
 import dev.scissor.encoder.capture.SourceSpec;
 import dev.scissor.encoder.model.EncoderModelDescriptor;
 import dev.scissor.encoder.model.ModelStore;
+import dev.scissor.encoder.onnx.LargeStack;
 import dev.scissor.encoder.onnx.OnnxVisionEncoder;
-import dev.scissor.testkit.EmbeddedKafka;
-import dev.scissor.testkit.EmbeddedKafkaExtension;
 import dev.scissor.schemas.AvroTrust;
 import dev.scissor.schemas.ScissorSerdes;
 import dev.scissor.schemas.Topic;
 import dev.scissor.schemas.Topics;
 import dev.scissor.schemas.avro.FrameTokens;
 import dev.scissor.schemas.avro.VideoFrame;
+import dev.scissor.testkit.EmbeddedKafka;
+import dev.scissor.testkit.EmbeddedKafkaExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -64,6 +63,7 @@ class BrokerRestartIT {
 
     /** Short enough that frames sent early in the outage expire before the broker is back. */
     private static final int DELIVERY_TIMEOUT_MS = 3_000;
+
     private static final Duration OUTAGE = Duration.ofSeconds(8);
 
     private static EmbeddedKafka kafka;
@@ -73,9 +73,12 @@ class BrokerRestartIT {
     static void setUp(final EmbeddedKafka broker) throws Exception {
         PipelineTestSupport.assumeDefaultModel();
         AvroTrust.trustGeneratedClasses();
-        model = LargeStack.call("it-model-loader", () -> OnnxVisionEncoder.open(
-                EncoderModelDescriptor.defaultDescriptor(), ModelStore.fromEnvironment(),
-                OnnxVisionEncoder.Options.DEFAULT));
+        model = LargeStack.call(
+                "it-model-loader",
+                () -> OnnxVisionEncoder.open(
+                        EncoderModelDescriptor.defaultDescriptor(),
+                        ModelStore.fromEnvironment(),
+                        OnnxVisionEncoder.Options.DEFAULT));
         kafka = broker;
         kafka.createTopics(Map.of("frames", 2, "tokens", 2, "dlq", 1));
     }
@@ -93,12 +96,16 @@ class BrokerRestartIT {
         final Set<String> failed = ConcurrentHashMap.newKeySet();
 
         RecordingProducer(final CaptureConfig config, final Topic<String, VideoFrame> topic) {
-            super(config.producerProperties(), topic.keySerde().serializer(), topic.valueSerde().serializer());
+            super(
+                    config.producerProperties(),
+                    topic.keySerde().serializer(),
+                    topic.valueSerde().serializer());
         }
 
         @Override
         public Future<RecordMetadata> send(final ProducerRecord<String, VideoFrame> record, final Callback callback) {
-            final String id = record.value().getStreamId() + "/" + record.value().getSequence();
+            final String id =
+                    record.value().getStreamId() + "/" + record.value().getSequence();
             return super.send(record, (md, e) -> {
                 (e == null ? delivered : failed).add(id);
                 if (callback != null) {
@@ -129,9 +136,12 @@ class BrokerRestartIT {
         es.put(EncoderConfig.BATCH_LINGER_MS, 50);
         final EncoderStage encoder = new EncoderStage(new EncoderConfig(es), model);
 
-        final CaptureStage capture = new CaptureStage(captureConfig, List.of(
-                new CaptureStage.Source("cam-a", SourceSpec.parse("lavfi:testsrc2=size=320x240:rate=25")),
-                new CaptureStage.Source("cam-b", SourceSpec.parse("lavfi:testsrc=size=320x240:rate=25"))), producer);
+        final CaptureStage capture = new CaptureStage(
+                captureConfig,
+                List.of(
+                        new CaptureStage.Source("cam-a", SourceSpec.parse("lavfi:testsrc2=size=320x240:rate=25")),
+                        new CaptureStage.Source("cam-b", SourceSpec.parse("lavfi:testsrc=size=320x240:rate=25"))),
+                producer);
         final long capturedBefore;
         final long deliveredBefore;
         final long capturedDuringOutage;
@@ -159,7 +169,8 @@ class BrokerRestartIT {
             capture.close(); // flushes: every frame is acknowledged or failed now
         }
         assertTrue(capturedDuringOutage >= 4, "capture went on while the broker was down: " + capturedDuringOutage);
-        assertTrue(deliveredAfter > deliveredBefore + capturedDuringOutage / 2,
+        assertTrue(
+                deliveredAfter > deliveredBefore + capturedDuringOutage / 2,
                 "delivery resumed after the restart: " + deliveredBefore + " -> " + deliveredAfter);
 
         // Capture: acknowledged or failed, never both; the failed ones are counted by the stage too.
@@ -167,12 +178,14 @@ class BrokerRestartIT {
         final Set<String> both = new HashSet<>(producer.delivered);
         both.retainAll(producer.failed);
         assertTrue(both.isEmpty(), "acknowledged and failed: " + both);
-        assertEquals(captured, producer.delivered.size() + producer.failed.size(),
-                "every captured frame is accounted for");
+        assertEquals(
+                captured, producer.delivered.size() + producer.failed.size(), "every captured frame is accounted for");
         assertEquals(producer.delivered.size(), capture.framesSent());
         assertEquals(producer.failed.size(), capture.failedSends());
-        assertTrue(producer.failed.size() > 0, "frames sent early in the outage expired after "
-                + DELIVERY_TIMEOUT_MS + " ms and were counted as failed");
+        assertTrue(
+                producer.failed.size() > 0,
+                "frames sent early in the outage expired after " + DELIVERY_TIMEOUT_MS
+                        + " ms and were counted as failed");
 
         // frames: every acknowledged frame exactly once; nothing that was neither acknowledged nor failed.
         final List<String> frames = readAll("frames", r -> {
@@ -195,7 +208,8 @@ class BrokerRestartIT {
         try {
             while (System.nanoTime() < deadline) {
                 tokens = readAll("tokens", r -> {
-                    final FrameTokens t = ScissorSerdes.frameTokens().deserializer().deserialize("tokens", r.value());
+                    final FrameTokens t =
+                            ScissorSerdes.frameTokens().deserializer().deserialize("tokens", r.value());
                     return t.getStreamId() + "/" + t.getSequence();
                 });
                 if (new HashSet<>(tokens).containsAll(frameSet)) {
@@ -210,32 +224,52 @@ class BrokerRestartIT {
         }
         assertEquals(new TreeSet<>(frameSet), new TreeSet<>(tokens), "tokens for exactly the frames in frames");
         assertEquals(tokens.size(), new HashSet<>(tokens).size(), "no tokens twice: " + duplicates(tokens));
-        System.out.printf("broker restart: %d frames captured (%d during the %d s outage), %d acknowledged, %d failed, "
-                        + "%d in frames, %d token frames (%d before the restart), %d encoder aborts%n", captured,
-                capturedDuringOutage, OUTAGE.toSeconds(), producer.delivered.size(), producer.failed.size(),
-                frameSet.size(), tokens.size(), tokensBeforeRestart, encoder.aborts());
+        System.out.printf(
+                "broker restart: %d frames captured (%d during the %d s outage), %d acknowledged, %d failed, "
+                        + "%d in frames, %d token frames (%d before the restart), %d encoder aborts%n",
+                captured,
+                capturedDuringOutage,
+                OUTAGE.toSeconds(),
+                producer.delivered.size(),
+                producer.failed.size(),
+                frameSet.size(),
+                tokens.size(),
+                tokensBeforeRestart,
+                encoder.aborts());
     }
 
     private static long captured(final CaptureStage stage) {
-        return stage.status().stream().mapToLong(CaptureStage.StreamStatus::frames).sum();
+        return stage.status().stream()
+                .mapToLong(CaptureStage.StreamStatus::frames)
+                .sum();
     }
 
     private static List<String> duplicates(final List<String> ids) {
         final Map<String, Integer> n = new HashMap<>();
         ids.forEach(id -> n.merge(id, 1, Integer::sum));
-        return n.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).sorted().toList();
+        return n.entrySet().stream()
+                .filter(e -> e.getValue() > 1)
+                .map(Map.Entry::getKey)
+                .sorted()
+                .toList();
     }
 
     /** Every record of the topic, read_committed, up to its last stable offset now. */
     private static List<String> readAll(final String topic, final Function<ConsumerRecord<byte[], byte[]>, String> id) {
         final List<String> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        kafka.bootstrapServers(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             final List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             final Map<TopicPartition, Long> end = c.endOffsets(parts);

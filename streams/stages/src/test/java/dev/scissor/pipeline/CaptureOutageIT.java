@@ -67,8 +67,9 @@ class CaptureOutageIT {
         final long handedDuringOutage;
         final long sentBefore;
         final long sentAfter;
-        final CaptureStage capture = new CaptureStage(new CaptureConfig(cs), List.of(
-                new CaptureStage.Source("cam", SourceSpec.parse("lavfi:testsrc2=size=320x240:rate=25"))));
+        final CaptureStage capture = new CaptureStage(
+                new CaptureConfig(cs),
+                List.of(new CaptureStage.Source("cam", SourceSpec.parse("lavfi:testsrc2=size=320x240:rate=25"))));
         try {
             capture.start();
             Thread.sleep(4_000);
@@ -89,10 +90,12 @@ class CaptureOutageIT {
         final long handed = handed(capture);
         assertTrue(capture.failedSends() > 0, "frames of the outage failed");
         assertInstanceOf(TimeoutException.class, capture.lastSendError(), "the wait for metadata timed out");
-        assertTrue(handedDuringOutage <= OUTAGE.toMillis() / MAX_BLOCK_MS + 2, "the capture thread waited in send: "
-                + handedDuringOutage + " frames handed over in " + OUTAGE.toSeconds() + " s at " + FPS + " fps");
-        assertTrue(sentAfter - sentBefore >= 4, "delivery resumed after the restart: " + sentBefore + " -> "
-                + sentAfter);
+        assertTrue(
+                handedDuringOutage <= OUTAGE.toMillis() / MAX_BLOCK_MS + 2,
+                "the capture thread waited in send: " + handedDuringOutage + " frames handed over in "
+                        + OUTAGE.toSeconds() + " s at " + FPS + " fps");
+        assertTrue(
+                sentAfter - sentBefore >= 4, "delivery resumed after the restart: " + sentBefore + " -> " + sentAfter);
         assertEquals(handed, capture.framesSent() + capture.failedSends(), "every frame handed over is accounted for");
 
         final List<ConsumerRecord<byte[], byte[]>> records = PipelineTestSupport.readCommitted(
@@ -104,16 +107,26 @@ class CaptureOutageIT {
         }
         final Set<Long> distinct = new HashSet<>(seqs);
         assertEquals(seqs.size(), distinct.size(), "no frame twice in frames");
-        assertTrue(seqs.size() >= capture.framesSent() && seqs.size() <= handed,
+        assertTrue(
+                seqs.size() >= capture.framesSent() && seqs.size() <= handed,
                 "frames holds every acknowledged frame and nothing that was not handed over: " + seqs.size());
         final long missing = seqs.get(seqs.size() - 1) - seqs.get(0) + 1 - seqs.size();
         assertEquals(capture.failedSends(), missing, "the sequence numbers missing from frames are the failed ones");
-        System.out.printf("outage of %d s with max.block.ms=%d: %d frames handed over during it (%.0f at full rate), "
-                        + "%d failed, %d delivered, %d sequence numbers missing%n", OUTAGE.toSeconds(), MAX_BLOCK_MS,
-                handedDuringOutage, OUTAGE.toSeconds() * FPS, capture.failedSends(), capture.framesSent(), missing);
+        System.out.printf(
+                "outage of %d s with max.block.ms=%d: %d frames handed over during it (%.0f at full rate), "
+                        + "%d failed, %d delivered, %d sequence numbers missing%n",
+                OUTAGE.toSeconds(),
+                MAX_BLOCK_MS,
+                handedDuringOutage,
+                OUTAGE.toSeconds() * FPS,
+                capture.failedSends(),
+                capture.framesSent(),
+                missing);
     }
 
     private static long handed(final CaptureStage stage) {
-        return stage.status().stream().mapToLong(CaptureStage.StreamStatus::frames).sum();
+        return stage.status().stream()
+                .mapToLong(CaptureStage.StreamStatus::frames)
+                .sum();
     }
 }

@@ -13,11 +13,11 @@ import dev.scissor.encoder.media.DecodedImage;
 import dev.scissor.encoder.media.FfmpegImageDecoder;
 import dev.scissor.encoder.media.ImageFormat;
 import dev.scissor.http.HttpService;
-import dev.scissor.testkit.EmbeddedKafka;
-import dev.scissor.testkit.EmbeddedKafkaExtension;
 import dev.scissor.metrics.Metrics;
 import dev.scissor.schemas.ScissorSerdes;
 import dev.scissor.schemas.avro.VideoFrame;
+import dev.scissor.testkit.EmbeddedKafka;
+import dev.scissor.testkit.EmbeddedKafkaExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,9 +48,13 @@ import org.junit.jupiter.api.io.TempDir;
 class CaptureStageIT {
 
     /** The capture stage's metric names before Micrometer (a contract: README, dashboards). */
-    private static final List<String> SCISSOR_NAMES = List.of("scissor_capture_frames_captured_total",
-            "scissor_capture_frames_delivered_total", "scissor_capture_frames_failed_total",
-            "scissor_capture_bytes_total", "scissor_capture_reconnects_total", "scissor_capture_stream_state");
+    private static final List<String> SCISSOR_NAMES = List.of(
+            "scissor_capture_frames_captured_total",
+            "scissor_capture_frames_delivered_total",
+            "scissor_capture_frames_failed_total",
+            "scissor_capture_bytes_total",
+            "scissor_capture_reconnects_total",
+            "scissor_capture_stream_state");
 
     @TempDir
     static Path dir;
@@ -68,7 +72,6 @@ class CaptureStageIT {
         writeClip(fourSeconds, 100, 320, 240);
         writeClip(oneAndAHalfSeconds, 38, 256, 144);
     }
-
 
     private static void writeClip(final Path file, final int frames, final int w, final int h) throws Exception {
         try (FFmpegFrameRecorder rec = new FFmpegFrameRecorder(file.toString(), w, h)) {
@@ -103,9 +106,12 @@ class CaptureStageIT {
     }
 
     private static String scrape(final HttpService http) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + http.port() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private static Map<String, List<VideoFrame>> byStream(final List<ConsumerRecord<byte[], byte[]>> records) {
@@ -121,10 +127,12 @@ class CaptureStageIT {
     @Test
     void manySourcesInOneProcessAndARestartContinuesTheSequence() throws Exception {
         try (HttpService http = HttpService.start("capture-it", "127.0.0.1", 0, 2, 1024);
-             Metrics metrics = new Metrics().expose(http)) {
-            try (CaptureStage stage = new CaptureStage(config(false), List.of(
-                    new CaptureStage.Source("cam-a", SourceSpec.parse(fourSeconds.toString())),
-                    new CaptureStage.Source("cam-b", SourceSpec.parse("file:" + oneAndAHalfSeconds))))) {
+                Metrics metrics = new Metrics().expose(http)) {
+            try (CaptureStage stage = new CaptureStage(
+                    config(false),
+                    List.of(
+                            new CaptureStage.Source("cam-a", SourceSpec.parse(fourSeconds.toString())),
+                            new CaptureStage.Source("cam-b", SourceSpec.parse("file:" + oneAndAHalfSeconds))))) {
                 stage.registerMetrics(metrics);
                 stage.start();
                 assertTrue(stage.awaitSources(Duration.ofSeconds(30)), "the files ended");
@@ -179,18 +187,20 @@ class CaptureStageIT {
         // (The fast run above stamped its frames ahead of the clock; see SequenceNumbers.)
         long last = Long.MIN_VALUE;
         for (int run = 0; run < 2; run++) {
-            try (CaptureStage stage = new CaptureStage(config(true), List.of(
-                    new CaptureStage.Source("cam-b", SourceSpec.parse(oneAndAHalfSeconds.toString()))))) {
+            try (CaptureStage stage = new CaptureStage(
+                    config(true),
+                    List.of(new CaptureStage.Source("cam-b", SourceSpec.parse(oneAndAHalfSeconds.toString()))))) {
                 stage.start();
                 assertTrue(stage.awaitSources(Duration.ofSeconds(20)));
             }
-            streams = byStream(PipelineTestSupport.readCommitted(kafka.bootstrapServers(), "frames",
-                    11 + 3 * (run + 1), Duration.ofSeconds(20)));
+            streams = byStream(PipelineTestSupport.readCommitted(
+                    kafka.bootstrapServers(), "frames", 11 + 3 * (run + 1), Duration.ofSeconds(20)));
             final List<VideoFrame> b = streams.get("cam-b");
             assertEquals(3 * (run + 2), b.size());
             for (int i = 3 * (run + 1); i < b.size(); i++) {
-                assertTrue(b.get(i).getSequence() > last, "run " + run + " frame " + i + ": " + b.get(i).getSequence()
-                        + " <= " + last);
+                assertTrue(
+                        b.get(i).getSequence() > last,
+                        "run " + run + " frame " + i + ": " + b.get(i).getSequence() + " <= " + last);
                 last = b.get(i).getSequence();
             }
         }

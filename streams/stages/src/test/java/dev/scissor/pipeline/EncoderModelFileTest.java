@@ -24,14 +24,30 @@ class EncoderModelFileTest {
         new Random(1).nextBytes(garbage);
         Files.write(dir.resolve("vision.onnx"), garbage);
         final Path descriptor = dir.resolve("vision.properties");
-        Files.writeString(descriptor, String.join("\n", "id=my-vision", "model=vision.onnx",
-                "input.name=pixel_values", "input.height=224", "input.width=224", "output.name=tokens",
-                "output.layout=NCHW", "grid.height=14", "grid.width=14", "token.dim=816", ""));
-        final OrtException e = assertThrows(OrtException.class, () -> new EncoderWorkers(Map.of(
-                "bootstrap.servers", "127.0.0.1:1", EncoderConfig.MODEL, descriptor.toString()), 1));
+        Files.writeString(
+                descriptor,
+                String.join(
+                        "\n",
+                        "id=my-vision",
+                        "model=vision.onnx",
+                        "input.name=pixel_values",
+                        "input.height=224",
+                        "input.width=224",
+                        "output.name=tokens",
+                        "output.layout=NCHW",
+                        "grid.height=14",
+                        "grid.width=14",
+                        "token.dim=816",
+                        ""));
+        final OrtException e = assertThrows(
+                OrtException.class,
+                () -> new EncoderWorkers(
+                        Map.of("bootstrap.servers", "127.0.0.1:1", EncoderConfig.MODEL, descriptor.toString()), 1));
         final String m = e.getMessage();
-        assertTrue(m.startsWith("encoder 'my-vision': ONNX Runtime cannot load the model "
-                + dir.resolve("vision.onnx").toAbsolutePath() + ": "), m);
+        assertTrue(
+                m.startsWith("encoder 'my-vision': ONNX Runtime cannot load the model "
+                        + dir.resolve("vision.onnx").toAbsolutePath() + ": "),
+                m);
         assertTrue(m.contains("(10000 bytes) is corrupt, truncated or not an ONNX model"), m);
         assertTrue(m.contains("Replace it with a valid .onnx file"), m);
     }

@@ -1,7 +1,5 @@
 package dev.scissor.pipeline;
 
-import dev.scissor.encoder.onnx.LargeStack;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,18 +12,19 @@ import dev.scissor.encoder.media.ImageFormat;
 import dev.scissor.encoder.model.EncoderModelDescriptor;
 import dev.scissor.encoder.model.ModelStore;
 import dev.scissor.encoder.onnx.ImagePreprocessor;
+import dev.scissor.encoder.onnx.LargeStack;
 import dev.scissor.encoder.onnx.OnnxVisionEncoder;
 import dev.scissor.http.HttpService;
-import dev.scissor.testkit.EmbeddedKafka;
-import dev.scissor.testkit.EmbeddedKafkaExtension;
 import dev.scissor.metrics.Metrics;
 import dev.scissor.schemas.AvroTrust;
+import dev.scissor.schemas.DeadLetters;
 import dev.scissor.schemas.ScissorSerdes;
 import dev.scissor.schemas.TensorBytes;
 import dev.scissor.schemas.avro.FrameTokens;
 import dev.scissor.schemas.avro.TokenDtype;
 import dev.scissor.schemas.avro.VideoFrame;
-import dev.scissor.schemas.DeadLetters;
+import dev.scissor.testkit.EmbeddedKafka;
+import dev.scissor.testkit.EmbeddedKafkaExtension;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.ByteArrayOutputStream;
@@ -71,8 +70,12 @@ class EncoderStageIT {
     static void setUp(final EmbeddedKafka broker) throws Exception {
         PipelineTestSupport.assumeDefaultModel();
         AvroTrust.trustGeneratedClasses();
-        model = LargeStack.call("it-model-loader", () -> OnnxVisionEncoder.open(
-                EncoderModelDescriptor.defaultDescriptor(), ModelStore.fromEnvironment(), OnnxVisionEncoder.Options.DEFAULT));
+        model = LargeStack.call(
+                "it-model-loader",
+                () -> OnnxVisionEncoder.open(
+                        EncoderModelDescriptor.defaultDescriptor(),
+                        ModelStore.fromEnvironment(),
+                        OnnxVisionEncoder.Options.DEFAULT));
         kafka = broker;
         kafka.createTopics(Map.of("frames", 2, "tokens", 2, "dlq", 1));
     }
@@ -110,9 +113,15 @@ class EncoderStageIT {
     }
 
     private static byte[] frame(final String stream, final long seq, final String format, final byte[] image) {
-        final VideoFrame f = VideoFrame.newBuilder().setStreamId(stream).setSequence(seq)
-                .setTimestamp(1_795_000_000_000L + seq * 500).setWidth(320).setHeight(240)
-                .setPixelFormat(format).setImage(ByteBuffer.wrap(image)).build();
+        final VideoFrame f = VideoFrame.newBuilder()
+                .setStreamId(stream)
+                .setSequence(seq)
+                .setTimestamp(1_795_000_000_000L + seq * 500)
+                .setWidth(320)
+                .setHeight(240)
+                .setPixelFormat(format)
+                .setImage(ByteBuffer.wrap(image))
+                .build();
         return ScissorSerdes.videoFrame().serializer().serialize("frames", f);
     }
 
@@ -131,9 +140,10 @@ class EncoderStageIT {
         final Map<String, byte[]> expectedPixels = new HashMap<>();
         final byte[] goodJpeg;
         try (FfmpegJpegEncoder jpeg = new FfmpegJpegEncoder(4);
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-                     new ByteArraySerializer(), new ByteArraySerializer())) {
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
             goodJpeg = jpeg.encode(scene(0, 0), 320, 240);
             for (int i = 1; i <= 5; i++) {
                 for (final int s : new int[] {0, 1}) {
@@ -149,7 +159,8 @@ class EncoderStageIT {
             final byte[] truncated = java.util.Arrays.copyOf(goodJpeg, 150);
             producer.send(new ProducerRecord<>("frames", bytes("cam-0"), frame("cam-0", 7, "jpeg", truncated)));
             producer.send(new ProducerRecord<>("frames", bytes("cam-0"), frame("cam-0", 8, "jpeg", huge(goodJpeg))));
-            producer.send(new ProducerRecord<>("frames", bytes("cam-1"), "not a frame".getBytes(StandardCharsets.UTF_8)));
+            producer.send(
+                    new ProducerRecord<>("frames", bytes("cam-1"), "not a frame".getBytes(StandardCharsets.UTF_8)));
             producer.send(new ProducerRecord<>("frames", bytes("cam-x"), frame("cam-1", 9, "jpeg", goodJpeg)));
             producer.send(new ProducerRecord<>("frames", bytes("cam-1"), frame("cam-1", 10, "webp", goodJpeg)));
             // The stream goes on after them.
@@ -162,21 +173,25 @@ class EncoderStageIT {
         final List<ConsumerRecord<byte[], byte[]>> tokens;
         final List<ConsumerRecord<byte[], byte[]>> dead;
         try (HttpService http = HttpService.start("encoder-it", "127.0.0.1", 0, 2, 1024);
-             Metrics registry = new Metrics().expose(http)) {
+                Metrics registry = new Metrics().expose(http)) {
             stage.registerMetrics(registry);
             stage.start();
             try {
-                tokens = PipelineTestSupport.readCommitted(kafka.bootstrapServers(), "tokens", 13,
-                        Duration.ofSeconds(60));
+                tokens = PipelineTestSupport.readCommitted(
+                        kafka.bootstrapServers(), "tokens", 13, Duration.ofSeconds(60));
                 dead = PipelineTestSupport.readCommitted(kafka.bootstrapServers(), "dlq", 5, Duration.ofSeconds(20));
-                metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + http.port() + "/metrics")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
+                metrics = HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/metrics"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
             } finally {
                 stage.close();
             }
         }
-        for (final String line : List.of("scissor_encoder_frames_in_total 18.0",
+        for (final String line : List.of(
+                "scissor_encoder_frames_in_total 18.0",
                 "scissor_encoder_token_frames_out_total 13.0",
                 "scissor_encoder_dead_letters_total{reason=\"UNDECODABLE\"} 2.0",
                 "scissor_encoder_dead_letters_total{reason=\"CORRUPT_IMAGE\"} 1.0",
@@ -187,11 +202,18 @@ class EncoderStageIT {
             assertTrue(metrics.contains(line + "\n"), line + " in\n" + metrics);
         }
         // Every name of the encoder's metrics contract, and the clients' own metrics beside them.
-        for (final String name : List.of("scissor_encoder_frames_in_total", "scissor_encoder_token_frames_out_total",
-                "scissor_encoder_dead_letters_total{", "scissor_encoder_batches_total",
-                "scissor_encoder_encode_seconds_total", "scissor_encoder_prepare_seconds_total",
-                "scissor_encoder_aborts_total", "scissor_encoder_consumer_lag_records{", "scissor_encoder_workers{",
-                "kafka_consumer_fetch_manager_records_consumed_total{", "kafka_consumer_coordinator_commit_latency_avg{",
+        for (final String name : List.of(
+                "scissor_encoder_frames_in_total",
+                "scissor_encoder_token_frames_out_total",
+                "scissor_encoder_dead_letters_total{",
+                "scissor_encoder_batches_total",
+                "scissor_encoder_encode_seconds_total",
+                "scissor_encoder_prepare_seconds_total",
+                "scissor_encoder_aborts_total",
+                "scissor_encoder_consumer_lag_records{",
+                "scissor_encoder_workers{",
+                "kafka_consumer_fetch_manager_records_consumed_total{",
+                "kafka_consumer_coordinator_commit_latency_avg{",
                 "kafka_producer_record_send_total{")) {
             assertTrue(metrics.contains("\n" + name), name + " in\n" + metrics);
         }
@@ -220,13 +242,22 @@ class EncoderStageIT {
                 if (image != null) {
                     final DecodedImage img = decoder.decode(ImageFormat.JPEG, ByteBuffer.wrap(image), 0, 0);
                     final FloatBuffer in = pre.allocate(1);
-                    pre.preprocess(img.pixels(), img.width(), img.height(), img.stride(),
-                            ImagePreprocessor.PixelFormat.BGR24, in, 0);
+                    pre.preprocess(
+                            img.pixels(),
+                            img.width(),
+                            img.height(),
+                            img.stride(),
+                            ImagePreprocessor.PixelFormat.BGR24,
+                            in,
+                            0);
                     final float[] direct = model.encode(in, 1)[0];
                     final float[] viaKafka = TensorBytes.decode(t);
                     for (int k = 0; k < direct.length; k++) {
-                        assertEquals(direct[k], viaKafka[k], 1e-3f, "token value " + k + " of " + t.getStreamId()
-                                + "/" + t.getSequence());
+                        assertEquals(
+                                direct[k],
+                                viaKafka[k],
+                                1e-3f,
+                                "token value " + k + " of " + t.getStreamId() + "/" + t.getSequence());
                     }
                 }
             }
@@ -242,24 +273,33 @@ class EncoderStageIT {
             assertTrue(DeadLetters.header(r.headers(), DeadLetters.SOURCE_OFFSET) != null);
             final String detail = DeadLetters.header(r.headers(), DeadLetters.DETAIL);
             final String problem = DeadLetters.header(r.headers(), EncoderStage.IMAGE_PROBLEM_HEADER);
-            final String key = detail.contains("frame 7 ") ? "truncated" : detail.contains("frame 8 ") ? "huge"
-                    : detail.contains("webp") ? "webp" : detail.contains("cam-x") ? "key" : "garbage";
-            reasons.put(key, DeadLetters.header(r.headers(), DeadLetters.REASON) + (problem == null ? "" : "/" + problem));
+            final String key = detail.contains("frame 7 ")
+                    ? "truncated"
+                    : detail.contains("frame 8 ")
+                            ? "huge"
+                            : detail.contains("webp") ? "webp" : detail.contains("cam-x") ? "key" : "garbage";
+            reasons.put(
+                    key, DeadLetters.header(r.headers(), DeadLetters.REASON) + (problem == null ? "" : "/" + problem));
         }
         assertEquals("CORRUPT_IMAGE/CORRUPT", reasons.get("truncated"));
         assertEquals("IMAGE_TOO_LARGE/TOO_LARGE", reasons.get("huge"));
         assertEquals("UNDECODABLE/UNSUPPORTED_FORMAT", reasons.get("webp"));
         assertEquals("KEY_MISMATCH", reasons.get("key"));
         assertEquals("UNDECODABLE", reasons.get("garbage"));
-        assertArrayEquals("not a frame".getBytes(StandardCharsets.UTF_8), dead.stream()
-                .filter(r -> "UNDECODABLE".equals(DeadLetters.header(r.headers(), DeadLetters.REASON))
-                        && DeadLetters.header(r.headers(), EncoderStage.IMAGE_PROBLEM_HEADER) == null)
-                .findFirst().orElseThrow().value());
+        assertArrayEquals(
+                "not a frame".getBytes(StandardCharsets.UTF_8),
+                dead.stream()
+                        .filter(r -> "UNDECODABLE".equals(DeadLetters.header(r.headers(), DeadLetters.REASON))
+                                && DeadLetters.header(r.headers(), EncoderStage.IMAGE_PROBLEM_HEADER) == null)
+                        .findFirst()
+                        .orElseThrow()
+                        .value());
 
         // A new instance of the group resumes after the committed offsets: only new frames are encoded.
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>("frames", bytes("cam-1"), frame("cam-1", 12, "jpeg", goodJpeg)));
         }
         // Two workers sharing one model this time, as `scissor encoder --workers 2` runs them.
@@ -275,19 +315,23 @@ class EncoderStageIT {
             again.close();
         }
         assertNull(again.failure());
-        assertEquals(14, PipelineTestSupport.readCommitted(kafka.bootstrapServers(), "tokens", 15,
-                Duration.ofSeconds(2)).size(), "no frame was encoded twice");
+        assertEquals(
+                14,
+                PipelineTestSupport.readCommitted(kafka.bootstrapServers(), "tokens", 15, Duration.ofSeconds(2))
+                        .size(),
+                "no frame was encoded twice");
     }
 
     @Test
     void float16TokensAreTheModelOutputRoundedToNearestEven() throws Exception {
         kafka.createTopics(Map.of("frames-f16", 1, "tokens-f16", 1, "dlq-f16", 1));
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             for (int i = 1; i <= 3; i++) {
-                producer.send(new ProducerRecord<>("frames-f16", bytes("cam-h"), frame("cam-h", i, "bgr24",
-                        scene(2, i))));
+                producer.send(
+                        new ProducerRecord<>("frames-f16", bytes("cam-h"), frame("cam-h", i, "bgr24", scene(2, i))));
             }
         }
         final Map<String, Object> s = settings();
@@ -301,8 +345,8 @@ class EncoderStageIT {
         assertEquals(TokenDtype.FLOAT16, stage.tokensDtype());
         stage.start();
         try {
-            tokens = PipelineTestSupport.readCommitted(kafka.bootstrapServers(), "tokens-f16", 3,
-                    Duration.ofSeconds(60));
+            tokens = PipelineTestSupport.readCommitted(
+                    kafka.bootstrapServers(), "tokens-f16", 3, Duration.ofSeconds(60));
         } finally {
             stage.close();
         }
@@ -314,13 +358,22 @@ class EncoderStageIT {
             assertEquals(TokenDtype.FLOAT16, t.getDtype());
             assertEquals(196 * 816 * 2, t.getTensor().remaining(), "half the bytes of float32");
             final FloatBuffer in = pre.allocate(1);
-            pre.preprocess(ByteBuffer.wrap(scene(2, (int) t.getSequence())), 320, 240, 320 * 3,
-                    ImagePreprocessor.PixelFormat.BGR24, in, 0);
+            pre.preprocess(
+                    ByteBuffer.wrap(scene(2, (int) t.getSequence())),
+                    320,
+                    240,
+                    320 * 3,
+                    ImagePreprocessor.PixelFormat.BGR24,
+                    in,
+                    0);
             final float[] direct = model.encode(in, 1)[0];
             final float[] viaKafka = TensorBytes.decode(t);
             for (int k = 0; k < direct.length; k++) {
                 // The float32 test's tolerance plus float16's rounding: half an ulp, 2^-11 relative.
-                assertEquals(direct[k], viaKafka[k], 1e-3f + Math.abs(direct[k]) * 0x1p-11f,
+                assertEquals(
+                        direct[k],
+                        viaKafka[k],
+                        1e-3f + Math.abs(direct[k]) * 0x1p-11f,
                         "token value " + k + " of frame " + t.getSequence());
             }
         }

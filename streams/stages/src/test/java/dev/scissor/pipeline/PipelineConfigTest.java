@@ -35,27 +35,36 @@ class PipelineConfigTest {
 
     @Test
     void captureRejectsBadValuesByName() {
-        final ConfigException fps = assertThrows(ConfigException.class,
-                () -> new CaptureConfig(Map.of(CaptureConfig.FPS, "-1")));
+        final ConfigException fps =
+                assertThrows(ConfigException.class, () -> new CaptureConfig(Map.of(CaptureConfig.FPS, "-1")));
         assertTrue(fps.getMessage().contains(CaptureConfig.FPS), fps.getMessage());
-        final ConfigException unknown = assertThrows(ConfigException.class,
-                () -> new CaptureConfig(Map.of("scissor.capture.fsp", "2")));
+        final ConfigException unknown =
+                assertThrows(ConfigException.class, () -> new CaptureConfig(Map.of("scissor.capture.fsp", "2")));
         assertTrue(unknown.getMessage().contains("known keys"), unknown.getMessage());
-        assertThrows(ConfigException.class, () -> new CaptureConfig(Map.of(
-                CaptureConfig.BACKOFF_MS, "5000", CaptureConfig.BACKOFF_MAX_MS, "1000")));
+        assertThrows(
+                ConfigException.class,
+                () -> new CaptureConfig(
+                        Map.of(CaptureConfig.BACKOFF_MS, "5000", CaptureConfig.BACKOFF_MAX_MS, "1000")));
         assertTrue(CaptureConfig.describe().contains(CaptureConfig.FIRST_SEQUENCE));
     }
 
     @Test
     void encoderClientSettingsGoWhereTheyBelong() {
         final EncoderConfig c = new EncoderConfig(Map.of(
-                "bootstrap.servers", "b:9092",
-                "acks", "1",
-                "max.poll.records", "10",
-                "producer.linger.ms", "50",
-                "consumer.fetch.min.bytes", "2",
-                "group.id", "g1",
-                EncoderConfig.INSTANCE_ID, "host-a"));
+                "bootstrap.servers",
+                "b:9092",
+                "acks",
+                "1",
+                "max.poll.records",
+                "10",
+                "producer.linger.ms",
+                "50",
+                "consumer.fetch.min.bytes",
+                "2",
+                "group.id",
+                "g1",
+                EncoderConfig.INSTANCE_ID,
+                "host-a"));
         final Properties consumer = c.consumerProperties();
         final Properties producer = c.producerProperties();
         assertEquals("b:9092", consumer.get("bootstrap.servers"));
@@ -78,14 +87,16 @@ class PipelineConfigTest {
         assertEquals(8, c.batchMax());
         assertTrue(c.exactlyOnce());
         assertTrue(c.transactionalId().startsWith(EncoderConfig.DEFAULT_GROUP_ID + "-"));
-        assertNotEquals(c.transactionalId(), new EncoderConfig(Map.of()).transactionalId(),
-                "random instance ids differ");
-        assertFalse(new EncoderConfig(Map.of(EncoderConfig.EXACTLY_ONCE, "false")).producerProperties()
+        assertNotEquals(
+                c.transactionalId(), new EncoderConfig(Map.of()).transactionalId(), "random instance ids differ");
+        assertFalse(new EncoderConfig(Map.of(EncoderConfig.EXACTLY_ONCE, "false"))
+                .producerProperties()
                 .containsKey("transactional.id"));
         assertThrows(ConfigException.class, () -> new EncoderConfig(Map.of(EncoderConfig.BATCH_MAX, "0")));
         assertThrows(ConfigException.class, () -> new EncoderConfig(Map.of(EncoderConfig.DEVICE, "tpu")));
         assertThrows(ConfigException.class, () -> new EncoderConfig(Map.of(EncoderConfig.TOKENS_TOPIC, "frames")));
-        assertThrows(ConfigException.class,
+        assertThrows(
+                ConfigException.class,
                 () -> new EncoderConfig(Map.of(EncoderConfig.MODEL, "no-such-model")).descriptor());
         assertThrows(ConfigException.class, () -> new EncoderConfig(Map.of(EncoderConfig.TOKENS_DTYPE, "bfloat16")));
     }
@@ -93,9 +104,19 @@ class PipelineConfigTest {
     @Test
     void tokensDtypeComesFromTheDescriptorUnlessSet() {
         final EncoderModelDescriptor builtin = EncoderModelDescriptor.defaultDescriptor();
-        final EncoderModelDescriptor tower = new EncoderModelDescriptor("tower", "tower.onnx", "pixel_values", 384,
-                384, EncoderModelDescriptor.ChannelOrder.RGB, builtin.normalization(), "tokens",
-                EncoderModelDescriptor.OutputLayout.NTD, 14, 14, 3584)
+        final EncoderModelDescriptor tower = new EncoderModelDescriptor(
+                        "tower",
+                        "tower.onnx",
+                        "pixel_values",
+                        384,
+                        384,
+                        EncoderModelDescriptor.ChannelOrder.RGB,
+                        builtin.normalization(),
+                        "tokens",
+                        EncoderModelDescriptor.OutputLayout.NTD,
+                        14,
+                        14,
+                        3584)
                 .withTokenDtype(EncoderModelDescriptor.TokenDtype.FLOAT16);
         final EncoderConfig unset = new EncoderConfig(Map.of());
         assertEquals(TokenDtype.FLOAT32, unset.tokensDtype(builtin), "built-in encoders stay float32");

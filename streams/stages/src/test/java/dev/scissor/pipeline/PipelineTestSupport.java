@@ -20,8 +20,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /** Shared helpers of the pipeline integration tests. */
 public final class PipelineTestSupport {
 
-    private PipelineTestSupport() {
-    }
+    private PipelineTestSupport() {}
 
     /**
      * Skips the test (or fails it with {@code -Dscissor.test.requireAssets=true}) when the default
@@ -61,7 +60,9 @@ public final class PipelineTestSupport {
 
     private static boolean npmWorks() {
         try {
-            final Process p = new ProcessBuilder("npm", "--version").redirectErrorStream(true).start();
+            final Process p = new ProcessBuilder("npm", "--version")
+                    .redirectErrorStream(true)
+                    .start();
             p.getInputStream().readAllBytes();
             return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (final java.io.IOException e) {
@@ -76,16 +77,23 @@ public final class PipelineTestSupport {
      * Reads a topic from the beginning with {@code read_committed} until {@code count} records
      * arrived or the timeout passed.
      */
-    static List<ConsumerRecord<byte[], byte[]>> readCommitted(final String bootstrap, final String topic,
-                                                               final int count, final Duration timeout) {
+    static List<ConsumerRecord<byte[], byte[]>> readCommitted(
+            final String bootstrap, final String topic, final int count, final Duration timeout) {
         final List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + System.nanoTime()),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "it-reader-" + System.nanoTime()),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             c.subscribe(List.of(topic));
             final long deadline = System.nanoTime() + timeout.toNanos();
             while (out.size() < count && System.nanoTime() < deadline) {

@@ -1,7 +1,6 @@
 package dev.scissor.testkit;
 
 import dev.scissor.kafka.KafkaTopics;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -84,7 +83,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final String bootstrapServers;
     private boolean closed;
 
-    private EmbeddedKafka(final KafkaClusterTestKit cluster, final Admin admin, final Path dataDirectory,
+    private EmbeddedKafka(
+            final KafkaClusterTestKit cluster,
+            final Admin admin,
+            final Path dataDirectory,
             final String bootstrapServers) {
         this.cluster = cluster;
         this.admin = admin;
@@ -144,8 +146,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         try {
             dataDirectory = Files.createTempDirectory("scissor-kafka-");
         } catch (final IOException e) {
-            throw new UncheckedIOException("embedded Kafka: could not create a temporary data directory: "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "embedded Kafka: could not create a temporary data directory: " + e.getMessage(), e);
         }
         final AtomicReference<String> phase = new AtomicReference<>("configuring the node");
         KafkaClusterTestKit cluster = null;
@@ -182,12 +184,18 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
             phase.set("connecting an admin client");
             final String bootstrapServers = cluster.bootstrapServers();
-            admin = Admin.create(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    CommonClientConfigs.CLIENT_ID_CONFIG, "embedded-kafka-admin"));
+            admin = Admin.create(Map.of(
+                    CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
+                    bootstrapServers,
+                    CommonClientConfigs.CLIENT_ID_CONFIG,
+                    "embedded-kafka-admin"));
             final EmbeddedKafka kafka = new EmbeddedKafka(cluster, admin, dataDirectory, bootstrapServers);
             started = true;
-            LOG.info("embedded Kafka ready at {} in {} ms (data in {})", bootstrapServers,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), dataDirectory);
+            LOG.info(
+                    "embedded Kafka ready at {} in {} ms (data in {})",
+                    bootstrapServers,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+                    dataDirectory);
             return kafka;
         } catch (final InterruptedException e) {
             throw new InterruptException("embedded Kafka: interrupted while " + phase.get(), e);
@@ -197,8 +205,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                     ? "not ready after " + timeout.toMillis() + " ms, still " + phase.get()
                     : "failed after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms while "
                             + phase.get() + ": " + cause;
-            throw new IllegalStateException("embedded Kafka did not start: " + what + " (data directory "
-                    + dataDirectory + ")", cause);
+            throw new IllegalStateException(
+                    "embedded Kafka did not start: " + what + " (data directory " + dataDirectory + ")", cause);
         } finally {
             if (!started) {
                 cleanUpFailedStart(booter, cluster, admin, dataDirectory);
@@ -273,7 +281,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         ensureOpen();
         final long t0 = System.nanoTime();
         cluster.brokers().values().forEach(b -> b.shutdown());
-        LOG.info("embedded Kafka broker at {} stopped in {} ms (data kept)", bootstrapServers,
+        LOG.info(
+                "embedded Kafka broker at {} stopped in {} ms (data kept)",
+                bootstrapServers,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
@@ -302,12 +312,16 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new InterruptException("embedded Kafka: interrupted while restarting the broker", e);
         } catch (final ExecutionException | TimeoutException e) {
             final Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            throw new IllegalStateException("embedded Kafka: the broker at " + bootstrapServers + " did not restart "
-                    + "within " + timeout.toMillis() + " ms: " + cause, cause);
+            throw new IllegalStateException(
+                    "embedded Kafka: the broker at " + bootstrapServers + " did not restart " + "within "
+                            + timeout.toMillis() + " ms: " + cause,
+                    cause);
         } finally {
             boot.cancel(true);
         }
-        LOG.info("embedded Kafka broker at {} restarted in {} ms", bootstrapServers,
+        LOG.info(
+                "embedded Kafka broker at {} restarted in {} ms",
+                bootstrapServers,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
@@ -338,8 +352,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** Closes what is not null, always deletes the directory, and returns the first failure (others suppressed). */
-    private static RuntimeException shutDown(final KafkaClusterTestKit cluster, final Admin admin,
-            final Path dataDirectory) {
+    private static RuntimeException shutDown(
+            final KafkaClusterTestKit cluster, final Admin admin, final Path dataDirectory) {
         RuntimeException failure = null;
         if (admin != null) {
             try {
@@ -353,18 +367,22 @@ public final class EmbeddedKafka implements AutoCloseable {
                 cluster.close();
             } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
-                failure = addFailure(failure, new IllegalStateException(
-                        "embedded Kafka: interrupted while shutting down", e));
+                failure = addFailure(
+                        failure, new IllegalStateException("embedded Kafka: interrupted while shutting down", e));
             } catch (final Exception e) {
-                failure = addFailure(failure, new IllegalStateException(
-                        "embedded Kafka: shutting down the cluster failed: " + e.getMessage(), e));
+                failure = addFailure(
+                        failure,
+                        new IllegalStateException(
+                                "embedded Kafka: shutting down the cluster failed: " + e.getMessage(), e));
             }
         }
         try {
             org.apache.kafka.common.utils.Utils.delete(dataDirectory.toFile());
         } catch (final IOException e) {
-            failure = addFailure(failure, new UncheckedIOException(
-                    "embedded Kafka: could not delete the data directory " + dataDirectory, e));
+            failure = addFailure(
+                    failure,
+                    new UncheckedIOException(
+                            "embedded Kafka: could not delete the data directory " + dataDirectory, e));
         }
         if (failure != null) {
             LOG.warn("embedded Kafka did not shut down cleanly", failure);
@@ -376,8 +394,8 @@ public final class EmbeddedKafka implements AutoCloseable {
      * Lets a cancelled start-up unwind, so the shutdown does not race it, then shuts down; the caller's interrupt
      * status is set aside meanwhile, so an interrupted start still cleans up, and restored after.
      */
-    private static void cleanUpFailedStart(final Thread booter, final KafkaClusterTestKit cluster, final Admin admin,
-            final Path dataDirectory) {
+    private static void cleanUpFailedStart(
+            final Thread booter, final KafkaClusterTestKit cluster, final Admin admin, final Path dataDirectory) {
         boolean interrupted = Thread.interrupted();
         try {
             if (booter != null) {
@@ -402,6 +420,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         first.addSuppressed(next);
         return first;
     }
+
     private static Map<String, String> orderedMap(final String... keysAndValues) {
         final Map<String, String> map = new LinkedHashMap<>();
         for (int i = 0; i < keysAndValues.length; i += 2) {

@@ -1,7 +1,6 @@
 package dev.scissor.testkit;
 
 import dev.scissor.kafka.KafkaTopics;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -71,8 +70,12 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
     private final Set<Integer> stopped = new TreeSet<>();
     private boolean closed;
 
-    private EmbeddedKafkaCluster(final KafkaClusterTestKit cluster, final Admin admin, final Path dataDirectory,
-            final String bootstrapServers, final short replicationFactor) {
+    private EmbeddedKafkaCluster(
+            final KafkaClusterTestKit cluster,
+            final Admin admin,
+            final Path dataDirectory,
+            final String bootstrapServers,
+            final short replicationFactor) {
         this.cluster = cluster;
         this.admin = admin;
         this.dataDirectory = dataDirectory;
@@ -138,14 +141,22 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                 c.waitForReadyBrokers();
             });
             final String bootstrap = cluster.bootstrapServers();
-            admin = Admin.create(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                    CommonClientConfigs.CLIENT_ID_CONFIG, "embedded-kafka-cluster-admin"));
-            LOG.info("embedded Kafka cluster of {} brokers ready at {} in {} ms (data in {})", brokers, bootstrap,
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), dataDirectory);
+            admin = Admin.create(Map.of(
+                    CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
+                    bootstrap,
+                    CommonClientConfigs.CLIENT_ID_CONFIG,
+                    "embedded-kafka-cluster-admin"));
+            LOG.info(
+                    "embedded Kafka cluster of {} brokers ready at {} in {} ms (data in {})",
+                    brokers,
+                    bootstrap,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+                    dataDirectory);
             return new EmbeddedKafkaCluster(cluster, admin, dataDirectory, bootstrap, rf);
         } catch (final Exception e) {
             shutDown(cluster, admin, dataDirectory);
-            throw e instanceof RuntimeException r ? r
+            throw e instanceof RuntimeException r
+                    ? r
                     : new IllegalStateException("embedded Kafka cluster did not start: " + e, e);
         }
     }
@@ -187,8 +198,12 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      * @throws IllegalStateException if the cluster is closed, refuses a topic, or it is not ready in time
      */
     public void createTopics(final Map<String, Integer> partitionsByName) {
-        KafkaTopics.ensure(admin(), partitionsByName, replicationFactor,
-                Map.of("max.message.bytes", Integer.toString(64 << 20)), EmbeddedKafka.TOPIC_TIMEOUT);
+        KafkaTopics.ensure(
+                admin(),
+                partitionsByName,
+                replicationFactor,
+                Map.of("max.message.bytes", Integer.toString(64 << 20)),
+                EmbeddedKafka.TOPIC_TIMEOUT);
     }
 
     /**
@@ -207,8 +222,11 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         } catch (final ExecutionException | TimeoutException e) {
             throw new IllegalStateException("embedded Kafka cluster: could not describe " + topics + ": " + e, e);
         }
-        return described.values().stream().flatMap(d -> d.partitions().stream())
-                .map(TopicPartitionInfo::leader).filter(Objects::nonNull).filter(n -> !n.isEmpty())
+        return described.values().stream()
+                .flatMap(d -> d.partitions().stream())
+                .map(TopicPartitionInfo::leader)
+                .filter(Objects::nonNull)
+                .filter(n -> !n.isEmpty())
                 .collect(Collectors.toMap(Node::id, n -> 1, Integer::sum, TreeMap::new));
     }
 
@@ -251,7 +269,9 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         }
         final long t0 = System.nanoTime();
         broker.shutdown();
-        LOG.info("embedded Kafka cluster: broker {} stopped in {} ms (data kept)", id,
+        LOG.info(
+                "embedded Kafka cluster: broker {} stopped in {} ms (data kept)",
+                id,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
@@ -278,7 +298,9 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             }
         });
         stopped.remove(id);
-        LOG.info("embedded Kafka cluster: broker {} restarted in {} ms", id,
+        LOG.info(
+                "embedded Kafka cluster: broker {} restarted in {} ms",
+                id,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
@@ -335,15 +357,17 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             throw new InterruptException("embedded Kafka cluster: interrupted while " + what, e);
         } catch (final ExecutionException | TimeoutException e) {
             final Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            throw new IllegalStateException("embedded Kafka cluster: failed or timed out after "
-                    + timeout.toMillis() + " ms while " + what + ": " + cause, cause);
+            throw new IllegalStateException(
+                    "embedded Kafka cluster: failed or timed out after " + timeout.toMillis() + " ms while " + what
+                            + ": " + cause,
+                    cause);
         } finally {
             task.cancel(true);
         }
     }
 
-    private static RuntimeException shutDown(final KafkaClusterTestKit cluster, final Admin admin,
-            final Path dataDirectory) {
+    private static RuntimeException shutDown(
+            final KafkaClusterTestKit cluster, final Admin admin, final Path dataDirectory) {
         RuntimeException failure = null;
         if (admin != null) {
             try {
@@ -357,18 +381,21 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                 cluster.close();
             } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
-                failure = first(failure, new IllegalStateException("embedded Kafka cluster: interrupted while "
-                        + "shutting down", e));
+                failure = first(
+                        failure,
+                        new IllegalStateException("embedded Kafka cluster: interrupted while " + "shutting down", e));
             } catch (final Exception e) {
-                failure = first(failure, new IllegalStateException("embedded Kafka cluster: shutting down failed: "
-                        + e.getMessage(), e));
+                failure = first(
+                        failure,
+                        new IllegalStateException(
+                                "embedded Kafka cluster: shutting down failed: " + e.getMessage(), e));
             }
         }
         try {
             org.apache.kafka.common.utils.Utils.delete(dataDirectory.toFile());
         } catch (final IOException e) {
-            failure = first(failure, new UncheckedIOException("embedded Kafka cluster: could not delete "
-                    + dataDirectory, e));
+            failure = first(
+                    failure, new UncheckedIOException("embedded Kafka cluster: could not delete " + dataDirectory, e));
         }
         return failure;
     }

@@ -45,10 +45,12 @@ public final class EmbeddedKafkaExtension implements ParameterResolver {
     @Override
     public Object resolveParameter(final ParameterContext parameter, final ExtensionContext context) {
         ExtensionContext classContext = context;
-        while (classContext.getTestMethod().isPresent() && classContext.getParent().isPresent()) {
+        while (classContext.getTestMethod().isPresent()
+                && classContext.getParent().isPresent()) {
             classContext = classContext.getParent().get();
         }
-        return classContext.getStore(NAMESPACE)
+        return classContext
+                .getStore(NAMESPACE)
                 .getOrComputeIfAbsent(Broker.class, k -> new Broker(EmbeddedKafka.start()), Broker.class)
                 .kafka();
     }

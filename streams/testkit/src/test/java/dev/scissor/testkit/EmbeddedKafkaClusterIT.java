@@ -32,18 +32,35 @@ class EmbeddedKafkaClusterIT {
     @Test
     void aBrokerStoppedAndStartedAgainWhileWritesGoOn() throws Exception {
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(3);
-             KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                     ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
+                KafkaProducer<String, String> producer = new KafkaProducer<>(
+                        Map.of(
+                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                kafka.bootstrapServers(),
+                                ProducerConfig.ACKS_CONFIG,
+                                "all"),
+                        new StringSerializer(),
+                        new StringSerializer())) {
             assertEquals(Set.of(0, 1, 2), kafka.brokerIds());
             kafka.createTopics(Map.of("t", 6));
-            final TopicDescription t = kafka.admin().describeTopics(List.of("t")).allTopicNames()
-                    .get(10, TimeUnit.SECONDS).get("t");
+            final TopicDescription t = kafka.admin()
+                    .describeTopics(List.of("t"))
+                    .allTopicNames()
+                    .get(10, TimeUnit.SECONDS)
+                    .get("t");
             t.partitions().forEach(p -> assertEquals(3, p.replicas().size(), "replication factor 3"));
-            final Config config = kafka.admin().describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC,
-                    "t"))).all().get(10, TimeUnit.SECONDS).values().iterator().next();
+            final Config config = kafka.admin()
+                    .describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, "t")))
+                    .all()
+                    .get(10, TimeUnit.SECONDS)
+                    .values()
+                    .iterator()
+                    .next();
             assertEquals("2", config.get("min.insync.replicas").value());
-            assertEquals(6, kafka.leaderCounts(List.of("t")).values().stream().mapToInt(Integer::intValue).sum());
+            assertEquals(
+                    6,
+                    kafka.leaderCounts(List.of("t")).values().stream()
+                            .mapToInt(Integer::intValue)
+                            .sum());
 
             final int leader = kafka.leaderOfMostPartitions(List.of("t"));
             final int most = kafka.leaderCounts(List.of("t")).get(leader);
@@ -54,8 +71,10 @@ class EmbeddedKafkaClusterIT {
                 producer.send(new ProducerRecord<>("t", "k" + i, "v")).get(30, TimeUnit.SECONDS);
             }
             kafka.startBroker(leader, Duration.ofSeconds(30));
-            assertTrue(kafka.admin().describeCluster().nodes().get(10, TimeUnit.SECONDS).stream()
-                    .anyMatch(n -> n.id() == leader), "the broker is back");
+            assertTrue(
+                    kafka.admin().describeCluster().nodes().get(10, TimeUnit.SECONDS).stream()
+                            .anyMatch(n -> n.id() == leader),
+                    "the broker is back");
             producer.send(new ProducerRecord<>("t", "after", "v")).get(30, TimeUnit.SECONDS);
             assertThrows(IllegalArgumentException.class, () -> kafka.stopBroker(99));
         }

@@ -1,13 +1,12 @@
 package dev.scissor.testkit;
 
-import dev.scissor.kafka.KafkaTopics;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.scissor.kafka.KafkaTopics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -90,8 +89,8 @@ class EmbeddedKafkaIT {
             producer.commitTransaction();
         }
 
-        final List<ConsumerRecord<String, String>> readCommitted = readToEnd(topic, "read_committed",
-                "embedded-kafka-it-readers");
+        final List<ConsumerRecord<String, String>> readCommitted =
+                readToEnd(topic, "read_committed", "embedded-kafka-it-readers");
         assertEquals(new TreeSet<>(committed), values(readCommitted));
         assertEquals(committed.size(), readCommitted.size(), "no duplicates");
         assertEquals(Set.of(0, 1, 2), partitions(readCommitted), "records on all 3 partitions");
@@ -115,8 +114,11 @@ class EmbeddedKafkaIT {
             producer.send(new ProducerRecord<>(topic, "after")).get();
         }
         assertEquals(bootstrap, kafka.bootstrapServers());
-        assertEquals(List.of("before", "after"), readToEnd(topic, "read_committed", null).stream()
-                .map(ConsumerRecord::value).toList());
+        assertEquals(
+                List.of("before", "after"),
+                readToEnd(topic, "read_committed", null).stream()
+                        .map(ConsumerRecord::value)
+                        .toList());
     }
 
     @Test
@@ -125,19 +127,28 @@ class EmbeddedKafkaIT {
         kafka.createTopic("idempotent", 3);
         kafka.createTopics(Map.of("idempotent", 3, "idempotent-other", 2));
 
-        final Map<String, Integer> actual = KafkaTopics.ensure(kafka.admin(),
-                Map.of("idempotent", 5, "idempotent-other", 2), (short) 1, Duration.ofSeconds(10));
+        final Map<String, Integer> actual = KafkaTopics.ensure(
+                kafka.admin(), Map.of("idempotent", 5, "idempotent-other", 2), (short) 1, Duration.ofSeconds(10));
         assertEquals(Map.of("idempotent", 3, "idempotent-other", 2), actual);
-        assertEquals(3, kafka.admin().describeTopics(Set.of("idempotent")).allTopicNames().get()
-                .get("idempotent").partitions().size());
+        assertEquals(
+                3,
+                kafka.admin()
+                        .describeTopics(Set.of("idempotent"))
+                        .allTopicNames()
+                        .get()
+                        .get("idempotent")
+                        .partitions()
+                        .size());
         assertTrue(kafka.admin().listTopics().names().get().containsAll(Set.of("idempotent", "idempotent-other")));
     }
 
     @Test
     void brokerHasTheSingleNodeSettings() throws Exception {
-        final String nodeId = String.valueOf(kafka.admin().describeCluster().nodes().get().iterator().next().id());
+        final String nodeId = String.valueOf(
+                kafka.admin().describeCluster().nodes().get().iterator().next().id());
         final ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, nodeId);
-        final Config config = kafka.admin().describeConfigs(Set.of(broker)).all().get().get(broker);
+        final Config config =
+                kafka.admin().describeConfigs(Set.of(broker)).all().get().get(broker);
         assertEquals("1", config.get("offsets.topic.replication.factor").value());
         assertEquals("1", config.get("transaction.state.log.replication.factor").value());
         assertEquals("1", config.get("transaction.state.log.min.isr").value());
@@ -169,8 +180,8 @@ class EmbeddedKafkaIT {
 
     @Test
     void failedStartExplainsAndCleansUp() {
-        final IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> EmbeddedKafka.start(Map.of("num.network.threads", "not-a-number")));
+        final IllegalStateException e = assertThrows(
+                IllegalStateException.class, () -> EmbeddedKafka.start(Map.of("num.network.threads", "not-a-number")));
         assertTrue(e.getMessage().startsWith("embedded Kafka did not start"), e.getMessage());
         assertTrue(e.getMessage().contains("num.network.threads"), e.getMessage());
         final Matcher dir = Pattern.compile("\\(data directory (.+)\\)$").matcher(e.getMessage());
@@ -178,15 +189,19 @@ class EmbeddedKafkaIT {
         assertFalse(Files.exists(Paths.get(dir.group(1))), "the data directory of the failed start is deleted");
     }
 
-    private static void send(final KafkaProducer<String, String> producer, final String topic, final int partition,
-            final String value, final List<String> sent) {
+    private static void send(
+            final KafkaProducer<String, String> producer,
+            final String topic,
+            final int partition,
+            final String value,
+            final List<String> sent) {
         producer.send(new ProducerRecord<>(topic, partition, "key-" + partition, value));
         sent.add(value);
     }
 
     /** Reads every partition of the topic up to its end (the last stable offset under read_committed). */
-    private static List<ConsumerRecord<String, String>> readToEnd(final String topic, final String isolation,
-            final String group) {
+    private static List<ConsumerRecord<String, String>> readToEnd(
+            final String topic, final String isolation, final String group) {
         final Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
@@ -196,8 +211,8 @@ class EmbeddedKafkaIT {
             config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         }
         final List<ConsumerRecord<String, String>> records = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer =
+                new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
             final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(topic, p.partition()))
                     .toList();

@@ -68,11 +68,10 @@ public final class FindTask implements Evaluation.Listener {
      * @param top1 share of queries whose window ranks first
      * @param top3 share of queries whose window ranks in the first three
      */
-    public record Row(String method, double retention, int queries, double top1, double top3) {
-    }
+    public record Row(String method, double retention, int queries, double top1, double top3) {}
 
-    private FindTask(final int windows, final int dim, final int queryTokens, final float[][] queries,
-                     final int[] queryWindow) {
+    private FindTask(
+            final int windows, final int dim, final int queryTokens, final float[][] queries, final int[] queryWindow) {
         this.windows = windows;
         this.dim = dim;
         this.queryTokens = queryTokens;
@@ -95,9 +94,15 @@ public final class FindTask implements Evaluation.Listener {
      * @return the task, ready to listen to {@link Evaluation#run}
      * @throws Exception when the clip cannot be decoded or the encoder fails
      */
-    public static FindTask prepare(final Path video, final CaptureOptions capture,
-                                   final EncoderModelDescriptor descriptor, final List<float[]> windowList,
-                                   final int frames, final int tokens, final int tokenDim) throws Exception {
+    public static FindTask prepare(
+            final Path video,
+            final CaptureOptions capture,
+            final EncoderModelDescriptor descriptor,
+            final List<float[]> windowList,
+            final int frames,
+            final int tokens,
+            final int tokenDim)
+            throws Exception {
         Ffmpeg.init();
         final List<BufferedImage> images = new ArrayList<>();
         try (FfmpegFrameSource src = FfmpegFrameSource.open(SourceSpec.parse(video.toString()), capture)) {
@@ -108,8 +113,8 @@ public final class FindTask implements Evaluation.Listener {
         }
         final int nw = windowList.size();
         if (images.size() < nw * frames) {
-            throw new IllegalArgumentException("the clip gave " + images.size() + " frames, the windows need "
-                    + nw * frames);
+            throw new IllegalArgumentException(
+                    "the clip gave " + images.size() + " frames, the windows need " + nw * frames);
         }
         final byte[] background = medianBackground(images);
         final int[] offsets = new int[QUERIES_PER_WINDOW];
@@ -125,8 +130,10 @@ public final class FindTask implements Evaluation.Listener {
                 for (int i = 0; i < QUERIES_PER_WINDOW; i++) {
                     final int q = w * QUERIES_PER_WINDOW + i;
                     queries[q] = FindScorer.normalizedRows(
-                            enc.encodeAtFrameScale(cropWhatMoves(images.get(w * frames + offsets[i]), background),
-                                    width, height), tokens, tokenDim);
+                            enc.encodeAtFrameScale(
+                                    cropWhatMoves(images.get(w * frames + offsets[i]), background), width, height),
+                            tokens,
+                            tokenDim);
                     queryWindow[q] = w;
                 }
             }
@@ -134,8 +141,8 @@ public final class FindTask implements Evaluation.Listener {
         final FindTask task = new FindTask(nw, tokenDim, tokens, queries, queryWindow);
         for (int w = 0; w < nw; w++) {
             for (int q = 0; q < queries.length; q++) {
-                FindScorer.bestMatches(queries[q], tokens, windowList.get(w), frames * tokens, tokenDim,
-                        task.ceiling[q], w);
+                FindScorer.bestMatches(
+                        queries[q], tokens, windowList.get(w), frames * tokens, tokenDim, task.ceiling[q], w);
             }
         }
         return task;
@@ -143,8 +150,8 @@ public final class FindTask implements Evaluation.Listener {
 
     @Override
     public void kept(final int method, final int retention, final int window, final Reduction kept) {
-        final double[][][] m = matches.computeIfAbsent(((long) method << 32) | retention,
-                key -> new double[queries.length][queryTokens][windows]);
+        final double[][][] m = matches.computeIfAbsent(
+                ((long) method << 32) | retention, key -> new double[queries.length][queryTokens][windows]);
         for (int q = 0; q < queries.length; q++) {
             FindScorer.bestMatches(queries[q], queryTokens, kept.tokens(), kept.count(), dim, m[q], window);
         }
@@ -188,17 +195,23 @@ public final class FindTask implements Evaluation.Listener {
             top1 += better == 0 ? 1 : 0;
             top3 += better < 3 ? 1 : 0;
         }
-        return new Row(method, retention, queries.length, (double) top1 / queries.length,
-                (double) top3 / queries.length);
+        return new Row(
+                method, retention, queries.length, (double) top1 / queries.length, (double) top3 / queries.length);
     }
 
     /** The rows as an aligned text table. */
     public static String table(final List<Row> rows) {
-        final StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-15s %6s %7s %7s %7s%n", "find: method",
-                "ret", "queries", "top-1", "top-3"));
+        final StringBuilder sb = new StringBuilder(String.format(
+                Locale.ROOT, "%-15s %6s %7s %7s %7s%n", "find: method", "ret", "queries", "top-1", "top-3"));
         for (final Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "%-15s %5.1f%% %7d %6.1f%% %6.1f%%%n", r.method(), 100 * r.retention(),
-                    r.queries(), 100 * r.top1(), 100 * r.top3()));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "%-15s %5.1f%% %7d %6.1f%% %6.1f%%%n",
+                    r.method(),
+                    100 * r.retention(),
+                    r.queries(),
+                    100 * r.top1(),
+                    100 * r.top3()));
         }
         return sb.toString();
     }
@@ -214,8 +227,8 @@ public final class FindTask implements Evaluation.Listener {
     public static String csv(final String csv, final List<Row> rows) {
         final String[] lines = csv.split("\n");
         if (lines.length != rows.size()) {
-            throw new IllegalArgumentException("expected " + (rows.size() - 1) + " evaluation rows, got "
-                    + (lines.length - 1));
+            throw new IllegalArgumentException(
+                    "expected " + (rows.size() - 1) + " evaluation rows, got " + (lines.length - 1));
         }
         final StringBuilder sb = new StringBuilder(lines[0]).append(",find_top1,find_top3\n");
         for (int i = 1; i < lines.length; i++) {
@@ -261,8 +274,11 @@ public final class FindTask implements Evaluation.Listener {
         maxX = Math.max(0.05, Math.ceil(maxX * 1.05 * 20) / 20);
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
-        g.drawString("Query by example (/v1/find): top-1 accuracy, crops of what moves, "
-                + rows.get(0).queries() + " queries", left, y0 - 15);
+        g.drawString(
+                "Query by example (/v1/find): top-1 accuracy, crops of what moves, "
+                        + rows.get(0).queries() + " queries",
+                left,
+                y0 - 15);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         for (int i = 0; i <= 5; i++) {
             final int x = left + pw * i / 5;
@@ -278,13 +294,18 @@ public final class FindTask implements Evaluation.Listener {
         final int ceilY = y0 + ph - (int) Math.round(ph * rows.get(0).top1());
         g.setStroke(new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {8f, 5f}, 0f));
         g.drawLine(left, ceilY, left + pw, ceilY);
-        g.drawString(UNCOMPRESSED + String.format(Locale.ROOT, " %.0f%%", 100 * rows.get(0).top1()), left + pw + 20,
+        g.drawString(
+                UNCOMPRESSED
+                        + String.format(
+                                Locale.ROOT, " %.0f%%", 100 * rows.get(0).top1()),
+                left + pw + 20,
                 y0 + 15);
         int c = 0;
         for (final Map.Entry<String, List<Row>> e : byMethod.entrySet()) {
             final Color col = PALETTE[c % PALETTE.length];
             g.setColor(col);
-            g.setStroke(new BasicStroke(e.getKey().startsWith("scissor") || e.getKey().equals("refined") ? 3.5f : 2f));
+            g.setStroke(new BasicStroke(
+                    e.getKey().startsWith("scissor") || e.getKey().equals("refined") ? 3.5f : 2f));
             int px = -1;
             int py = -1;
             for (final Row r : e.getValue()) {
@@ -310,7 +331,8 @@ public final class FindTask implements Evaluation.Listener {
     /** The evaluation chart's colours, in its method order. */
     private static final Color[] PALETTE = {
         new Color(0xD62728), new Color(0x1F77B4), new Color(0x2CA02C), new Color(0x7F7F7F), new Color(0x9467BD),
-        new Color(0xFF7F0E), new Color(0x8C564B), new Color(0xE377C2), new Color(0x17BECF), new Color(0xBCBD22)};
+        new Color(0xFF7F0E), new Color(0x8C564B), new Color(0xE377C2), new Color(0x17BECF), new Color(0xBCBD22)
+    };
 
     private static BufferedImage image(final CapturedFrame f) {
         final int w = f.width();
@@ -374,8 +396,10 @@ public final class FindTask implements Evaluation.Listener {
         int by = 0;
         for (int y = 0; y + ch <= h; y += 8) {
             for (int x = 0; x + cw <= w; x += 8) {
-                final long s = integral[(y + ch) * (w + 1) + x + cw] - integral[y * (w + 1) + x + cw]
-                        - integral[(y + ch) * (w + 1) + x] + integral[y * (w + 1) + x];
+                final long s = integral[(y + ch) * (w + 1) + x + cw]
+                        - integral[y * (w + 1) + x + cw]
+                        - integral[(y + ch) * (w + 1) + x]
+                        + integral[y * (w + 1) + x];
                 if (s > best) {
                     best = s;
                     bx = x;

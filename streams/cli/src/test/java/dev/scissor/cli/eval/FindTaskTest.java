@@ -48,7 +48,8 @@ class FindTaskTest {
     void csvAddsTheTwoColumnsAndTheCeilingLast() {
         final String eval = "method,kind,retention,K,tokens,mean_distance,coverage_0.9,worst,drift,ms_per_window\n"
                 + "tome,merge,0.1000,3,3.00,0.1,0.2,0.3,0.4,1.000\n";
-        final List<FindTask.Row> rows = List.of(new FindTask.Row(FindTask.UNCOMPRESSED, 1.0, 8, 1.0, 1.0),
+        final List<FindTask.Row> rows = List.of(
+                new FindTask.Row(FindTask.UNCOMPRESSED, 1.0, 8, 1.0, 1.0),
                 new FindTask.Row("tome", 0.1, 8, 0.5, 0.875));
         final String[] lines = FindTask.csv(eval, rows).split("\n");
         assertEquals(3, lines.length);

@@ -3,38 +3,24 @@ package dev.scissor.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Connection;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -68,7 +54,7 @@ public final class HttpService implements AutoCloseable {
     public static final String TOKEN_ENV = "SCISSOR_HTTP_TOKEN";
 
     /** The path left open when a token is required. */
-    private static final String METRICS_PATH = "/metrics";
+    static final String METRICS_PATH = "/metrics";
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpService.class);
 
@@ -227,13 +213,11 @@ public final class HttpService implements AutoCloseable {
         }
     }
 
-    private record Route(String method, String[] segments, Handler handler) {}
-
     private final Server server;
     private final ServerConnector connector;
     private final ThreadPoolExecutor handlers;
     private final HttpLimits limits;
-    private final List<Route> routes = new CopyOnWriteArrayList<>();
+    private final List<Routing.Route> routes = new CopyOnWriteArrayList<>();
     private final Map<Connection, Watch> watches = new ConcurrentHashMap<>();
     /** SHA-256 of the required token, or {@code null} when none is required. */
     private volatile byte[] tokenDigest;
@@ -262,7 +246,7 @@ public final class HttpService implements AutoCloseable {
         connector.addBean(new Connection.Listener() {
             @Override
             public void onOpened(final Connection connection) {
-                final Watch watch = new Watch(connection);
+                final Watch watch = new Watch(connection, connector.getScheduler(), limits.headerTimeoutMs(), watches);
                 watches.put(connection, watch);
                 watch.awaitHeaders();
             }
@@ -361,7 +345,7 @@ public final class HttpService implements AutoCloseable {
     public HttpService requireBearer(final String token) {
         final String t = token == null || token.isBlank() ? null : token.strip();
         this.token = t;
-        tokenDigest = t == null ? null : sha256(t);
+        tokenDigest = t == null ? null : BearerTokens.sha256(t);
         return this;
     }
 
@@ -394,7 +378,7 @@ public final class HttpService implements AutoCloseable {
      * @return this service
      */
     public HttpService route(final String method, final String pattern, final Handler handler) {
-        routes.add(new Route(method, split(pattern), handler));
+        routes.add(new Routing.Route(method, Routing.split(pattern), handler));
         return this;
     }
 
@@ -418,45 +402,6 @@ public final class HttpService implements AutoCloseable {
         return handlers.getActiveCount() + handlers.getQueue().size();
     }
 
-    /**
-     * Drops a connection that has sent part of a request's line and headers but not all of them
-     * within {@link HttpLimits#headerTimeoutMs()} of opening or of its previous answer; one that has
-     * sent nothing is left to the idle timeout.
-     */
-    private final class Watch {
-        private final Connection connection;
-        private volatile long requests;
-
-        Watch(final Connection connection) {
-            this.connection = connection;
-        }
-
-        void awaitHeaders() {
-            final long seen = requests;
-            final long bytes = connection.getBytesIn();
-            connector
-                    .getScheduler()
-                    .schedule(
-                            () -> {
-                                if (requests == seen
-                                        && connection.getBytesIn() > bytes
-                                        && watches.get(connection) == this) {
-                                    LOG.debug(
-                                            "closing {}: no complete request headers within {} ms",
-                                            connection,
-                                            limits.headerTimeoutMs());
-                                    connection.getEndPoint().close();
-                                }
-                            },
-                            limits.headerTimeoutMs(),
-                            TimeUnit.MILLISECONDS);
-        }
-
-        void requestArrived() {
-            requests++;
-        }
-    }
-
     /** Routes a request, reads its body without a thread, then hands it to a handler thread. */
     private final class Dispatcher extends org.eclipse.jetty.server.Handler.Abstract.NonBlocking {
         @Override
@@ -465,6 +410,7 @@ public final class HttpService implements AutoCloseable {
                 final org.eclipse.jetty.server.Response response,
                 final Callback callback) {
             final Exchange exchange = new Exchange(
+                    HttpService.this,
                     request,
                     response,
                     callback,
@@ -473,282 +419,30 @@ public final class HttpService implements AutoCloseable {
                 exchange.begin();
             } catch (final HttpError e) {
                 // A body too large to read is not read: the connection cannot carry another request.
-                exchange.send(error(e.status(), e.getMessage()), e.status() == 413);
+                exchange.send(JsonErrors.error(e.status(), e.getMessage()), e.status() == 413);
             }
             return true;
         }
     }
 
-    /** One request: its route, its body as it arrives, and the one answer it gets. */
-    private final class Exchange implements Runnable {
-        private final org.eclipse.jetty.server.Request request;
-        private final org.eclipse.jetty.server.Response response;
-        private final Callback callback;
-        private final Watch watch;
-        private final AtomicBoolean answered = new AtomicBoolean();
-        private final ByteArrayOutputStream body = new ByteArrayOutputStream();
-        private String method;
-        private String path;
-        private Route route;
-        private Map<String, String> params;
-        private Scheduler.Task timeout;
-
-        Exchange(
-                final org.eclipse.jetty.server.Request request,
-                final org.eclipse.jetty.server.Response response,
-                final Callback callback,
-                final Watch watch) {
-            this.request = request;
-            this.response = response;
-            this.callback = callback;
-            this.watch = watch;
-            if (watch != null) {
-                watch.requestArrived();
-            }
-        }
-
-        void begin() {
-            method = request.getMethod();
-            path = request.getHttpURI().getDecodedPath();
-            final byte[] required = tokenDigest;
-            if (required != null
-                    && !(METRICS_PATH.equals(path) && (method.equals("GET") || method.equals("HEAD")))
-                    && !authorized(request.getHeaders().get(HttpHeader.AUTHORIZATION), required)) {
-                throw new HttpError(
-                        401,
-                        "this endpoint requires the header 'Authorization: Bearer <token>' with the "
-                                + "token the server was started with (environment variable " + TOKEN_ENV
-                                + "); only GET "
-                                + METRICS_PATH + " is open");
-            }
-            final String[] segments = split(path);
-            boolean pathKnown = false;
-            for (final Route r : routes) {
-                final Map<String, String> p = match(r.segments(), segments);
-                if (p == null) {
-                    continue;
-                }
-                pathKnown = true;
-                if (r.method().equals(method)
-                        || (method.equals("HEAD") && r.method().equals("GET"))) {
-                    route = r;
-                    params = p;
-                    break;
-                }
-            }
-            if (route == null) {
-                throw pathKnown
-                        ? new HttpError(405, method + " is not supported on " + path)
-                        : new HttpError(404, "no such resource: " + path);
-            }
-            final long length = request.getLength();
-            if (length > limits.maxBodyBytes()) {
-                throw new HttpError(
-                        413, "the body has " + length + " bytes; at most " + limits.maxBodyBytes() + " are accepted");
-            }
-            timeout = connector.getScheduler().schedule(this::expire, limits.readTimeoutMs(), TimeUnit.MILLISECONDS);
-            run();
-        }
-
-        /** Reads what has arrived; asks to be called again when more does. */
-        @Override
-        public void run() {
-            while (!answered.get()) {
-                final Content.Chunk chunk = request.read();
-                if (chunk == null) {
-                    request.demand(this);
-                    return;
-                }
-                if (Content.Chunk.isFailure(chunk)) {
-                    timeout.cancel();
-                    if (chunk.getFailure() instanceof TimeoutException) {
-                        send(error(408, "the request body stopped arriving"), true);
-                    } else if (answered.compareAndSet(false, true)) {
-                        callback.failed(chunk.getFailure());
-                    }
-                    return;
-                }
-                final ByteBuffer bytes = chunk.getByteBuffer();
-                if (body.size() + (long) bytes.remaining() > limits.maxBodyBytes()) {
-                    chunk.release();
-                    timeout.cancel();
-                    send(error(413, "the body is larger than the " + limits.maxBodyBytes() + " bytes accepted"), true);
-                    return;
-                }
-                final byte[] copy = new byte[bytes.remaining()];
-                bytes.get(copy);
-                body.write(copy, 0, copy.length);
-                final boolean last = chunk.isLast();
-                chunk.release();
-                if (last) {
-                    timeout.cancel();
-                    dispatch();
-                    return;
-                }
-            }
-        }
-
-        private void expire() {
-            send(error(408, "the request body did not arrive within " + limits.readTimeoutMs() + " ms"), true);
-        }
-
-        private void dispatch() {
-            try {
-                handlers.execute(() -> send(answer(), false));
-            } catch (final RejectedExecutionException e) {
-                send(
-                        error(
-                                        503,
-                                        "the server is busy (" + limits.threads() + " requests running, "
-                                                + limits.queue() + " waiting); retry shortly")
-                                .withHeader("Retry-After", "1"),
-                        false);
-            }
-        }
-
-        private Response answer() {
-            try {
-                final Map<String, List<String>> headers = new LinkedHashMap<>();
-                for (final HttpField f : request.getHeaders()) {
-                    headers.computeIfAbsent(f.getLowerCaseName(), k -> new ArrayList<>())
-                            .add(f.getValue());
-                }
-                return route.handler()
-                        .handle(new Request(
-                                method,
-                                path,
-                                params,
-                                query(request.getHttpURI().getQuery()),
-                                headers,
-                                body.toByteArray()));
-            } catch (final HttpError e) {
-                return error(e.status(), e.getMessage());
-            } catch (final Exception e) {
-                LOG.warn("{} {} failed", method, request.getHttpURI(), e);
-                return error(500, "internal error: " + e);
-            }
-        }
-
-        void send(final Response answer, final boolean close) {
-            if (!answered.compareAndSet(false, true)) {
-                return;
-            }
-            response.setStatus(answer.status());
-            final HttpFields.Mutable h = response.getHeaders();
-            answer.headers().forEach(h::put);
-            h.put(HttpHeader.CONTENT_TYPE, answer.contentType());
-            if (close) {
-                h.put(HttpHeader.CONNECTION, "close");
-            }
-            final boolean head = "HEAD".equals(request.getMethod());
-            if (!head) {
-                h.put(HttpHeader.CONTENT_LENGTH, answer.body().length);
-            }
-            response.write(
-                    true,
-                    ByteBuffer.wrap(head ? new byte[0] : answer.body()),
-                    Callback.from(
-                            () -> {
-                                if (watch != null) {
-                                    watch.awaitHeaders();
-                                }
-                                callback.succeeded();
-                            },
-                            callback::failed));
-        }
+    /** The required token's SHA-256, or {@code null} when none is required. */
+    byte[] tokenDigest() {
+        return tokenDigest;
     }
 
-    /** Jetty's own errors (a malformed request line, headers too large) as {@code {"error": ...}}. */
-    private static final class JsonErrors extends ErrorHandler {
-        @Override
-        protected void generateResponse(
-                final org.eclipse.jetty.server.Request request,
-                final org.eclipse.jetty.server.Response response,
-                final int code,
-                final String message,
-                final Throwable cause,
-                final Callback callback) {
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-            response.write(true, ByteBuffer.wrap(errorBody(code, message)), callback);
-        }
-
-        @Override
-        public ByteBuffer badMessageError(final int status, final String reason, final HttpFields.Mutable fields) {
-            fields.put(HttpHeader.CONTENT_TYPE, "application/json");
-            return ByteBuffer.wrap(errorBody(status, reason));
-        }
-
-        private static byte[] errorBody(final int code, final String message) {
-            final ObjectNode body = JSON.createObjectNode();
-            body.put("error", message == null || message.isBlank() ? "HTTP " + code : message);
-            try {
-                return JSON.writeValueAsBytes(body);
-            } catch (final IOException e) {
-                throw new IllegalStateException("cannot serialize an error", e);
-            }
-        }
+    /** The routes, in the order added. */
+    List<Routing.Route> routes() {
+        return routes;
     }
 
-    private static Response error(final int status, final String message) {
-        final ObjectNode body = JSON.createObjectNode();
-        body.put("error", message == null ? "error" : message);
-        final Response response = Response.json(status, body);
-        return status == 401 ? response.withHeader("WWW-Authenticate", "Bearer") : response;
+    /** The scheduler of read timeouts and header watches. */
+    Scheduler scheduler() {
+        return connector.getScheduler();
     }
 
-    /** Whether an Authorization header carries the token: digests compared in constant time. */
-    private static boolean authorized(final String header, final byte[] required) {
-        if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
-        }
-        return MessageDigest.isEqual(sha256(header.substring(7).strip()), required);
-    }
-
-    private static byte[] sha256(final String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (final NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
-    }
-
-    private static Map<String, String> match(final String[] pattern, final String[] path) {
-        if (pattern.length != path.length) {
-            return null;
-        }
-        final Map<String, String> params = new LinkedHashMap<>();
-        for (int i = 0; i < pattern.length; i++) {
-            final String p = pattern[i];
-            if (p.startsWith("{") && p.endsWith("}")) {
-                params.put(p.substring(1, p.length() - 1), path[i]);
-            } else if (!p.equals(path[i])) {
-                return null;
-            }
-        }
-        return params;
-    }
-
-    private static String[] split(final String path) {
-        final String trimmed = path.replaceAll("^/+|/+$", "");
-        return trimmed.isEmpty() ? new String[0] : trimmed.split("/+");
-    }
-
-    private static Map<String, String> query(final String raw) {
-        final Map<String, String> query = new LinkedHashMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return query;
-        }
-        try {
-            for (final String pair : raw.split("&")) {
-                final int eq = pair.indexOf('=');
-                final String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                final String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-                query.putIfAbsent(k, v);
-            }
-        } catch (final IllegalArgumentException e) {
-            throw new HttpError(400, "bad query string: " + e.getMessage());
-        }
-        return query;
+    /** The handler threads and their queue. */
+    ThreadPoolExecutor handlers() {
+        return handlers;
     }
 
     /** Stops accepting requests, closes the connections, and stops the handler threads (running ones get 5 s). */

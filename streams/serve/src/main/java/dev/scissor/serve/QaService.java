@@ -1,7 +1,5 @@
 package dev.scissor.serve;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.scissor.consumer.Window;
 import dev.scissor.consumer.WindowConsumer;
@@ -10,16 +8,8 @@ import dev.scissor.http.HttpService.HttpError;
 import dev.scissor.http.HttpService.Request;
 import dev.scissor.http.HttpService.Response;
 import dev.scissor.metrics.Metrics;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -94,8 +84,6 @@ public final class QaService implements AutoCloseable {
     private final AtomicLong consumed = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
     private final CountDownLatch consumerStopped = new CountDownLatch(1);
-    private final HttpClient proxyClient =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     /**
      * The bearer token this service requires and sends to the compressors (both take it from
      * {@value HttpService#TOKEN_ENV}), or {@code null}.
@@ -203,11 +191,17 @@ public final class QaService implements AutoCloseable {
         }
         http = HttpService.start("qa", config.bind(), config.port(), config.httpLimits());
         http.requireBearer(httpToken);
-        http.route("POST", "/v1/ask", timed("ask", this::handleAsk))
-                .route("POST", "/v1/find", timed("find", this::handleFind))
-                .route("GET", "/v1/streams", timed("streams", r -> Response.json(200, streamsJson())))
-                .route("GET", "/v1/streams/{id}/windows", timed("windows", this::handleWindows))
-                .route("GET", "/v1/streams/{id}/windows/latest", timed("latest", this::handleLatest));
+        http.route("POST", "/v1/ask", RouteMetrics.timed(metrics, "ask", new AskHandler(config, index, llm)))
+                .route("POST", "/v1/find", RouteMetrics.timed(metrics, "find", this::handleFind))
+                .route(
+                        "GET",
+                        "/v1/streams",
+                        RouteMetrics.timed(metrics, "streams", r -> Response.json(200, QaJson.streams(index))))
+                .route("GET", "/v1/streams/{id}/windows", RouteMetrics.timed(metrics, "windows", this::handleWindows))
+                .route(
+                        "GET",
+                        "/v1/streams/{id}/windows/latest",
+                        RouteMetrics.timed(metrics, "latest", new CompressorProxy(config.compressorUrls(), httpToken)));
         metrics.expose(http);
         LOG.info(
                 "QA service on {}:{}: windows from '{}', LLM {}",
@@ -360,12 +354,12 @@ public final class QaService implements AutoCloseable {
 
     private Response handleFind(final Request r) throws Exception {
         final ObjectNode body = r.json();
-        final String stream = text(body, "stream");
-        final String b64 = text(body, "image");
-        final int top = integer(body, "top", 5, 1, 1000, "top must be an integer from 1 to 1000");
+        final String stream = QaFields.text(body, "stream");
+        final String b64 = QaFields.text(body, "image");
+        final int top = QaFields.integer(body, "top", 5, 1, 1000, "top must be an integer from 1 to 1000");
         final String frameError = "frame_width and frame_height must be 1 to 16384";
-        final int fw = integer(body, "frame_width", DEFAULT_FRAME_WIDTH, 1, 16384, frameError);
-        final int fh = integer(body, "frame_height", DEFAULT_FRAME_HEIGHT, 1, 16384, frameError);
+        final int fw = QaFields.integer(body, "frame_width", DEFAULT_FRAME_WIDTH, 1, 16384, frameError);
+        final int fh = QaFields.integer(body, "frame_height", DEFAULT_FRAME_HEIGHT, 1, 16384, frameError);
         final byte[] image;
         try {
             // Strict (not the MIME decoder, which skips any character it does not know); line breaks
@@ -389,94 +383,7 @@ public final class QaService implements AutoCloseable {
         } catch (final IllegalStateException e) {
             throw new HttpError(503, e.getMessage());
         }
-        final ObjectNode out = HttpService.JSON.createObjectNode();
-        out.put("stream", stream);
-        final ArrayNode arr = out.putArray("results");
-        for (final FindResult f : results) {
-            final ObjectNode o = arr.addObject();
-            o.put("firstSequence", f.firstSequence())
-                    .put("lastSequence", f.lastSequence())
-                    .put("firstTimestamp", f.firstTimestamp())
-                    .put("lastTimestamp", f.lastTimestamp())
-                    .put("score", f.score())
-                    .put("similarity", f.similarity());
-            final ArrayNode frames = o.putArray("frames");
-            f.frames().forEach(frames::add);
-        }
-        return Response.json(200, out);
-    }
-
-    private Response handleAsk(final Request r) throws Exception {
-        final ObjectNode body = r.json();
-        final String stream = text(body, "stream");
-        final String question = text(body, "question");
-        final JsonNode secondsNode = body.path("seconds");
-        final double seconds =
-                secondsNode.isMissingNode() ? 60 : secondsNode.isNumber() ? secondsNode.doubleValue() : -1;
-        if (!(seconds > 0)) {
-            throw new HttpError(400, "seconds must be a positive number");
-        }
-        if (!Double.isFinite(seconds)) {
-            throw new HttpError(400, "seconds must be a finite positive number, not " + seconds);
-        }
-        final int max = integer(
-                body,
-                "max_windows",
-                Math.min(DEFAULT_MAX_ASK_WINDOWS, config.askMaxWindows()),
-                1,
-                Integer.MAX_VALUE,
-                "max_windows must be a positive integer");
-        if (max > config.askMaxWindows()) {
-            throw new HttpError(
-                    400,
-                    "max_windows must be at most " + config.askMaxWindows() + " (" + ServeConfig.ASK_MAX_WINDOWS
-                            + "), not " + max);
-        }
-        List<Window> windows = index.lastSeconds(stream, seconds);
-        if (windows.isEmpty()) {
-            throw new HttpError(404, "no windows of stream '" + stream + "' are indexed (GET /v1/streams lists them)");
-        }
-        if (windows.size() > max) {
-            windows = windows.subList(windows.size() - max, windows.size());
-        }
-        long tokenBytes = 0;
-        for (final Window w : windows) {
-            tokenBytes += 4L * w.tokenCount() * w.tokenDim();
-        }
-        if (tokenBytes > config.askMaxRequestBytes()) {
-            throw new HttpError(
-                    413,
-                    "the " + windows.size() + " windows asked for carry " + tokenBytes
-                            + " bytes of tokens; at most " + config.askMaxRequestBytes() + " go into one LLM request ("
-                            + ServeConfig.ASK_MAX_REQUEST_BYTES + "): ask with a smaller max_windows or seconds");
-        }
-        final ObjectNode request = llm.build(stream, windows, question);
-        final ObjectNode out = HttpService.JSON.createObjectNode();
-        out.set("windows", windowsJson(windows));
-        if (!llm.hasServer()) {
-            out.put("sent", false);
-            out.put("reason", "scissor.serve.llm.url is not set: this is the request that would be sent");
-            out.set("request", request);
-            return Response.json(200, out);
-        }
-        final LlmRequests.Answer answer;
-        try {
-            answer = llm.send(request);
-        } catch (final IOException e) {
-            throw new HttpError(502, "the LLM server " + llm.endpoint() + " did not answer: " + e);
-        }
-        if (answer.status() / 100 != 2) {
-            throw new HttpError(
-                    502,
-                    "the LLM server " + llm.endpoint() + " answered " + answer.status() + ": "
-                            + abbreviate(answer.text(), 2000));
-        }
-        out.put("sent", true);
-        out.put("answer", answer.text());
-        if (answer.body() != null) {
-            out.set("response", answer.body());
-        }
-        return Response.json(200, out);
+        return QaJson.find(stream, results);
     }
 
     private Response handleWindows(final Request r) {
@@ -500,131 +407,8 @@ public final class QaService implements AutoCloseable {
         final List<Window> recent = windows.subList(Math.max(0, windows.size() - limit), windows.size());
         final ObjectNode out = HttpService.JSON.createObjectNode();
         out.put("stream", r.param("id")).put("held", windows.size());
-        out.set("windows", windowsJson(recent));
+        out.set("windows", QaJson.windows(recent));
         return Response.json(200, out);
-    }
-
-    private Response handleLatest(final Request r) {
-        final String path = "/v1/streams/"
-                + URLEncoder.encode(r.param("id"), StandardCharsets.UTF_8).replace("+", "%20") + "/windows/latest";
-        final List<String> tried = new ArrayList<>();
-        for (final String base : config.compressorUrls()) {
-            try {
-                final HttpRequest.Builder request =
-                        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10));
-                if (httpToken != null) {
-                    request.header("Authorization", HttpService.bearer(httpToken));
-                }
-                final HttpResponse<byte[]> resp =
-                        proxyClient.send(request.GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-                if (resp.statusCode() < 500) {
-                    return new Response(
-                            resp.statusCode(),
-                            resp.headers().firstValue("Content-Type").orElse("application/json"),
-                            resp.body());
-                }
-                tried.add(base + " answered " + resp.statusCode());
-            } catch (final IOException e) {
-                tried.add(base + ": " + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : " " + e.getMessage()));
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new HttpError(503, "interrupted");
-            }
-        }
-        throw new HttpError(
-                502,
-                "no compressor instance answered " + path + " (" + String.join("; ", tried)
-                        + "); check scissor.serve.compressor.urls");
-    }
-
-    private ArrayNode windowsJson(final List<Window> windows) {
-        final ArrayNode arr = HttpService.JSON.createArrayNode();
-        for (final Window w : windows) {
-            final ObjectNode o = arr.addObject();
-            o.put("firstSequence", w.firstSequence())
-                    .put("lastSequence", w.lastSequence())
-                    .put("firstTimestamp", w.firstTimestampMs())
-                    .put("lastTimestamp", w.lastTimestampMs())
-                    .put("tokenCount", w.tokenCount())
-                    .put("tokenDim", w.tokenDim())
-                    .put("emitReason", w.emitReason().name());
-            final ArrayNode frames = o.putArray("frames");
-            w.frameSequences().forEach(frames::add);
-        }
-        return arr;
-    }
-
-    private JsonNode streamsJson() {
-        final ObjectNode out = HttpService.JSON.createObjectNode();
-        final ArrayNode arr = out.putArray("streams");
-        for (final WindowIndex.StreamInfo s : index.streams()) {
-            arr.addObject()
-                    .put("stream", s.streamId())
-                    .put("windows", s.windows())
-                    .put("firstTimestamp", s.firstTimestampMs())
-                    .put("lastTimestamp", s.lastTimestampMs())
-                    .put("firstSequence", s.firstSequence())
-                    .put("lastSequence", s.lastSequence())
-                    .put("spanSeconds", (s.lastTimestampMs() - s.firstTimestampMs()) / 1000.0);
-        }
-        return out;
-    }
-
-    private static String text(final ObjectNode body, final String field) {
-        final JsonNode n = body.get(field);
-        if (n == null || !n.isTextual() || n.asText().isBlank()) {
-            throw new HttpError(400, "\"" + field + "\" is required (a non-empty string)");
-        }
-        return n.asText();
-    }
-
-    /** An integer field: its default when absent, else an integral JSON number from min to max. */
-    private static int integer(
-            final ObjectNode body,
-            final String field,
-            final int absent,
-            final int min,
-            final int max,
-            final String error) {
-        final JsonNode n = body.get(field);
-        if (n == null) {
-            return absent;
-        }
-        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < min || n.intValue() > max) {
-            throw new HttpError(400, error);
-        }
-        return n.intValue();
-    }
-
-    private static String abbreviate(final String s, final int max) {
-        return s == null ? "" : s.length() <= max ? s : s.substring(0, max) + "...";
-    }
-
-    private HttpService.Handler timed(final String route, final HttpService.Handler handler) {
-        final Timer timer = Timer.builder("scissor_serve_request_seconds")
-                .description("Time answering, per route.")
-                .tag("route", route)
-                .register(metrics.registry());
-        return r -> {
-            final long t0 = System.nanoTime();
-            int status = 500;
-            try {
-                final Response resp = handler.handle(r);
-                status = resp.status();
-                return resp;
-            } catch (final HttpError e) {
-                status = e.status();
-                throw e;
-            } finally {
-                Counter.builder("scissor_serve_requests_total")
-                        .description("HTTP requests by route and status.")
-                        .tags("route", route, "status", Integer.toString(status))
-                        .register(metrics.registry())
-                        .increment();
-                timer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-            }
-        };
     }
 
     private void registerMetrics() {

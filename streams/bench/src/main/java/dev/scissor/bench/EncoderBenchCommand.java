@@ -1,9 +1,14 @@
 package dev.scissor.bench;
 
-import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_MPEG4;
-import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
-import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
+import static dev.scissor.bench.EncoderBenchCosts.cpuName;
+import static dev.scissor.bench.EncoderBenchCosts.loadAverage;
+import static dev.scissor.bench.EncoderBenchCosts.median;
+import static dev.scissor.bench.EncoderBenchCosts.perFrame;
+import static dev.scissor.bench.EncoderBenchCosts.processCpu;
+import static dev.scissor.bench.EncoderBenchCosts.row;
+import static dev.scissor.bench.EncoderBenchCosts.threadCpu;
 
+import dev.scissor.bench.EncoderBenchCosts.Cost;
 import dev.scissor.compressor.cli.CommandLines;
 import dev.scissor.encoder.capture.CaptureOptions;
 import dev.scissor.encoder.capture.CapturedFrame;
@@ -21,29 +26,17 @@ import dev.scissor.encoder.model.ModelStore;
 import dev.scissor.encoder.onnx.ImagePreprocessor;
 import dev.scissor.encoder.onnx.LargeStack;
 import dev.scissor.encoder.onnx.OnnxVisionEncoder;
-import dev.scissor.pipeline.CaptureConfig;
-import dev.scissor.pipeline.CaptureStage;
-import dev.scissor.pipeline.EncoderConfig;
-import dev.scissor.pipeline.EncoderWorkers;
-import dev.scissor.testkit.EmbeddedKafka;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.FFmpegFrameRecorder;
-import org.bytedeco.javacv.Frame;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -84,7 +77,7 @@ import picocli.CommandLine.Spec;
         })
 final class EncoderBenchCommand implements Callable<Integer> {
 
-    private static final double FPS = 2.0;
+    static final double FPS = 2.0;
 
     @Spec
     private CommandSpec spec;
@@ -157,15 +150,6 @@ final class EncoderBenchCommand implements Callable<Integer> {
         }
     }
 
-    /** Wall-clock and CPU time of one measurement, per frame. */
-    private record Cost(double wallMs, double cpuMs) {}
-
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-
-    private static long threadCpu() {
-        return THREADS.getCurrentThreadCpuTime();
-    }
-
     private static int bench(
             final Path clipArg,
             final int repeats,
@@ -183,7 +167,7 @@ final class EncoderBenchCommand implements Callable<Integer> {
         out.println("  (wall = elapsed time; cpu = CPU time, of the process for capture (FFmpeg may decode on its own");
         out.println("   threads), of the measuring thread otherwise; on a shared machine trust the cpu figures: the");
         out.println("   derivation below uses them)");
-        final Path clip = clipArg != null ? clipArg : defaultClip(out);
+        final Path clip = clipArg != null ? clipArg : EncoderBenchClip.defaultClip(out);
 
         // ---------------------------------------------------------------- capture
         out.println();
@@ -422,251 +406,7 @@ final class EncoderBenchCommand implements Callable<Integer> {
         }
         final int cameras = camerasArg > 0 ? camerasArg : Math.max(1, derived);
         out.println();
-        endToEnd(clip, cameras, e2eSeconds, utilisation, out);
+        EncoderBenchEndToEnd.run(clip, cameras, e2eSeconds, utilisation, out);
         return 0;
-    }
-
-    private static void row(final PrintStream out, final String what, final Cost c) {
-        out.printf(Locale.ROOT, "  %-66s wall %7.2f ms  cpu %7.2f ms%n", what, c.wallMs(), c.cpuMs());
-    }
-
-    private static long processCpu() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
-    }
-
-    private static String loadAverage() {
-        final double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        return l < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", l);
-    }
-
-    /** CPU nanoseconds per thread group: capture threads, the encoder thread, our Kafka clients, the rest. */
-    private static Map<String, Long> cpuByGroup() {
-        final Map<String, Long> g = new LinkedHashMap<>();
-        for (final String k : new String[] {"capture", "encoder", "clients", "other java"}) {
-            g.put(k, 0L);
-        }
-        for (final ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
-            if (t == null) {
-                continue;
-            }
-            final long cpu = THREADS.getThreadCpuTime(t.getThreadId());
-            if (cpu < 0) {
-                continue;
-            }
-            final String n = t.getThreadName();
-            final String group = n.startsWith("capture-")
-                    ? "capture"
-                    : n.equals("scissor-encoder")
-                            ? "encoder"
-                            : n.contains("scissor-capture") || n.contains("scissor-encoder") ? "clients" : "other java";
-            g.merge(group, cpu, Long::sum);
-        }
-        return g;
-    }
-
-    private static void endToEnd(
-            final Path clip, final int cameras, final int seconds, final double utilisation, final PrintStream out)
-            throws Exception {
-        out.printf(
-                "end to end: %d camera(s) (%s paced at real time, sampled at %.0f fps) -> capture -> frames -> "
-                        + "encoder (%d workers x 1 thread, batch 8) -> tokens, in-process broker, %d s%n",
-                cameras, clip.getFileName(), FPS, Runtime.getRuntime().availableProcessors(), seconds);
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            kafka.createTopics(Map.of("frames", 4, "tokens", 4, "dlq", 1));
-            final Map<String, Object> c = new LinkedHashMap<>();
-            c.put("bootstrap.servers", kafka.bootstrapServers());
-            final List<CaptureStage.Source> sources = new ArrayList<>();
-            for (int i = 1; i <= cameras; i++) {
-                sources.add(new CaptureStage.Source("cam-" + i, SourceSpec.parse(clip.toString())));
-            }
-            final Map<String, Object> e = new LinkedHashMap<>();
-            e.put("bootstrap.servers", kafka.bootstrapServers());
-            e.put(EncoderConfig.BATCH_MAX, 8);
-            e.put(EncoderConfig.THREADS, 1);
-            try (EncoderWorkers encoder =
-                            new EncoderWorkers(e, Runtime.getRuntime().availableProcessors());
-                    CaptureStage capture = new CaptureStage(new CaptureConfig(c), sources)) {
-                encoder.start();
-                capture.start();
-                final long t0 = System.nanoTime();
-                final long warmup = Math.min(10, seconds / 4);
-                long sentAtWarmup = 0;
-                long tokensAtWarmup = 0;
-                long cpuAtWarmup = 0;
-                long tAtWarmup = 0;
-                Map<String, Long> groupsAtWarmup = Map.of();
-                final List<Long> backlog = new ArrayList<>();
-                for (int s = 1; s <= seconds; s++) {
-                    Thread.sleep(Math.max(0, (t0 + s * 1_000_000_000L - System.nanoTime()) / 1_000_000));
-                    if (s == warmup) {
-                        sentAtWarmup = capture.framesSent();
-                        tokensAtWarmup = encoder.tokensOut();
-                        cpuAtWarmup = processCpu();
-                        groupsAtWarmup = cpuByGroup();
-                        tAtWarmup = System.nanoTime();
-                    }
-                    if (s % 5 == 0) {
-                        backlog.add(capture.framesSent() - encoder.tokensOut());
-                    }
-                }
-                final double window = (System.nanoTime() - tAtWarmup) / 1e9;
-                final long sent = capture.framesSent() - sentAtWarmup;
-                final long tokens = encoder.tokensOut() - tokensAtWarmup;
-                final double processCpuMs = (processCpu() - cpuAtWarmup) / 1e6;
-                final Map<String, Long> groups = cpuByGroup();
-                final Map<String, Double> groupMs = new LinkedHashMap<>();
-                double javaMs = 0;
-                for (final Map.Entry<String, Long> g : groups.entrySet()) {
-                    final double ms = (g.getValue() - groupsAtWarmup.getOrDefault(g.getKey(), 0L)) / 1e6;
-                    groupMs.put(g.getKey(), ms);
-                    javaMs += ms;
-                }
-                final double nativeMs = Math.max(0, processCpuMs - javaMs);
-                final long endBacklog = capture.framesSent() - encoder.tokensOut();
-                capture.close();
-                final long drainStart = System.nanoTime();
-                while (encoder.tokensOut() < capture.framesSent() && System.nanoTime() - drainStart < 30_000_000_000L) {
-                    Thread.sleep(100);
-                }
-                final double drain = (System.nanoTime() - drainStart) / 1e9;
-                final boolean keptUp = tokens >= 0.95 * sent && endBacklog <= 8 + 2 * FPS * cameras;
-                out.printf(
-                        Locale.ROOT,
-                        "  steady window %.0f s after %d s warm-up: captured %.2f frames/s (expected "
-                                + "%.1f), encoded %.2f frames/s%n",
-                        window,
-                        warmup,
-                        sent / window,
-                        FPS * cameras,
-                        tokens / window);
-                out.printf(
-                        Locale.ROOT,
-                        "  backlog (captured, not yet encoded) every 5 s: %s; drained %s%n",
-                        backlog,
-                        encoder.tokensOut() >= capture.framesSent()
-                                ? String.format(Locale.ROOT, "in %.1f s after capture stopped", drain)
-                                : "NOT within 30 s");
-                out.printf(
-                        Locale.ROOT,
-                        "  process CPU %.2f cores of %d; model %.1f ms/frame in the stage, %.1f frames/"
-                                + "batch, %d dead letters%n",
-                        processCpuMs / 1000 / window,
-                        Runtime.getRuntime().availableProcessors(),
-                        encoder.encodeNanos() / 1e6 / Math.max(1, encoder.tokensOut()),
-                        (double) encoder.tokensOut() / Math.max(1, encoder.batches()),
-                        encoder.deadLetters());
-                out.printf(
-                        "  => on this machine, now: %d camera(s) at %.0f fps %s%n",
-                        cameras, FPS, keptUp ? "SUSTAINED" : "NOT sustained (the backlog grows)");
-                // CPU per camera-second, measured in the pipeline itself (broker threads excluded): each
-                // group's CPU per frame it handled, times the frames a camera sends per second.
-                final double frames = Math.max(1, (sent + tokens) / 2.0);
-                final double captureMs = groupMs.get("capture") / Math.max(1, sent) * FPS;
-                final double encoderMs = groupMs.get("encoder") / Math.max(1, tokens) * FPS;
-                final double clientsMs = groupMs.get("clients") / frames * FPS;
-                final double nativeShare = nativeMs / frames * FPS;
-                final double perCamera = captureMs + encoderMs + clientsMs + nativeShare;
-                final int cores = Runtime.getRuntime().availableProcessors();
-                out.printf(
-                        Locale.ROOT,
-                        "  measured CPU per camera-second: capture threads %.1f ms + encoder threads %.1f ms "
-                                + "+ Kafka client threads %.1f ms + GC, JIT and other native %.1f ms = %.1f ms%n",
-                        captureMs,
-                        encoderMs,
-                        clientsMs,
-                        nativeShare,
-                        perCamera);
-                out.printf(
-                        Locale.ROOT,
-                        "  (broker and other JVM threads: %.2f cores, not counted: the broker runs " + "elsewhere)%n",
-                        groupMs.get("other java") / 1000 / window);
-                out.printf(
-                        Locale.ROOT,
-                        "  => a dedicated %d-core machine at %.0f%% CPU: %d cameras at %.0f fps end to " + "end%n",
-                        cores,
-                        utilisation * 100,
-                        (int) Math.floor(cores * 1000 * utilisation / perCamera),
-                        FPS);
-            }
-        }
-    }
-
-    private static Cost perFrame(
-            final List<CapturedFrame> frames, final JpegEncoder enc, final int repeats, final long[] meanBytes)
-            throws Exception {
-        final Cost[] runs = new Cost[repeats];
-        for (int r = 0; r < repeats; r++) {
-            long bytes = 0;
-            final long t0 = System.nanoTime();
-            final long c0 = threadCpu();
-            for (final CapturedFrame f : frames) {
-                bytes += enc.encode(f.bgr(), f.width(), f.height()).length;
-            }
-            runs[r] =
-                    new Cost((System.nanoTime() - t0) / 1e6 / frames.size(), (threadCpu() - c0) / 1e6 / frames.size());
-            meanBytes[0] = bytes / frames.size();
-        }
-        return median(runs);
-    }
-
-    private static Path defaultClip(final PrintStream out) throws Exception {
-        for (final String c : new String[] {
-            System.getenv("SCISSOR_TEST_CLIP"),
-            "/opt/opencv-clip/vtest.avi",
-            "/usr/share/doc/opencv-doc/examples/data/vtest.avi"
-        }) {
-            if (c != null && !c.isBlank() && Files.isRegularFile(Path.of(c))) {
-                return Path.of(c);
-            }
-        }
-        final Path tmp = Files.createTempFile("scissor-bench-", ".avi");
-        tmp.toFile().deleteOnExit();
-        out.println("  (vtest.avi not found: using a synthetic 640x480 25 fps MPEG-4 clip of 30 s; fetch the real clip "
-                + "with encoder/scripts/fetch-test-clip.sh)");
-        try (FFmpegFrameRecorder rec = new FFmpegFrameRecorder(tmp.toString(), 640, 480)) {
-            rec.setFormat("avi");
-            rec.setVideoCodec(AV_CODEC_ID_MPEG4);
-            rec.setPixelFormat(AV_PIX_FMT_YUV420P);
-            rec.setFrameRate(25);
-            rec.setVideoQuality(4);
-            rec.start();
-            final Frame f = new Frame(640, 480, Frame.DEPTH_UBYTE, 3);
-            final ByteBuffer b = (ByteBuffer) f.image[0];
-            for (int i = 0; i < 750; i++) {
-                for (int y = 0; y < 480; y++) {
-                    for (int x = 0; x < 640; x++) {
-                        final int o = y * f.imageStride + 3 * x;
-                        final boolean box = Math.abs(x - (i * 3) % 640) < 40 && Math.abs(y - 240) < 60;
-                        b.put(o, (byte) (box ? 255 : x / 3));
-                        b.put(o + 1, (byte) (box ? 40 : y / 2));
-                        b.put(o + 2, (byte) (box ? 40 : (x + y) / 5));
-                    }
-                }
-                rec.record(f, AV_PIX_FMT_BGR24);
-            }
-            rec.stop();
-        }
-        return tmp;
-    }
-
-    private static String cpuName() {
-        try {
-            for (final String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).strip();
-                }
-            }
-        } catch (final java.io.IOException | RuntimeException e) {
-            // not Linux
-        }
-        return System.getProperty("os.arch");
-    }
-
-    /** The run with the median CPU time. */
-    private static Cost median(final Cost[] v) {
-        final Cost[] s = v.clone();
-        Arrays.sort(s, java.util.Comparator.comparingDouble(Cost::cpuMs));
-        return s[s.length / 2];
     }
 }

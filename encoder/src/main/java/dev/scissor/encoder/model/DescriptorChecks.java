@@ -2,6 +2,8 @@ package dev.scissor.encoder.model;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +13,49 @@ import java.util.Map;
 final class DescriptorChecks {
 
     private DescriptorChecks() {}
+
+    static void validate(final EncoderModelDescriptor d, final OrtSession session) throws OrtException {
+        final List<String> problems = new ArrayList<>();
+        final Map<String, NodeInfo> inputs = session.getInputInfo();
+        final Map<String, NodeInfo> outputs = session.getOutputInfo();
+        final NodeInfo in = inputs.get(d.inputName());
+        if (in == null) {
+            problems.add("model has no input '" + d.inputName() + "'; inputs are " + describe(inputs));
+        } else {
+            if (inputs.size() > 1) {
+                problems.add("model has " + inputs.size() + " inputs " + describe(inputs)
+                        + " but the encoder feeds only '" + d.inputName() + "'");
+            }
+            checkTensor(
+                    problems,
+                    "input",
+                    in,
+                    new long[] {-1, 3, d.inputHeight(), d.inputWidth()},
+                    "[N,3," + d.inputHeight() + "," + d.inputWidth() + "]");
+        }
+        final NodeInfo out = outputs.get(d.outputName());
+        if (out == null) {
+            problems.add("model has no output '" + d.outputName() + "'; outputs are " + describe(outputs));
+        } else if (d.outputLayout() == EncoderModelDescriptor.OutputLayout.NCHW) {
+            checkTensor(
+                    problems,
+                    "output",
+                    out,
+                    new long[] {-1, d.tokenDim(), d.gridHeight(), d.gridWidth()},
+                    "[N," + d.tokenDim() + "," + d.gridHeight() + "," + d.gridWidth() + "]");
+        } else {
+            checkTensor(
+                    problems,
+                    "output",
+                    out,
+                    new long[] {-1, d.tokenCount(), d.tokenDim()},
+                    "[N," + d.tokenCount() + "," + d.tokenDim() + "]");
+        }
+        if (!problems.isEmpty()) {
+            throw new ModelContractException(
+                    "encoder '" + d.id() + "' (" + d.model() + "): " + String.join("; ", problems));
+        }
+    }
 
     static void checkTensor(
             final List<String> problems,

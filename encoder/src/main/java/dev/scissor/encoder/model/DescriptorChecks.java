@@ -6,10 +6,14 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-/** How a model's declared tensors are held against a descriptor ({@link EncoderModelDescriptor#validate}). */
+/**
+ * The checks of a descriptor: its fields, and a model's declared and actual tensors against it ({@link
+ * EncoderModelDescriptor#validate}).
+ */
 final class DescriptorChecks {
 
     private DescriptorChecks() {}
@@ -54,6 +58,32 @@ final class DescriptorChecks {
         if (!problems.isEmpty()) {
             throw new ModelContractException(
                     "encoder '" + d.id() + "' (" + d.model() + "): " + String.join("; ", problems));
+        }
+    }
+
+    static void checkOutputShape(final EncoderModelDescriptor d, final long[] shape, final int batch) {
+        final long[] expected = d.outputLayout() == EncoderModelDescriptor.OutputLayout.NCHW
+                ? new long[] {batch, d.tokenDim(), d.gridHeight(), d.gridWidth()}
+                : new long[] {batch, d.tokenCount(), d.tokenDim()};
+        if (!Arrays.equals(shape, expected)) {
+            throw new ModelContractException("encoder '" + d.id() + "': output '" + d.outputName()
+                    + "' has shape " + shapeText(shape) + " but the descriptor expects "
+                    + shapeText(expected) + " (" + d.outputLayout() + ", grid " + d.gridHeight() + "x"
+                    + d.gridWidth()
+                    + ", dim " + d.tokenDim() + ")");
+        }
+    }
+
+    static void requireText(final String v, final String key) {
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("encoder descriptor: '" + key + "' is required");
+        }
+    }
+
+    static void requirePositive(final int v, final String key) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(
+                    "encoder descriptor: '" + key + "' must be a positive integer, got " + v);
         }
     }
 

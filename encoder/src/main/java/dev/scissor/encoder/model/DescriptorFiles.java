@@ -15,7 +15,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
 
-/** Finds, reads and writes encoder descriptor files and the built-in descriptors ({@link EncoderModelDescriptor}). */
+/** Finds, reads and writes descriptor files and the built-in descriptors ({@link EncoderModelDescriptor}). */
 final class DescriptorFiles {
 
     private static final String RESOURCE_DIR = "/dev/scissor/encoder/model/";

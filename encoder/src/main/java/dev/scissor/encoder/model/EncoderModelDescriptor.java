@@ -5,7 +5,6 @@ import ai.onnxruntime.OrtSession;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -153,18 +152,18 @@ public record EncoderModelDescriptor(
 
     // Validates every field.
     public EncoderModelDescriptor {
-        requireText(id, "id");
-        requireText(model, "model");
-        requireText(inputName, "input.name");
-        requireText(outputName, "output.name");
+        DescriptorChecks.requireText(id, "id");
+        DescriptorChecks.requireText(model, "model");
+        DescriptorChecks.requireText(inputName, "input.name");
+        DescriptorChecks.requireText(outputName, "output.name");
         Objects.requireNonNull(channelOrder, "input.channelOrder");
         Objects.requireNonNull(normalization, "normalization");
         Objects.requireNonNull(outputLayout, "output.layout");
-        requirePositive(inputHeight, "input.height");
-        requirePositive(inputWidth, "input.width");
-        requirePositive(gridHeight, "grid.height");
-        requirePositive(gridWidth, "grid.width");
-        requirePositive(tokenDim, "token.dim");
+        DescriptorChecks.requirePositive(inputHeight, "input.height");
+        DescriptorChecks.requirePositive(inputWidth, "input.width");
+        DescriptorChecks.requirePositive(gridHeight, "grid.height");
+        DescriptorChecks.requirePositive(gridWidth, "grid.width");
+        DescriptorChecks.requirePositive(tokenDim, "token.dim");
         Objects.requireNonNull(resample, "input.resample");
         if (!"float32".equals(modelDtype) && !"float16".equals(modelDtype)) {
             throw new IllegalArgumentException(
@@ -220,19 +219,6 @@ public record EncoderModelDescriptor(
                 "float32",
                 null,
                 TokenDtype.FLOAT32);
-    }
-
-    private static void requireText(final String v, final String key) {
-        if (v == null || v.isBlank()) {
-            throw new IllegalArgumentException("encoder descriptor: '" + key + "' is required");
-        }
-    }
-
-    private static void requirePositive(final int v, final String key) {
-        if (v <= 0) {
-            throw new IllegalArgumentException(
-                    "encoder descriptor: '" + key + "' must be a positive integer, got " + v);
-        }
     }
 
     /**
@@ -396,16 +382,7 @@ public record EncoderModelDescriptor(
      * @throws ModelContractException if it does not match
      */
     public void checkOutputShape(final long[] shape, final int batch) {
-        final long[] expected = outputLayout == OutputLayout.NCHW
-                ? new long[] {batch, tokenDim, gridHeight, gridWidth}
-                : new long[] {batch, tokenCount(), tokenDim};
-        if (!Arrays.equals(shape, expected)) {
-            throw new ModelContractException("encoder '" + id + "': output '" + outputName
-                    + "' has shape " + DescriptorChecks.shapeText(shape) + " but the descriptor expects "
-                    + DescriptorChecks.shapeText(expected) + " (" + outputLayout + ", grid " + gridHeight + "x"
-                    + gridWidth
-                    + ", dim " + tokenDim + ")");
-        }
+        DescriptorChecks.checkOutputShape(this, shape, batch);
     }
 
     // ---------------------------------------------------------------- loading

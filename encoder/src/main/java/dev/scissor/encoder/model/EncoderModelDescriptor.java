@@ -1,22 +1,13 @@
 package dev.scissor.encoder.model;
 
-import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.TreeMap;
 
 /**
  * The contract between the pipeline and one vision encoder (ENCODERS.md §7): which ONNX model,
@@ -100,9 +91,6 @@ public record EncoderModelDescriptor(
     /** Prefix of built-in model references in the {@code model} field. */
     public static final String BUILTIN_PREFIX = "builtin:";
 
-    private static final String RESOURCE_DIR = "/dev/scissor/encoder/model/";
-    private static final List<String> BUILTIN_DESCRIPTORS = List.of("mnv2-nsfwjs", "mnv2-nsfwjs-136", "mnv3-centernet");
-
     /** Channel order of the model input planes. */
     public enum ChannelOrder {
         /** Plane 0 is red. */
@@ -164,18 +152,18 @@ public record EncoderModelDescriptor(
 
     // Validates every field.
     public EncoderModelDescriptor {
-        requireText(id, "id");
-        requireText(model, "model");
-        requireText(inputName, "input.name");
-        requireText(outputName, "output.name");
+        DescriptorChecks.requireText(id, "id");
+        DescriptorChecks.requireText(model, "model");
+        DescriptorChecks.requireText(inputName, "input.name");
+        DescriptorChecks.requireText(outputName, "output.name");
         Objects.requireNonNull(channelOrder, "input.channelOrder");
         Objects.requireNonNull(normalization, "normalization");
         Objects.requireNonNull(outputLayout, "output.layout");
-        requirePositive(inputHeight, "input.height");
-        requirePositive(inputWidth, "input.width");
-        requirePositive(gridHeight, "grid.height");
-        requirePositive(gridWidth, "grid.width");
-        requirePositive(tokenDim, "token.dim");
+        DescriptorChecks.requirePositive(inputHeight, "input.height");
+        DescriptorChecks.requirePositive(inputWidth, "input.width");
+        DescriptorChecks.requirePositive(gridHeight, "grid.height");
+        DescriptorChecks.requirePositive(gridWidth, "grid.width");
+        DescriptorChecks.requirePositive(tokenDim, "token.dim");
         Objects.requireNonNull(resample, "input.resample");
         if (!"float32".equals(modelDtype) && !"float16".equals(modelDtype)) {
             throw new IllegalArgumentException(
@@ -231,19 +219,6 @@ public record EncoderModelDescriptor(
                 "float32",
                 null,
                 TokenDtype.FLOAT32);
-    }
-
-    private static void requireText(final String v, final String key) {
-        if (v == null || v.isBlank()) {
-            throw new IllegalArgumentException("encoder descriptor: '" + key + "' is required");
-        }
-    }
-
-    private static void requirePositive(final int v, final String key) {
-        if (v <= 0) {
-            throw new IllegalArgumentException(
-                    "encoder descriptor: '" + key + "' must be a positive integer, got " + v);
-        }
     }
 
     /**
@@ -396,45 +371,7 @@ public record EncoderModelDescriptor(
      * @throws OrtException if ONNX Runtime cannot report the model's metadata
      */
     public void validate(final OrtSession session) throws OrtException {
-        final List<String> problems = new ArrayList<>();
-        final Map<String, NodeInfo> inputs = session.getInputInfo();
-        final Map<String, NodeInfo> outputs = session.getOutputInfo();
-        final NodeInfo in = inputs.get(inputName);
-        if (in == null) {
-            problems.add("model has no input '" + inputName + "'; inputs are " + DescriptorChecks.describe(inputs));
-        } else {
-            if (inputs.size() > 1) {
-                problems.add("model has " + inputs.size() + " inputs " + DescriptorChecks.describe(inputs)
-                        + " but the encoder feeds only '" + inputName + "'");
-            }
-            DescriptorChecks.checkTensor(
-                    problems,
-                    "input",
-                    in,
-                    new long[] {-1, 3, inputHeight, inputWidth},
-                    "[N,3," + inputHeight + "," + inputWidth + "]");
-        }
-        final NodeInfo out = outputs.get(outputName);
-        if (out == null) {
-            problems.add("model has no output '" + outputName + "'; outputs are " + DescriptorChecks.describe(outputs));
-        } else if (outputLayout == OutputLayout.NCHW) {
-            DescriptorChecks.checkTensor(
-                    problems,
-                    "output",
-                    out,
-                    new long[] {-1, tokenDim, gridHeight, gridWidth},
-                    "[N," + tokenDim + "," + gridHeight + "," + gridWidth + "]");
-        } else {
-            DescriptorChecks.checkTensor(
-                    problems,
-                    "output",
-                    out,
-                    new long[] {-1, tokenCount(), tokenDim},
-                    "[N," + tokenCount() + "," + tokenDim + "]");
-        }
-        if (!problems.isEmpty()) {
-            throw new ModelContractException("encoder '" + id + "' (" + model + "): " + String.join("; ", problems));
-        }
+        DescriptorChecks.validate(this, session);
     }
 
     /**
@@ -445,16 +382,7 @@ public record EncoderModelDescriptor(
      * @throws ModelContractException if it does not match
      */
     public void checkOutputShape(final long[] shape, final int batch) {
-        final long[] expected = outputLayout == OutputLayout.NCHW
-                ? new long[] {batch, tokenDim, gridHeight, gridWidth}
-                : new long[] {batch, tokenCount(), tokenDim};
-        if (!Arrays.equals(shape, expected)) {
-            throw new ModelContractException("encoder '" + id + "': output '" + outputName
-                    + "' has shape " + DescriptorChecks.shapeText(shape) + " but the descriptor expects "
-                    + DescriptorChecks.shapeText(expected) + " (" + outputLayout + ", grid " + gridHeight + "x"
-                    + gridWidth
-                    + ", dim " + tokenDim + ")");
-        }
+        DescriptorChecks.checkOutputShape(this, shape, batch);
     }
 
     // ---------------------------------------------------------------- loading
@@ -468,23 +396,7 @@ public record EncoderModelDescriptor(
      * @throws IllegalArgumentException if unknown
      */
     public static EncoderModelDescriptor builtin(final String name) {
-        final String key = name.toLowerCase(Locale.ROOT);
-        if (!BUILTIN_DESCRIPTORS.contains(key)) {
-            throw new IllegalArgumentException("unknown built-in encoder descriptor '" + name + "'; known: "
-                    + String.join(", ", BUILTIN_DESCRIPTORS));
-        }
-        try (InputStream in = EncoderModelDescriptor.class.getResourceAsStream(RESOURCE_DIR + key + ".properties")) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + RESOURCE_DIR + key + ".properties");
-            }
-            final Properties p = new Properties();
-            try (Reader r = new java.io.InputStreamReader(in, StandardCharsets.UTF_8)) {
-                p.load(r);
-            }
-            return fromProperties(p, null);
-        } catch (final IOException e) {
-            throw new IllegalStateException("cannot read built-in descriptor " + key, e);
-        }
+        return DescriptorFiles.builtin(name);
     }
 
     /**
@@ -508,17 +420,7 @@ public record EncoderModelDescriptor(
      * @throws IllegalArgumentException if it is none of these, or the descriptor is invalid
      */
     public static EncoderModelDescriptor resolve(final String spec) throws IOException {
-        final String s = Objects.requireNonNull(spec, "spec").strip();
-        final Path p = Path.of(s);
-        if (Files.isDirectory(p) || Files.isRegularFile(p)) {
-            return load(p);
-        }
-        if (BUILTIN_DESCRIPTORS.contains(s.toLowerCase(Locale.ROOT))) {
-            return builtin(s);
-        }
-        throw new IllegalArgumentException("encoder '" + s + "' is neither a built-in encoder ("
-                + String.join(", ", BUILTIN_DESCRIPTORS) + "), nor a descriptor file, nor a model "
-                + "directory with " + DIRECTORY_DESCRIPTOR);
+        return DescriptorFiles.resolve(spec);
     }
 
     /**
@@ -533,27 +435,7 @@ public record EncoderModelDescriptor(
      *     descriptor
      */
     public static EncoderModelDescriptor load(final Path path) throws IOException {
-        Path file = path;
-        if (Files.isDirectory(path)) {
-            file = path.resolve(DIRECTORY_DESCRIPTOR);
-            if (!Files.isRegularFile(file)) {
-                throw new IllegalArgumentException("encoder model directory " + path.toAbsolutePath()
-                        + " has no " + DIRECTORY_DESCRIPTOR + " (write one with `scissor export-encoder "
-                        + "--from CHECKPOINT --out DIR`)");
-            }
-        }
-        final String text = Files.readString(file, StandardCharsets.UTF_8);
-        final Path base = file.toAbsolutePath().getParent();
-        try {
-            if (file.getFileName().toString().endsWith(".json") || text.strip().startsWith("{")) {
-                return fromJson(text, base);
-            }
-            final Properties p = new Properties();
-            p.load(new java.io.StringReader(text));
-            return fromProperties(p, base);
-        } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
+        return DescriptorFiles.load(path);
     }
 
     /**
@@ -575,11 +457,7 @@ public record EncoderModelDescriptor(
      * @return the descriptor
      */
     public static EncoderModelDescriptor fromProperties(final Properties p, final Path baseDir) {
-        final Map<String, String> m = new TreeMap<>();
-        for (final String k : p.stringPropertyNames()) {
-            m.put(k, p.getProperty(k));
-        }
-        return fromMap(m, baseDir);
+        return DescriptorFiles.fromProperties(p, baseDir);
     }
 
     /**
@@ -599,35 +477,6 @@ public record EncoderModelDescriptor(
      * @return the properties
      */
     public Properties toProperties() {
-        final Properties p = new Properties();
-        p.setProperty("id", id);
-        p.setProperty("model", model);
-        p.setProperty("input.name", inputName);
-        p.setProperty("input.height", Integer.toString(inputHeight));
-        p.setProperty("input.width", Integer.toString(inputWidth));
-        p.setProperty("input.channelOrder", channelOrder.name());
-        p.setProperty("input.scale", Float.toString(normalization.scale()));
-        p.setProperty("input.mean", joined(normalization.mean()));
-        p.setProperty("input.std", joined(normalization.std()));
-        p.setProperty("output.name", outputName);
-        p.setProperty("output.layout", outputLayout.name());
-        p.setProperty("grid.height", Integer.toString(gridHeight));
-        p.setProperty("grid.width", Integer.toString(gridWidth));
-        p.setProperty("token.dim", Integer.toString(tokenDim));
-        p.setProperty("input.resample", resample.key());
-        p.setProperty("token.dtype", tokenDtype.name().toLowerCase(Locale.ROOT));
-        p.setProperty("model.dtype", modelDtype);
-        if (checkpoint != null) {
-            p.setProperty("checkpoint", checkpoint);
-        }
-        return p;
-    }
-
-    private static String joined(final float[] v) {
-        final StringBuilder sb = new StringBuilder();
-        for (int k = 0; k < v.length; k++) {
-            sb.append(k == 0 ? "" : ",").append(v[k]);
-        }
-        return sb.toString();
+        return DescriptorFiles.toProperties(this);
     }
 }

@@ -80,6 +80,13 @@ final class DemoCommand implements Callable<Integer> {
             description = "stop capturing after S seconds (default: the end of a file; 60 for live sources)")
     private double seconds = -1;
 
+    @Option(
+            names = "--model",
+            paramLabel = "DIR|NAME",
+            description = "the encoder: an exported model directory (scissor export-encoder) or a built-in one "
+                    + "(default mnv2-nsfwjs)")
+    private String model;
+
     @Option(names = "--fast", description = "read a file as fast as it decodes instead of at real time")
     private boolean fast;
 
@@ -125,8 +132,8 @@ final class DemoCommand implements Callable<Integer> {
                 : file ? Path.of(source).getFileName().toString().replaceFirst("\\.[^.]+$", "") : "camera";
         final double capture = seconds >= 0 ? seconds : file ? 0 : 60;
         try {
-            final DemoSummary summary =
-                    Demo.run(new Demo.Options(source, id, bootstrap, outDir, !fast, capture, settings, serve), out);
+            final DemoSummary summary = Demo.run(
+                    new Demo.Options(source, id, bootstrap, outDir, !fast, capture, settings, serve, model), out);
             if (!serve) {
                 summary.print(out);
             }

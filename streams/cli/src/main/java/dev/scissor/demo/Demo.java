@@ -47,6 +47,8 @@ public final class Demo {
      * @param compressorSettings extra compressor settings ({@code scissor.*} keys)
      * @param serve keep the QA service (port 8080) and the compressor's endpoint (8081) up after the
      *     summary, until the process is stopped
+     * @param model the encoder (a built-in name or an exported model directory), or {@code null} for
+     *     the default
      */
     public record Options(
             String source,
@@ -56,7 +58,33 @@ public final class Demo {
             boolean realtime,
             double maxSeconds,
             Map<String, Object> compressorSettings,
-            boolean serve) {}
+            boolean serve,
+            String model) {
+
+        /**
+         * Options with the default encoder.
+         *
+         * @param source the video
+         * @param streamId the stream id
+         * @param bootstrap a broker, or {@code null}
+         * @param outDir where the pictures go
+         * @param realtime pace files at real time
+         * @param maxSeconds stop capturing after this long; 0 = until the source ends
+         * @param compressorSettings extra compressor settings
+         * @param serve keep the services up afterwards
+         */
+        public Options(
+                final String source,
+                final String streamId,
+                final String bootstrap,
+                final Path outDir,
+                final boolean realtime,
+                final double maxSeconds,
+                final Map<String, Object> compressorSettings,
+                final boolean serve) {
+            this(source, streamId, bootstrap, outDir, realtime, maxSeconds, compressorSettings, serve, null);
+        }
+    }
 
     private static final List<String> TOPICS = List.of("frames", "tokens", "windows", "dlq");
 
@@ -123,6 +151,16 @@ public final class Demo {
         }
     }
 
+    private Map<String, Object> serveSettings(
+            final Map<String, Object> serve, final String bootstrap, final int compressorPort) {
+        final Map<String, Object> m = new LinkedHashMap<>(serve);
+        m.put("bootstrap.servers", bootstrap);
+        m.put(ServeConfig.PORT, options.serve() ? 8080 : 0);
+        m.put(ServeConfig.BIND, "127.0.0.1");
+        m.put(ServeConfig.COMPRESSOR_URLS, "http://127.0.0.1:" + compressorPort);
+        return m;
+    }
+
     private DemoSummary runPipeline(final String bootstrap, final Path stateDir, final long t0) throws Exception {
         final Map<String, Object> c = new LinkedHashMap<>(options.compressorSettings());
         c.put("bootstrap.servers", bootstrap);
@@ -133,6 +171,11 @@ public final class Demo {
         final Map<String, Object> e = new LinkedHashMap<>();
         e.put("bootstrap.servers", bootstrap);
         e.put("group.id", "scissor-demo-encoder-" + runId);
+        final Map<String, Object> serve = new LinkedHashMap<>();
+        if (options.model() != null) {
+            e.put(EncoderConfig.MODEL, options.model());
+            serve.put(ServeConfig.ENCODER_MODEL, options.model());
+        }
         final Map<String, Object> cap = new LinkedHashMap<>();
         cap.put("bootstrap.servers", bootstrap);
         cap.put(CaptureConfig.REALTIME, Boolean.toString(options.realtime()));
@@ -145,15 +188,7 @@ public final class Demo {
                 HttpService http =
                         HttpService.start("compressor", "127.0.0.1", options.serve() ? 8081 : 0, 4, 64 << 10);
                 CompressorApp compressor = new CompressorApp(compressorConfig, http);
-                QaService qa = new QaService(new ServeConfig(Map.of(
-                        "bootstrap.servers",
-                        bootstrap,
-                        ServeConfig.PORT,
-                        options.serve() ? 8080 : 0,
-                        ServeConfig.BIND,
-                        "127.0.0.1",
-                        ServeConfig.COMPRESSOR_URLS,
-                        "http://127.0.0.1:" + http.port())));
+                QaService qa = new QaService(new ServeConfig(serveSettings(serve, bootstrap, http.port())));
                 DemoWatcher watcher =
                         new DemoWatcher(bootstrap, options.streamId(), TOPICS, compressorConfig.windowFrames())) {
             out.printf(

@@ -26,26 +26,36 @@ final class BenchFrames {
 
     static final int GRID = 14;
     private static final int N = GRID * GRID;
-    static final int DIM = 816;
+    /** The dimension of the source frames (the default encoder's). */
+    static final int SOURCE_DIM = 816;
+
     private static final String MODEL = "bench-encoder";
 
     final String source;
+    final int dim;
+    final TokenDtype dtype;
+    private final float[] video;
     private final int baseFrames;
     private final byte[][] tails;
     private final int tailCut;
     private final AvroSingleObjectSerde<FrameTokens> serde = ScissorSerdes.frameTokens();
 
-    private BenchFrames(final float[] video, final int baseFrames, final String source) {
+    private BenchFrames(
+            final float[] video, final int baseFrames, final int dim, final TokenDtype dtype, final String source) {
         this.source = source;
         this.baseFrames = baseFrames;
+        this.dim = dim;
+        this.dtype = dtype;
+        this.video = video;
+        final int DIM = dim;
         final byte[] model = MODEL.getBytes(StandardCharsets.UTF_8);
         final byte[] modelEnc = concat(zigzagVarint(model.length), model);
         // Serialized with an empty tensor, a record ends in varint(0) = 0x00 and the encoded model id.
         this.tailCut = 1 + modelEnc.length;
         this.tails = new byte[baseFrames][];
-        final int len = N * DIM * Float.BYTES;
+        final int len = N * DIM * TensorBytes.elementSize(dtype);
         for (int f = 0; f < baseFrames; f++) {
-            final ByteBuffer tensor = TensorBytes.toLittleEndian(video, f * N * DIM, N * DIM);
+            final ByteBuffer tensor = TensorBytes.encode(video, f * N * DIM, N * DIM, dtype);
             final byte[] t = new byte[len];
             tensor.duplicate().get(t);
             tails[f] = concat(concat(zigzagVarint(len), t), modelEnc);
@@ -63,14 +73,58 @@ final class BenchFrames {
                 || back.getSequence() != 12345
                 || back.getTimestamp() != 678
                 || !back.getModelId().equals(MODEL)
-                || !Arrays.equals(
-                        TensorBytes.decode(back), Arrays.copyOfRange(video, f * N * DIM, (f + 1) * N * DIM))) {
+                || !Arrays.equals(TensorBytes.decode(back), expected(video, f * N * DIM, N * DIM, dtype))) {
             throw new IllegalStateException("a pre-encoded frame does not decode to its frame");
         }
     }
 
+    /** What a frame's values are after a round trip through {@code dtype}. */
+    private static float[] expected(final float[] video, final int off, final int len, final TokenDtype dtype) {
+        final FrameTokens f = FrameTokens.newBuilder()
+                .setStreamId("x")
+                .setSequence(0)
+                .setTimestamp(0)
+                .setGridHeight(GRID)
+                .setGridWidth(GRID)
+                .setTokenDim(len / N)
+                .setDtype(dtype)
+                .setTensor(TensorBytes.encode(video, off, len, dtype))
+                .setModelId(MODEL)
+                .build();
+        return TensorBytes.decode(f);
+    }
+
+    /**
+     * The frames in a dimension and element type: the source frames at 816 dims, or mapped to {@code dim}
+     * by a fixed random Gaussian matrix (entries N(0, 1/816), seeded; cosines kept in expectation: not real
+     * tokens of that dimension, and the source line says so), written as {@code dtype}.
+     */
+    static BenchFrames load(final boolean synthetic, final int dim, final TokenDtype dtype) throws IOException {
+        final BenchFrames f = load(synthetic);
+        if (dim == SOURCE_DIM && dtype == TokenDtype.FLOAT32) {
+            return f;
+        }
+        float[] video = f.video;
+        String source = f.source;
+        if (dim != SOURCE_DIM) {
+            final java.util.SplittableRandom rnd = new java.util.SplittableRandom(0x5C155085L + dim);
+            final float[] p = new float[dim * SOURCE_DIM];
+            final double scale = 1.0 / Math.sqrt(SOURCE_DIM);
+            for (int i = 0; i < p.length; i++) {
+                p[i] = (float) (rnd.nextGaussian() * scale);
+            }
+            final int rows = f.baseFrames * N;
+            final float[] out = new float[rows * dim];
+            dev.scissor.compressor.internal.Gemm.abt(
+                    rows, dim, SOURCE_DIM, video, 0, SOURCE_DIM, p, 0, SOURCE_DIM, out, 0, dim);
+            video = out;
+            source += ", projected 816 -> " + dim + " dims by a fixed random matrix (not real " + dim + "-dim tokens)";
+        }
+        return new BenchFrames(video, f.baseFrames, dim, dtype, source);
+    }
+
     /** The realistic golden video's frames (as {@code scissor bench} uses), else a synthetic video. */
-    static BenchFrames load(final boolean synthetic) throws IOException {
+    private static BenchFrames load(final boolean synthetic) throws IOException {
         if (!synthetic) {
             final String root = System.getProperty("scissor.repo.root", ".");
             for (Path p = Paths.get(root).toAbsolutePath(); p != null; p = p.getParent()) {
@@ -80,9 +134,9 @@ final class BenchFrames {
                     final Map<String, NpyArray> z = Npy.readNpz(g);
                     final NpyArray q = z.get("input_q");
                     final int[] shape = q.shape();
-                    if (shape.length != 3 || shape[1] != N || shape[2] != DIM) {
-                        throw new IllegalArgumentException(
-                                g + ": input_q must be [T, " + N + ", " + DIM + "], got " + Arrays.toString(shape));
+                    if (shape.length != 3 || shape[1] != N || shape[2] != SOURCE_DIM) {
+                        throw new IllegalArgumentException(g + ": input_q must be [T, " + N + ", " + SOURCE_DIM
+                                + "], got " + Arrays.toString(shape));
                     }
                     final float[] v = q.toFloats();
                     final float scale = (float) z.get("input_scale").scalar();
@@ -92,6 +146,8 @@ final class BenchFrames {
                     return new BenchFrames(
                             v,
                             shape[0],
+                            SOURCE_DIM,
+                            TokenDtype.FLOAT32,
                             "the realistic golden video (" + g.getFileName() + ", " + shape[0]
                                     + " frames played forwards and backwards)");
                 }
@@ -99,8 +155,10 @@ final class BenchFrames {
         }
         final int frames = 32;
         return new BenchFrames(
-                SyntheticVideo.generate(7, frames, GRID, DIM, 9, 0.8),
+                SyntheticVideo.generate(7, frames, GRID, SOURCE_DIM, 9, 0.8),
                 frames,
+                SOURCE_DIM,
+                TokenDtype.FLOAT32,
                 "a synthetic video (" + frames + " frames played forwards and backwards)");
     }
 
@@ -121,8 +179,8 @@ final class BenchFrames {
                 .setTimestamp(timestamp)
                 .setGridHeight(GRID)
                 .setGridWidth(GRID)
-                .setTokenDim(DIM)
-                .setDtype(TokenDtype.FLOAT32)
+                .setTokenDim(dim)
+                .setDtype(dtype)
                 .setTensor(ByteBuffer.allocate(0))
                 .setModelId(MODEL)
                 .build();

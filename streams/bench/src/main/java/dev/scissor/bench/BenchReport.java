@@ -54,11 +54,12 @@ final class BenchReport {
                 options.partitions);
         out.printf(
                 Locale.ROOT,
-                "frames: %s, %dx%d tokens x %d float32 (%d KB a record), producer compression %s%s%n",
+                "frames: %s, %dx%d tokens x %d %s (%d KB a record), producer compression %s%s%n",
                 frames.source,
                 BenchFrames.GRID,
                 BenchFrames.GRID,
-                BenchFrames.DIM,
+                frames.dim,
+                frames.dtype.name().toLowerCase(Locale.ROOT),
                 frames.recordBytes() / 1024,
                 options.compression,
                 options.extra.isEmpty() ? "" : ", settings " + options.extra);

@@ -107,7 +107,18 @@ public final class StreamsBench {
         AvroTrust.trustGeneratedClasses();
         final BenchFrames frames;
         try {
-            frames = BenchFrames.load(options.synthetic);
+            if (options.dim < 1
+                    || options.dim > 8192
+                    || !List.of("float32", "float16").contains(options.dtype)) {
+                err.println("scissor bench-streams: --dim must be in 1..8192 and --dtype float32 or float16");
+                return 2;
+            }
+            frames = BenchFrames.load(
+                    options.synthetic,
+                    options.dim,
+                    "float16".equals(options.dtype)
+                            ? dev.scissor.schemas.avro.TokenDtype.FLOAT16
+                            : dev.scissor.schemas.avro.TokenDtype.FLOAT32);
         } catch (final IOException | RuntimeException e) {
             err.println("scissor bench-streams: could not prepare the token frames: " + e);
             return 1;

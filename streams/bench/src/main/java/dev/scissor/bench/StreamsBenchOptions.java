@@ -108,6 +108,19 @@ final class StreamsBenchOptions implements Callable<Integer> {
     boolean synthetic;
 
     @Option(
+            names = "--dim",
+            paramLabel = "D",
+            description = "token dimension of the frames (default 816; others map the 816-dim frames by a fixed "
+                    + "random matrix, e.g. 896 or 3584 for LLaVA-OneVision 0.5B / 7B)")
+    int dim = BenchFrames.SOURCE_DIM;
+
+    @Option(
+            names = "--dtype",
+            paramLabel = "float32|float16",
+            description = "element type of the token records (default float32)")
+    String dtype = "float32";
+
+    @Option(
             names = "--set",
             paramLabel = "KEY=VALUE",
             converter = KeyValue.Converter.class,

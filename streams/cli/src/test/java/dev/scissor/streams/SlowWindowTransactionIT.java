@@ -195,9 +195,9 @@ class SlowWindowTransactionIT {
         final Result r = run(s, Duration.ofSeconds(25));
         assertEquals(r.windows().size(), r.distinct().size(), "no window committed twice");
         assertTrue(
-                r.emitted() > r.windows().size(),
-                "windows were computed but their transactions aborted: " + r.emitted() + " emitted, "
-                        + r.windows().size() + " committed");
+                r.windows().size() < EXPECTED,
+                "a transaction timeout below the windows' compute time loses commits: " + r.emitted() + " emitted, "
+                        + r.windows().size() + " committed of " + EXPECTED);
         System.out.printf(
                 "slow windows, transaction.timeout.ms=20: %d emitted, %d committed (each once), "
                         + "slowest committed %.1f s%n",

@@ -24,7 +24,6 @@ import dev.scissor.streams.CompressorConfig;
 import dev.scissor.testkit.EmbeddedKafka;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,7 +33,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -396,75 +394,17 @@ class QaServiceIT {
         return out;
     }
 
-    private static int[] rgb(final byte[] jpeg, final int[] size) throws Exception {
-        final BufferedImage img = ImageIO.read(new ByteArrayInputStream(jpeg));
-        size[0] = img.getWidth();
-        size[1] = img.getHeight();
-        return img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth());
-    }
-
     /** The per-pixel median grey level over every frame: the clip's static background. */
     private static byte[] medianBackground(final Map<Long, byte[]> frames) throws Exception {
-        final List<int[]> all = new ArrayList<>();
-        final int[] size = new int[2];
+        final List<BufferedImage> images = new ArrayList<>();
         for (final byte[] f : frames.values()) {
-            all.add(rgb(f, size));
+            images.add(ImageIO.read(new ByteArrayInputStream(f)));
         }
-        final int n = size[0] * size[1];
-        final byte[] bg = new byte[n];
-        final int[] v = new int[all.size()];
-        for (int p = 0; p < n; p++) {
-            for (int i = 0; i < v.length; i++) {
-                v[i] = grey(all.get(i)[p]);
-            }
-            Arrays.sort(v);
-            bg[p] = (byte) v[v.length / 2];
-        }
-        return bg;
-    }
-
-    private static int grey(final int argb) {
-        return (((argb >> 16) & 0xff) + ((argb >> 8) & 0xff) + (argb & 0xff)) / 3;
+        return MotionCrops.medianBackground(images);
     }
 
     /** A 160x240 crop of the frame around the region that differs most from the background, as JPEG. */
     private static byte[] cropMovingPerson(final byte[] jpeg, final byte[] background) throws Exception {
-        final BufferedImage img = ImageIO.read(new ByteArrayInputStream(jpeg));
-        final int w = img.getWidth();
-        final int h = img.getHeight();
-        final int[] px = img.getRGB(0, 0, w, h, null, 0, w);
-        final long[] integral = new long[(w + 1) * (h + 1)];
-        for (int y = 0; y < h; y++) {
-            long row = 0;
-            for (int x = 0; x < w; x++) {
-                final int d = Math.abs(grey(px[y * w + x]) - (background[y * w + x] & 0xff));
-                row += d > 30 ? d : 0;
-                integral[(y + 1) * (w + 1) + x + 1] = integral[y * (w + 1) + x + 1] + row;
-            }
-        }
-        final int cw = Math.min(160, w);
-        final int ch = Math.min(240, h);
-        long best = -1;
-        int bx = 0;
-        int by = 0;
-        for (int y = 0; y + ch <= h; y += 8) {
-            for (int x = 0; x + cw <= w; x += 8) {
-                final long s = integral[(y + ch) * (w + 1) + x + cw]
-                        - integral[y * (w + 1) + x + cw]
-                        - integral[(y + ch) * (w + 1) + x]
-                        + integral[y * (w + 1) + x];
-                if (s > best) {
-                    best = s;
-                    bx = x;
-                    by = y;
-                }
-            }
-        }
-        final BufferedImage crop = new BufferedImage(cw, ch, BufferedImage.TYPE_INT_RGB);
-        crop.getGraphics().drawImage(img.getSubimage(bx, by, cw, ch), 0, 0, null);
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(crop, "jpeg", out);
-        System.out.printf("QaServiceIT: crop at (%d,%d) %dx%d of %dx%d%n", bx, by, cw, ch, w, h);
-        return out.toByteArray();
+        return MotionCrops.cropWhatMoves(ImageIO.read(new ByteArrayInputStream(jpeg)), background, 160, 240);
     }
 }

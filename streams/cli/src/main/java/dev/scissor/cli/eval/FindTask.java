@@ -9,6 +9,7 @@ import dev.scissor.encoder.capture.SourceSpec;
 import dev.scissor.encoder.media.Ffmpeg;
 import dev.scissor.encoder.model.EncoderModelDescriptor;
 import dev.scissor.serve.FindScorer;
+import dev.scissor.serve.MotionCrops;
 import dev.scissor.serve.QueryEncoder;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -16,11 +17,9 @@ import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -347,70 +346,20 @@ public final class FindTask implements Evaluation.Listener {
         return img;
     }
 
-    private static int grey(final int rgb) {
-        return (((rgb >> 16) & 0xff) + ((rgb >> 8) & 0xff) + (rgb & 0xff)) / 3;
-    }
-
     /** The per-pixel median grey level over every frame: the clip's static background. */
     static byte[] medianBackground(final List<BufferedImage> images) {
-        final int w = images.get(0).getWidth();
-        final int h = images.get(0).getHeight();
-        final int[][] all = new int[images.size()][];
-        for (int i = 0; i < all.length; i++) {
-            all[i] = images.get(i).getRGB(0, 0, w, h, null, 0, w);
-        }
-        final byte[] bg = new byte[w * h];
-        final int[] v = new int[all.length];
-        for (int p = 0; p < w * h; p++) {
-            for (int i = 0; i < v.length; i++) {
-                v[i] = grey(all[i][p]);
-            }
-            Arrays.sort(v);
-            bg[p] = (byte) v[v.length / 2];
-        }
-        return bg;
+        return MotionCrops.medianBackground(images);
     }
 
     /**
-     * A JPEG crop of the frame around the region that differs most from the background (grey-level
-     * differences above 30 summed over a window of 160 x 240 pixels on a 768 x 576 frame, scaled to
-     * the frame, searched on an 8-pixel grid; the first best position wins).
+     * A JPEG crop of the frame around what moves ({@link MotionCrops#cropWhatMoves}), 160 x 240 pixels on a
+     * 768 x 576 frame, scaled to the frame.
      */
     static byte[] cropWhatMoves(final BufferedImage img, final byte[] background) throws IOException {
         final int w = img.getWidth();
         final int h = img.getHeight();
-        final int[] px = img.getRGB(0, 0, w, h, null, 0, w);
-        final long[] integral = new long[(w + 1) * (h + 1)];
-        for (int y = 0; y < h; y++) {
-            long row = 0;
-            for (int x = 0; x < w; x++) {
-                final int d = Math.abs(grey(px[y * w + x]) - (background[y * w + x] & 0xff));
-                row += d > 30 ? d : 0;
-                integral[(y + 1) * (w + 1) + x + 1] = integral[y * (w + 1) + x + 1] + row;
-            }
-        }
         final int cw = Math.max(8, Math.min(w, (int) Math.round(w * 160.0 / 768)));
         final int ch = Math.max(8, Math.min(h, (int) Math.round(h * 240.0 / 576)));
-        long best = -1;
-        int bx = 0;
-        int by = 0;
-        for (int y = 0; y + ch <= h; y += 8) {
-            for (int x = 0; x + cw <= w; x += 8) {
-                final long s = integral[(y + ch) * (w + 1) + x + cw]
-                        - integral[y * (w + 1) + x + cw]
-                        - integral[(y + ch) * (w + 1) + x]
-                        + integral[y * (w + 1) + x];
-                if (s > best) {
-                    best = s;
-                    bx = x;
-                    by = y;
-                }
-            }
-        }
-        final BufferedImage crop = new BufferedImage(cw, ch, BufferedImage.TYPE_INT_RGB);
-        crop.getGraphics().drawImage(img.getSubimage(bx, by, cw, ch), 0, 0, null);
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(crop, "jpeg", out);
-        return out.toByteArray();
+        return MotionCrops.cropWhatMoves(img, background, cw, ch);
     }
 }

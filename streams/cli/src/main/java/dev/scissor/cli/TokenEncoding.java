@@ -91,6 +91,10 @@ final class TokenEncoding {
             if (!Files.isRegularFile(p)) {
                 throw new IllegalArgumentException("no image file " + p);
             }
+            if (Files.size(p) > MAX_BYTES) {
+                throw new IllegalArgumentException(
+                        p + " has " + Files.size(p) + " bytes, more than the " + MAX_BYTES + " an image may have");
+            }
         }
         return LargeStack.call("scissor-encode", () -> {
             Ffmpeg.init();

@@ -101,7 +101,34 @@ public final class EmbeddingTensors {
         if ((long) rows * cols * dtype.bytes > Integer.MAX_VALUE - (1 << 16)) {
             throw new IllegalArgumentException("tensor too large for one request part: [" + rows + ", " + cols + "]");
         }
-        final ByteBuffer storage = storage(values, dtype);
+        return container(storage(values, dtype), format, dtype, rows, cols);
+    }
+
+    /**
+     * Encodes a {@code [rows, cols]} tensor from elements already in {@code dtype}, little-endian (for
+     * example a float16 window's token bytes), without converting them.
+     *
+     * @param elements the elements, from the buffer's position to its limit (not moved)
+     * @param rows tokens
+     * @param cols dimensions
+     * @param format the container
+     * @param dtype the elements' type
+     * @return the bytes
+     * @throws IllegalArgumentException when the shape does not fit, or NPY is asked for bfloat16
+     */
+    public static byte[] encodeElements(
+            final ByteBuffer elements, final int rows, final int cols, final Format format, final DType dtype) {
+        if (rows < 0 || cols < 0 || (long) rows * cols * dtype.bytes != elements.remaining()) {
+            throw new IllegalArgumentException("shape [" + rows + ", " + cols + "] of " + dtype + " does not fit "
+                    + elements.remaining() + " bytes");
+        }
+        final ByteBuffer storage = ByteBuffer.allocate(elements.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        storage.put(elements.duplicate()).clear();
+        return container(storage, format, dtype, rows, cols);
+    }
+
+    private static byte[] container(
+            final ByteBuffer storage, final Format format, final DType dtype, final int rows, final int cols) {
         if (format == Format.NPY) {
             if (!dtype.inNpy()) {
                 throw new IllegalArgumentException(

@@ -147,15 +147,22 @@ public final class LlmRequests {
             content.addObject().put("type", "text").put("text", annotation(i++, w));
             content.addObject()
                     .put("type", "image_embeds")
-                    .put(
-                            "image_embeds",
-                            Base64.getEncoder()
-                                    .encodeToString(EmbeddingTensors.encode(
-                                            w.tokens(), w.tokenCount(), w.tokenDim(), format, dtypeOf(w))));
+                    .put("image_embeds", Base64.getEncoder().encodeToString(embeds(w)));
         }
         content.addObject().put("type", "text").put("text", "Question: " + question);
         body.put("stream", false);
         return body;
+    }
+
+    /** A window's image_embeds bytes: its own elements when they are already of the sent type, else converted. */
+    private byte[] embeds(final Window w) {
+        final EmbeddingTensors.DType t = dtypeOf(w);
+        final boolean same = w.dtype() == dev.scissor.schemas.avro.TokenDtype.FLOAT16
+                ? t == EmbeddingTensors.DType.FLOAT16
+                : t == EmbeddingTensors.DType.FLOAT32;
+        return same
+                ? EmbeddingTensors.encodeElements(w.tokenBytes(), w.tokenCount(), w.tokenDim(), format, t)
+                : EmbeddingTensors.encode(w.tokens(), w.tokenCount(), w.tokenDim(), format, t);
     }
 
     /** The element type a window's tokens are sent in. */

@@ -113,4 +113,34 @@ class EmbeddingTensorsTest {
         assertTrue(e.getMessage().contains(ServeConfig.EMBEDS_DTYPE), e.getMessage());
         assertThrows(ConfigException.class, () -> new ServeConfig(Map.of(ServeConfig.EMBEDS_DTYPE, "int8")));
     }
+
+    @Test
+    void elementsAlreadyOfTheSentTypeGiveTheSameBytesAsConvertingTheirValues() {
+        final float[] v = {1.5f, -2.25f, 3e-5f, 65504f, 0.1f, -0f};
+        final ByteBuffer halves = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+        final ByteBuffer floats = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        final float[] widened = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            final short h = EmbeddingTensors.toHalf(v[i]);
+            halves.putShort(h);
+            floats.putFloat(v[i]);
+            widened[i] = halfToFloat(h & 0xffff);
+        }
+        halves.flip();
+        floats.flip();
+        for (final Format f : Format.values()) {
+            assertArrayEquals(
+                    EmbeddingTensors.encode(FloatBuffer.wrap(widened), 2, 3, f, DType.FLOAT16),
+                    EmbeddingTensors.encodeElements(halves, 2, 3, f, DType.FLOAT16),
+                    f + " float16");
+            assertArrayEquals(
+                    EmbeddingTensors.encode(FloatBuffer.wrap(v), 2, 3, f, DType.FLOAT32),
+                    EmbeddingTensors.encodeElements(floats, 2, 3, f, DType.FLOAT32),
+                    f + " float32");
+        }
+        assertEquals(0, halves.position(), "the buffer is not moved");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> EmbeddingTensors.encodeElements(halves, 3, 3, Format.TORCH, DType.FLOAT16));
+    }
 }

@@ -159,7 +159,8 @@ public final class ServeConfig extends AbstractConfig {
                             Importance.MEDIUM,
                             "At most this many bytes of window tokens are held over all streams; past it the oldest "
                                     + "windows of any stream go first (each stream keeps at least its newest). A window of "
-                                    + "400 tokens of 816 dims is 1.3 MB, so the default 1 GiB holds about 800.")
+                                    + "400 tokens of 816 dims is 1.3 MB, so the default 1 GiB holds about 800; a float16 window "
+                                    + "counts 6 bytes a value (its own 2 and the float32 copy its readers decode).")
                     .define(
                             MAX_BODY_BYTES,
                             Type.LONG,

@@ -80,8 +80,15 @@ public final class WindowIndex {
         }
     }
 
-    private static long bytes(final Window w) {
-        return (long) w.tokenCount() * w.tokenDim() * Float.BYTES;
+    /**
+     * What a window's tokens may take: the record's elements, plus for a float16 window the float32 copy
+     * that {@link Window#tokens()} decodes once and keeps (every /v1/find reads it).
+     */
+    static long bytes(final Window w) {
+        final long elements = (long) w.tokenCount() * w.tokenDim();
+        return w.dtype() == dev.scissor.schemas.avro.TokenDtype.FLOAT16
+                ? elements * (2 + Float.BYTES)
+                : elements * Float.BYTES;
     }
 
     /** Bytes of tokens held. */

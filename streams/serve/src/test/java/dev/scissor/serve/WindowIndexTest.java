@@ -61,4 +61,14 @@ class WindowIndexTest {
         assertEquals(1, tiny.windows("a").size());
         assertEquals(1, tiny.windows("b").size());
     }
+
+    @Test
+    void aFloat16WindowCountsItsElementsAndTheFloat32CopyItsReadersDecode() {
+        final Window half = Window.of(WindowTestAccess.record("h", 1, 10, 4)
+                .setDtype(dev.scissor.schemas.avro.TokenDtype.FLOAT16)
+                .setTokens(java.nio.ByteBuffer.allocate(10 * 4 * 2))
+                .build());
+        assertEquals(10 * 4 * (2 + 4), WindowIndex.bytes(half));
+        assertEquals(160, WindowIndex.bytes(window("a", 1000)));
+    }
 }
